@@ -1,0 +1,3 @@
+#include "cli/app.h"
+
+int statefun::cli::run(int, char**) { return 0; }
