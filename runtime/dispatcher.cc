@@ -1,1 +1,233 @@
-// placeholder
+// The engine thread's loop and the thread-safe public API.
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "runtime/dispatcher_impl.h"
+
+namespace statefun {
+
+Dispatcher::Dispatcher(DispatcherOptions options)
+    : m_impl(std::make_unique<Impl>(std::move(options))) {}
+Dispatcher::~Dispatcher() { stop(); }
+Result<void> Dispatcher::start() { return m_impl->start(); }
+void Dispatcher::stop() { m_impl->stop(); }
+DispatcherStatus Dispatcher::status() const { return m_impl->status(); }
+
+void Dispatcher::accept(InboxMessage message, std::function<void(Result<void>)> done) {
+  m_impl->post(AcceptEvent{std::move(message), std::move(done)});
+}
+
+void Dispatcher::pop_egress(std::string topic,
+                            std::function<void(Result<std::optional<EgressRecord>>)> done) {
+  m_impl->post(PopEgressEvent{std::move(topic), std::move(done)});
+}
+
+void Dispatcher::reroute() { m_impl->post(RerouteEvent{}); }
+
+Result<void> Dispatcher::Impl::start() {
+  auto& store = *m_options.store;
+  auto last = store.last_step();
+  if (!last) return std::unexpected(last.error());
+  m_last_step = *last;
+  m_steps = m_last_step;
+
+  // Timers first: one that fell due while we were down fires right away.
+  auto timers = store.load_timers();
+  if (!timers) return std::unexpected(timers.error());
+  for (auto& timer : *timers) add_timer(std::move(timer));
+
+  auto pending = store.load_pending();
+  if (!pending) return std::unexpected(pending.error());
+  for (auto& message : *pending) enqueue(std::move(message));
+
+  m_thread = std::thread([this] { run(); });
+  return {};
+}
+
+void Dispatcher::Impl::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_stop_requested && !m_thread.joinable()) return;
+    m_stop_requested = true;
+  }
+  m_wakeup.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+void Dispatcher::Impl::post(Event event) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (!m_stop_requested) {
+      m_events.push_back(std::move(event));
+      m_wakeup.notify_one();
+      return;
+    }
+  }
+  refuse(event);
+}
+
+void Dispatcher::Impl::refuse(Event& event) {
+  const Error stopping{ErrorCode::kUnavailable, "statefun dev is shutting down"};
+  if (auto* accept = std::get_if<AcceptEvent>(&event)) accept->done(std::unexpected(stopping));
+  if (auto* pop = std::get_if<PopEgressEvent>(&event)) pop->done(std::unexpected(stopping));
+}
+
+DispatcherStatus Dispatcher::Impl::status() const {
+  return DispatcherStatus{m_pending.load(),    m_in_flight.load(), m_unroutable.load(),
+                          m_timer_count.load(), m_steps.load(),     m_failing.load()};
+}
+
+int64_t Dispatcher::Impl::next_wakeup_ms() const {
+  int64_t next = std::numeric_limits<int64_t>::max();
+  if (!m_timer_queue.empty()) next = m_timer_queue.begin()->due_ms;
+  if (!m_retry_queue.empty()) next = std::min(next, m_retry_queue.begin()->first);
+  return next;
+}
+
+void Dispatcher::Impl::run() {
+  std::vector<Event> events;
+  for (;;) {
+    {
+      std::unique_lock lock(m_mutex);
+      const int64_t wake_at = next_wakeup_ms();
+      auto ready = [&] { return m_stop_requested || !m_events.empty(); };
+      if (wake_at == std::numeric_limits<int64_t>::max()) {
+        m_wakeup.wait(lock, ready);
+      } else {
+        const int64_t wait_ms = wake_at - m_options.clock->now_ms();
+        if (wait_ms > 0) m_wakeup.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
+      }
+      if (m_stop_requested) break;
+      // Take a bounded group so acknowledgements are never held back long.
+      const std::size_t take =
+          std::min<std::size_t>(m_events.size(), m_options.max_events_per_commit);
+      events.assign(std::make_move_iterator(m_events.begin()),
+                    std::make_move_iterator(m_events.begin() + take));
+      m_events.erase(m_events.begin(), m_events.begin() + take);
+    }
+    for (auto& event : events) {
+      if (!m_fatal) handle(event);
+    }
+    events.clear();
+    if (!m_fatal) {
+      fire_due_timers();
+      fire_due_retries();
+    }
+    commit_group();
+  }
+  commit_group();
+  // Whatever still waits was never committed: refuse it rather than hang.
+  {
+    std::lock_guard lock(m_mutex);
+    events = std::move(m_events);
+    m_events.clear();
+  }
+  for (auto& event : events) refuse(event);
+  for (auto& [address, box] : m_mailboxes) {
+    for (auto& parked : box.parked) {
+      parked.done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
+    }
+    box.parked.clear();
+  }
+}
+
+void Dispatcher::Impl::handle(Event& event) {
+  std::visit(
+      [this](auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, AcceptEvent>) handle_accept(e);
+        if constexpr (std::is_same_v<T, CallDoneEvent>) handle_call_done(e);
+        if constexpr (std::is_same_v<T, PopEgressEvent>) handle_pop(e);
+        if constexpr (std::is_same_v<T, RerouteEvent>) handle_reroute();
+      },
+      event);
+}
+
+void Dispatcher::Impl::handle_accept(AcceptEvent& event) {
+  auto& box = m_mailboxes[event.message.target];
+  if (is_backpressured(event.message.target, box)) {
+    box.parked.push_back({std::move(event.message), std::move(event.done)});
+    return;
+  }
+  if (auto r = enqueue_new(std::move(event.message)); !r) {
+    event.done(std::unexpected(r.error()));
+    return;
+  }
+  m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
+    error ? done(std::unexpected(*error)) : done({});
+  });
+}
+
+void Dispatcher::Impl::handle_pop(PopEgressEvent& event) {
+  if (!ensure_transaction()) {
+    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
+    return;
+  }
+  const int64_t limit = m_group_first_egress ? *m_group_first_egress - 1
+                                             : std::numeric_limits<int64_t>::max();
+  auto record = m_options.store->pop_egress(event.topic, limit);
+  if (!record) {
+    event.done(std::unexpected(record.error()));
+    return;
+  }
+  m_after_commit.push_back(
+      [done = std::move(event.done), record = std::move(*record)](const Error* error) mutable {
+        error ? done(std::unexpected(*error)) : done(std::move(record));
+      });
+}
+
+void Dispatcher::Impl::handle_reroute() {
+  m_routes.clear();
+  m_reported_unroutable.clear();
+  for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
+}
+
+bool Dispatcher::Impl::ensure_transaction() {
+  if (m_fatal) return false;
+  if (auto r = m_options.store->begin(); !r) {
+    fatal(r.error());
+    return false;
+  }
+  return true;
+}
+
+bool Dispatcher::Impl::commit_group() {
+  if (m_fatal) return false;
+  auto& store = *m_options.store;
+  if (store.in_transaction()) {
+    if (auto r = store.commit(); !r) {
+      fatal(r.error());
+      return false;
+    }
+  }
+  m_group_first_egress.reset();
+  publish_counters();
+  auto callbacks = std::move(m_after_commit);
+  m_after_commit.clear();
+  for (auto& callback : callbacks) callback(nullptr);
+  return true;
+}
+
+void Dispatcher::Impl::publish_counters() {
+  int64_t unroutable = 0;
+  for (const auto& type : m_reported_unroutable) {
+    auto it = m_queued_per_type.find(type);
+    if (it != m_queued_per_type.end()) unroutable += it->second;
+  }
+  m_unroutable = unroutable;
+  m_pending = m_queued_total - unroutable;
+  m_steps = m_last_step;
+}
+
+void Dispatcher::Impl::fatal(const Error& error) {
+  // The database refused a write: what is in memory can no longer be made
+  // durable, so stop dispatching and refuse everything waiting for a commit.
+  m_fatal = true;
+  if (m_options.observer) m_options.observer->on_fatal(error);
+  auto callbacks = std::move(m_after_commit);
+  m_after_commit.clear();
+  for (auto& callback : callbacks) callback(&error);
+}
+
+}  // namespace statefun

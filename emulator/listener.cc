@@ -1,0 +1,42 @@
+#include "emulator/listener.h"
+
+#include <fmt/format.h>
+
+namespace statefun::emulator {
+
+Listener::Listener(std::string label, int worker_threads) : m_label(std::move(label)) {
+  // Handlers block until their message is committed, so the pool must be
+  // large enough for every client that waits on a group commit.
+  m_server.new_task_queue = [worker_threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(worker_threads));
+  };
+  m_server.set_keep_alive_max_count(100000);
+  m_server.set_payload_max_length(64u * 1024u * 1024u);
+}
+
+Listener::~Listener() { stop(); }
+
+Result<int> Listener::start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = m_server.bind_to_any_port(host);
+  } else if (!m_server.bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("port {} ({}) on {} is already in use or cannot be bound", port,
+                                  m_label, host));
+  }
+  m_thread = std::thread([this] { m_server.listen_after_bind(); });
+  return bound;
+}
+
+void Listener::stop() {
+  if (m_thread.joinable()) {
+    m_server.stop();
+    m_thread.join();
+  }
+}
+
+}  // namespace statefun::emulator

@@ -1,0 +1,55 @@
+// The StateFun playground's HTTP ingress and egress (../shared/spec/module-yaml.md
+// §6-7), with one deliberate difference: responses carry the real HTTP status
+// (the playground always answers 200 and hides the code in a `Status` header).
+//
+// Ingress: any method on /<namespace>/<type>/<id>; the body becomes the
+// message, typed by `Content-Type: application/vnd.<typename>` (anything else,
+// or no header, is io.statefun.types/string). 200 once durably committed,
+// 400 for a bad path, 503 while shutting down.
+// Egress: any method on /<topic> pops one committed record: 200 + payload,
+// 404 when the topic is empty, 405 for an unknown topic.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/dispatcher.h"
+
+namespace statefun::emulator {
+
+class Listener;
+
+class PlaygroundIngress {
+ public:
+  explicit PlaygroundIngress(Dispatcher& dispatcher);
+  ~PlaygroundIngress();
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  Dispatcher& m_dispatcher;
+  std::unique_ptr<Listener> m_listener;
+};
+
+class PlaygroundEgress {
+ public:
+  PlaygroundEgress(Dispatcher& dispatcher, std::vector<std::string> topics);
+  ~PlaygroundEgress();
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  Dispatcher& m_dispatcher;
+  std::vector<std::string> m_topics;
+  std::unique_ptr<Listener> m_listener;
+};
+
+// Parses an ingress path as the playground does: strip the leading '/',
+// split on '/', drop trailing empty segments; exactly three non-empty parts.
+Result<Address> parse_ingress_path(const std::string& path);
+
+// The typename an ingress request's Content-Type selects.
+std::string ingress_typename(const std::string& content_type);
+
+}  // namespace statefun::emulator

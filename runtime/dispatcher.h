@@ -1,0 +1,116 @@
+// The engine: per-address mailboxes, one request in flight per address,
+// batching, the missing-state handshake, effects applied as atomic steps in
+// group commits, timers, expiry, retries. See ../shared/spec/protocol.md §3-§8
+// and runtime/README.md for how durability works.
+//
+// Threading: the dispatcher runs one engine thread that owns the store and
+// all in-memory state. Public methods are thread-safe: they post events to
+// that thread. Completion callbacks run on the engine thread and must not
+// block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/clock.h"
+#include "runtime/function_client.h"
+#include "runtime/model.h"
+#include "runtime/result.h"
+#include "runtime/store.h"
+
+namespace statefun {
+
+// Where and how to call one function type.
+struct FunctionRoute {
+  std::string url;
+  int max_batch = 1000;  // maxNumBatchRequests; <= 0: unbounded, no backpressure
+  CallOptions call;      // connect timeout, per-attempt timeout, max response size
+};
+
+// A validated egress record: where it goes and what a reader sees.
+struct RoutedEgress {
+  std::string topic;    // playground topic, Kafka topic or Kinesis stream
+  std::string payload;  // the bytes a reader of the topic gets
+};
+
+// Decides how to reach a function type; nullopt when no endpoint serves it.
+using RouteResolver = std::function<std::optional<FunctionRoute>(const FunctionType&)>;
+// Validates an egress message against the declared egresses; an error fails
+// the whole response (like a job failure on a real cluster).
+using EgressRouter = std::function<Result<RoutedEgress>(const EgressMessage&)>;
+
+// What the console (or a test) hears about. Called on the engine thread.
+class DispatcherObserver {
+ public:
+  virtual ~DispatcherObserver() = default;
+  virtual void on_step(const TraceRecord&) {}
+  // A request for `address` failed; `attempt` counts consecutive failures.
+  virtual void on_call_failed(const Address&, const std::string& /*reason*/, int /*attempt*/) {}
+  virtual void on_recovered(const Address&, int /*failed_attempts*/) {}
+  virtual void on_states_registered(const FunctionType&, const std::vector<StateSpec>&) {}
+  // Reported once per function type until it becomes routable.
+  virtual void on_unroutable(const FunctionType&) {}
+  virtual void on_fatal(const Error&) {}
+};
+
+struct DispatcherOptions {
+  Store* store = nullptr;            // required, owned by the caller
+  FunctionClient* client = nullptr;  // required, owned by the caller
+  const Clock* clock = nullptr;      // required
+  RouteResolver resolve;             // required
+  EgressRouter route_egress;         // required
+  DispatcherObserver* observer = nullptr;  // optional
+  // Largest number of events handled in one group commit.
+  int max_events_per_commit = 4096;
+  // Backoff between failed attempts: 2 ms doubling up to this cap.
+  std::chrono::milliseconds max_retry_backoff{std::chrono::seconds(2)};
+  // Consecutive handshakes for one batch before it counts as a failure (a
+  // function that keeps asking for states it was given).
+  int max_handshakes = 8;
+};
+
+struct DispatcherStatus {
+  int64_t pending = 0;     // routable messages queued or in flight
+  int64_t in_flight = 0;   // requests on the wire or waiting for a retry
+  int64_t unroutable = 0;  // messages for function types no endpoint serves
+  int64_t timers = 0;      // pending delayed messages
+  int64_t steps = 0;       // last committed step id
+  int64_t failing = 0;     // addresses whose last attempt failed
+};
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Loads pending messages and timers and starts the engine thread.
+  Result<void> start();
+  // Stops dispatching, commits what is done and joins the engine thread.
+  // Requests still in flight stay in the inbox and are re-sent next start.
+  void stop();
+
+  // Durably accepts a message: `done` runs once it is committed (ok) or
+  // could not be (error). Blocks no thread; backpressure delays `done`.
+  void accept(InboxMessage message, std::function<void(Result<void>)> done);
+  // Pops the oldest committed record of a playground topic; the pop is
+  // committed before `done` runs, so a record is never served twice.
+  void pop_egress(std::string topic,
+                  std::function<void(Result<std::optional<EgressRecord>>)> done);
+  // Re-resolves routes (after a configuration change).
+  void reroute();
+
+  DispatcherStatus status() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace statefun

@@ -1,0 +1,144 @@
+// The durable part of the engine: one SQLite database (WAL mode) holding the
+// inbox, state, state history, timers, egress records and the step trace.
+// Schema: runtime/README.md ("State database").
+//
+// Threading: a Store is used by ONE thread (the dispatcher). Other readers
+// (CLI, admin API) open their own read-only connections, which see only
+// committed data.
+//
+// Transactions: writes happen inside an explicit transaction that the owner
+// opens with begin() and closes with commit(); many steps share one
+// transaction (group commit). A crash loses the uncommitted group as a whole.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/model.h"
+#include "runtime/result.h"
+
+namespace statefun {
+
+// Where a message came from; shown in traces and history.
+enum class MessageSource { kIngress = 0, kFunction = 1, kTimer = 2, kAdmin = 3 };
+
+struct InboxMessage {
+  int64_t seq = 0;  // assigned by append_inbox; the global arrival order
+  Address target;
+  std::optional<Address> caller;
+  TypedValue argument;
+  MessageSource source = MessageSource::kIngress;
+  int64_t accepted_at_ms = 0;
+};
+
+struct StoredState {
+  std::string name;
+  std::string type_name;
+  std::string value;  // may be empty: a present zero-byte value
+  std::optional<int64_t> expires_at_ms;
+  int64_t version = 0;
+};
+
+struct TimerRecord {
+  int64_t id = 0;  // assigned by add_timer
+  int64_t due_ms = 0;
+  Address target;
+  Address sender;  // the caller of the message when it fires
+  TypedValue argument;
+  std::string token;  // empty: no cancellation token
+};
+
+struct EgressRecord {
+  int64_t seq = 0;  // assigned by append_egress
+  std::string egress_id;
+  std::string topic;    // playground topic; empty for other egress kinds
+  std::string payload;  // playground: the payload text; others: argument.value
+  TypedValue argument;  // the record as the function sent it
+  int64_t step = 0;
+  int64_t at_ms = 0;
+};
+
+struct TraceRecord {
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  Address address;
+  int invocations = 0;
+  std::string first_type;  // typename of the first message of the batch
+  int64_t duration_us = 0;
+  std::vector<std::string> changed_states;
+  int messages = 0;
+  int delayed = 0;
+  int egress = 0;
+};
+
+// Identifies what caused a state version, for the history table.
+struct StateCause {
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  std::string message_type;
+  std::optional<Address> caller;
+};
+
+struct StoreOptions {
+  // PRAGMA synchronous: FULL survives power loss; NORMAL only process crashes
+  // (WAL keeps committed data across kill -9 either way).
+  bool synchronous_full = true;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if needed) the database at `path`. Errors: kIo when the
+  // file cannot be opened, kCorruption when it is not a statefun database,
+  // kFailedPrecondition when it was written by a newer statefun.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options);
+
+  virtual Result<void> begin() = 0;   // no-op when a transaction is open
+  virtual Result<void> commit() = 0;  // no-op when none is open
+  virtual bool in_transaction() const = 0;
+
+  // Inbox. append_inbox fills message.seq.
+  virtual Result<void> append_inbox(InboxMessage& message) = 0;
+  virtual Result<void> mark_consumed(int64_t seq, int64_t step) = 0;
+  virtual Result<std::vector<InboxMessage>> load_pending() = 0;  // in seq order
+
+  // State of one address (expired rows included; the caller decides).
+  virtual Result<std::vector<StoredState>> read_states(const Address& address) = 0;
+  // Writes a value (new version + history row).
+  virtual Result<void> write_state(const Address& address, const std::string& name,
+                                   const TypedValue& value, std::optional<int64_t> expires_at_ms,
+                                   const StateCause& cause) = 0;
+  // Deletes a value if present (history row with no value).
+  virtual Result<void> delete_state(const Address& address, const std::string& name,
+                                    const StateCause& cause) = 0;
+  // Moves the expiry of a present value (AFTER_INVOKE reads); no history.
+  virtual Result<void> set_expiry(const Address& address, const std::string& name,
+                                  int64_t expires_at_ms) = 0;
+  // Physically removes an expired value (no history: expiry is not a write).
+  virtual Result<void> drop_expired(const Address& address, const std::string& name) = 0;
+
+  // Timers. add_timer fills timer.id.
+  virtual Result<void> add_timer(TimerRecord& timer) = 0;
+  virtual Result<void> remove_timer(int64_t id) = 0;
+  virtual Result<std::vector<TimerRecord>> load_timers() = 0;
+
+  // Egress. append_egress fills record.seq.
+  virtual Result<void> append_egress(EgressRecord& record) = 0;
+  // The oldest unconsumed playground record of `topic` with seq <= max_seq,
+  // marked consumed. nullopt when there is none.
+  virtual Result<std::optional<EgressRecord>> pop_egress(const std::string& topic,
+                                                         int64_t max_seq) = 0;
+
+  virtual Result<void> append_trace(const TraceRecord& record) = 0;
+  // The highest step id ever committed (0 for a new database).
+  virtual Result<int64_t> last_step() = 0;
+};
+
+// The database file inside a data directory.
+std::string database_path(const std::string& data_dir);
+
+}  // namespace statefun
