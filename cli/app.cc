@@ -1,7 +1,6 @@
 #include "cli/app.h"
 
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 
 #include "cli/dev_command.h"
@@ -9,8 +8,9 @@
 namespace statefun::cli {
 
 int run(int argc, char** argv) {
-  CLI::App app{"statefun: the local development environment for Stateful Functions "
-               "(Apache Flink StateFun)"};
+  CLI::App app{
+      "statefun: the local development environment for Stateful Functions "
+      "(Apache Flink StateFun)"};
   app.name("statefun");
   app.set_version_flag("--version", std::string("statefun ") + STATEFUN_VERSION);
   app.require_subcommand(1);

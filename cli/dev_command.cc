@@ -42,8 +42,8 @@ int run_dev_command(DevArgs& args) {
 
   emulator::ConsoleOptions console_options;
   console_options.quiet = args.quiet;
-  console_options.color =
-      args.color == "always" || (args.color == "auto" && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
+  console_options.color = args.color == "always" ||
+                          (args.color == "auto" && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
   emulator::Console console(console_options);
 
   return emulator::run_dev(options, console, [&signals] {

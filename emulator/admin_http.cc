@@ -17,12 +17,17 @@ AdminApi::AdminApi(Dispatcher& dispatcher, AdminFacts facts)
   server.Get("/v1/status", [this](const httplib::Request&, httplib::Response& res) {
     const auto s = m_dispatcher.status();
     nlohmann::json body = {
-        {"version", m_facts.version},     {"module", m_facts.module_path},
-        {"data", m_facts.data_dir},       {"ingress_port", m_facts.ingress_port},
+        {"version", m_facts.version},
+        {"module", m_facts.module_path},
+        {"data", m_facts.data_dir},
+        {"ingress_port", m_facts.ingress_port},
         {"egress_port", m_facts.egress_port},
-        {"pending", s.pending},           {"in_flight", s.in_flight},
-        {"unroutable", s.unroutable},     {"timers", s.timers},
-        {"steps", s.steps},               {"failing", s.failing},
+        {"pending", s.pending},
+        {"in_flight", s.in_flight},
+        {"unroutable", s.unroutable},
+        {"timers", s.timers},
+        {"steps", s.steps},
+        {"failing", s.failing},
         {"idle", s.pending == 0 && s.in_flight == 0},
     };
     res.set_content(body.dump() + "\n", "application/json");

@@ -62,8 +62,8 @@ void Console::error(const std::string& line) {
 
 void Console::on_step(const TraceRecord& step) {
   if (m_options.quiet) return;
-  std::string what = step.invocations == 1 ? step.first_type
-                                           : fmt::format("{} messages", step.invocations);
+  std::string what =
+      step.invocations == 1 ? step.first_type : fmt::format("{} messages", step.invocations);
   std::string effects;
   if (!step.changed_states.empty()) {
     effects += " state:";
@@ -72,10 +72,10 @@ void Console::on_step(const TraceRecord& step) {
   if (step.messages) effects += fmt::format(" → {} msg", step.messages);
   if (step.delayed) effects += fmt::format(" ⏲ {} delayed", step.delayed);
   if (step.egress) effects += fmt::format(" ⇥ {} egress", step.egress);
-  write(m_options.out, fmt::format("{} {} {} {} {}{}", paint(kDim, clock_time()),
-                                   paint(kBold, step.address.str()), what,
-                                   paint(kDim, format_duration_us(step.duration_us)),
-                                   paint(kDim, fmt::format("#{}", step.step)), effects));
+  write(m_options.out,
+        fmt::format("{} {} {} {} {}{}", paint(kDim, clock_time()), paint(kBold, step.address.str()),
+                    what, paint(kDim, format_duration_us(step.duration_us)),
+                    paint(kDim, fmt::format("#{}", step.step)), effects));
 }
 
 void Console::on_call_failed(const Address& address, const std::string& reason, int attempt) {
@@ -108,9 +108,10 @@ void Console::on_states_registered(const FunctionType& type, const std::vector<S
 }
 
 void Console::on_unroutable(const FunctionType& type) {
-  error(fmt::format("no endpoint in module.yaml serves function type {}; its messages are kept "
-                    "and will be delivered once one does",
-                    type.str()));
+  error(
+      fmt::format("no endpoint in module.yaml serves function type {}; its messages are kept "
+                  "and will be delivered once one does",
+                  type.str()));
 }
 
 void Console::on_fatal(const Error& failure) {

@@ -42,14 +42,15 @@ void print_banner(Console& console, const DevOptions& options, const ModuleConfi
   }
   if (egress_port) {
     std::string topics;
-    for (const auto& t : config.playground_egress->topics) topics += (topics.empty() ? "" : ", ") + t;
+    for (const auto& t : config.playground_egress->topics)
+      topics += (topics.empty() ? "" : ", ") + t;
     console.info(fmt::format("  egress     http://{}:{}/<topic>  topics: {}", options.listen_host,
                              egress_port, topics));
   }
   console.info(fmt::format("  admin      http://127.0.0.1:{}", admin_port));
   for (const auto& endpoint : config.endpoints) {
-    console.info(fmt::format("  functions  {} → {}", endpoint.functions,
-                             endpoint.url_path_template));
+    console.info(
+        fmt::format("  functions  {} → {}", endpoint.functions, endpoint.url_path_template));
   }
   if (recovered.pending || recovered.unroutable || recovered.timers) {
     console.info(fmt::format("  recovered  {} pending message(s), {} timer(s)",
@@ -110,9 +111,10 @@ int run_dev(const DevOptions& options, Console& console,
   // 4. The HTTP surfaces. Ingress last, so nothing is accepted before the
   // rest can serve it.
   if (options.listen_host != "127.0.0.1" && options.listen_host != "localhost") {
-    console.warn(fmt::format("the playground ingress and egress listen on {}: other machines can "
-                             "send messages and read egress",
-                             options.listen_host));
+    console.warn(
+        fmt::format("the playground ingress and egress listen on {}: other machines can "
+                    "send messages and read egress",
+                    options.listen_host));
   }
   int exit_code = 0;
   AdminApi admin(dispatcher, {STATEFUN_VERSION, config->path, data_dir, 0, 0});
@@ -146,9 +148,8 @@ int run_dev(const DevOptions& options, Console& console,
     print_banner(console, options, *config, data_dir, ingress_port, egress_port, admin_port,
                  recovered);
     const auto ready = std::chrono::steady_clock::now() - options.started_at;
-    console.info(fmt::format(
-        "statefun dev ready in {} ms",
-        std::chrono::duration_cast<std::chrono::milliseconds>(ready).count()));
+    console.info(fmt::format("statefun dev ready in {} ms",
+                             std::chrono::duration_cast<std::chrono::milliseconds>(ready).count()));
     wait_for_shutdown();
     console.info("statefun dev stopping: committing and closing");
   }

@@ -18,10 +18,10 @@ struct DevOptions {
   // Interface for the playground ingress/egress. Anything but loopback is
   // announced loudly.
   std::string listen_host = "127.0.0.1";
-  int admin_port = 8092;  // always on 127.0.0.1
+  int admin_port = 8092;                         // always on 127.0.0.1
   std::optional<int> ingress_port, egress_port;  // override module.yaml
-  int function_client_workers = 64;  // requests in flight at once
-  bool synchronous_full = true;      // fsync every group commit
+  int function_client_workers = 64;              // requests in flight at once
+  bool synchronous_full = true;                  // fsync every group commit
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 };
 

@@ -19,13 +19,13 @@ enum class TransportKind { kAsync, kOkHttp };
 
 // One `io.statefun.endpoints.v1/http` or `v2/http` component.
 struct HttpEndpointSpec {
-  int document = 0;            // 1-based YAML document index (for messages)
-  std::string kind;            // the component kind as written
-  std::string functions;       // "ns/name" or "ns/*" exactly as written
+  int document = 0;       // 1-based YAML document index (for messages)
+  std::string kind;       // the component kind as written
+  std::string functions;  // "ns/name" or "ns/*" exactly as written
   std::string function_namespace;
   std::optional<std::string> function_name;  // nullopt for a namespace wildcard
   std::string url_path_template;
-  int max_num_batch_requests = 1000;         // <= 0 disables backpressure
+  int max_num_batch_requests = 1000;  // <= 0 disables backpressure
   TransportKind transport = TransportKind::kAsync;
   // Effective timeouts after defaults and the `timeouts` object rules:
   // async: call 2 min / connect 20 s (or 1 min / 10 s when `timeouts` is present);

@@ -37,8 +37,8 @@ Result<Address> parse_ingress_path(const std::string& path) {
   std::size_t start = 0;
   for (;;) {
     const auto slash = rest.find('/', start);
-    parts.emplace_back(rest.substr(start, slash == std::string_view::npos ? rest.npos
-                                                                           : slash - start));
+    parts.emplace_back(
+        rest.substr(start, slash == std::string_view::npos ? rest.npos : slash - start));
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
@@ -71,9 +71,8 @@ PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher)
     message.source = MessageSource::kIngress;
     std::promise<Result<void>> committed;
     auto future = committed.get_future();
-    m_dispatcher.accept(std::move(message), [&committed](Result<void> r) {
-      committed.set_value(std::move(r));
-    });
+    m_dispatcher.accept(std::move(message),
+                        [&committed](Result<void> r) { committed.set_value(std::move(r)); });
     auto result = future.get();
     if (!result) return reply_text(res, 503, result.error().message);
     res.status = 200;

@@ -108,9 +108,8 @@ std::string encode_request(const BatchRequest& request) {
 Result<FunctionResponse> decode_response(std::string_view bytes) {
   pb::FromFunction message;
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "response is not a FromFunction protobuf (" + std::to_string(bytes.size()) +
-                          " bytes)");
+    return make_error(ErrorCode::kInvalidArgument, "response is not a FromFunction protobuf (" +
+                                                       std::to_string(bytes.size()) + " bytes)");
   }
   // The runtime checks incomplete_invocation_context first.
   if (message.has_incomplete_invocation_context()) {

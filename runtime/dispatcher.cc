@@ -24,6 +24,7 @@ void Dispatcher::pop_egress(std::string topic,
 }
 
 void Dispatcher::reroute() { m_impl->post(RerouteEvent{}); }
+void Dispatcher::tick() { m_impl->post(TickEvent{}); }
 
 Result<void> Dispatcher::Impl::start() {
   auto& store = *m_options.store;
@@ -40,6 +41,7 @@ Result<void> Dispatcher::Impl::start() {
   auto pending = store.load_pending();
   if (!pending) return std::unexpected(pending.error());
   for (auto& message : *pending) enqueue(std::move(message));
+  publish_counters();
 
   m_thread = std::thread([this] { run(); });
   return {};
@@ -74,7 +76,7 @@ void Dispatcher::Impl::refuse(Event& event) {
 }
 
 DispatcherStatus Dispatcher::Impl::status() const {
-  return DispatcherStatus{m_pending.load(),    m_in_flight.load(), m_unroutable.load(),
+  return DispatcherStatus{m_pending.load(),     m_in_flight.load(), m_unroutable.load(),
                           m_timer_count.load(), m_steps.load(),     m_failing.load()};
 }
 
@@ -164,8 +166,8 @@ void Dispatcher::Impl::handle_pop(PopEgressEvent& event) {
     event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
     return;
   }
-  const int64_t limit = m_group_first_egress ? *m_group_first_egress - 1
-                                             : std::numeric_limits<int64_t>::max();
+  const int64_t limit =
+      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
   auto record = m_options.store->pop_egress(event.topic, limit);
   if (!record) {
     event.done(std::unexpected(record.error()));

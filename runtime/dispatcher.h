@@ -59,11 +59,11 @@ class DispatcherObserver {
 };
 
 struct DispatcherOptions {
-  Store* store = nullptr;            // required, owned by the caller
-  FunctionClient* client = nullptr;  // required, owned by the caller
-  const Clock* clock = nullptr;      // required
-  RouteResolver resolve;             // required
-  EgressRouter route_egress;         // required
+  Store* store = nullptr;                  // required, owned by the caller
+  FunctionClient* client = nullptr;        // required, owned by the caller
+  const Clock* clock = nullptr;            // required
+  RouteResolver resolve;                   // required
+  EgressRouter route_egress;               // required
   DispatcherObserver* observer = nullptr;  // optional
   // Largest number of events handled in one group commit.
   int max_events_per_commit = 4096;
@@ -101,10 +101,11 @@ class Dispatcher {
   void accept(InboxMessage message, std::function<void(Result<void>)> done);
   // Pops the oldest committed record of a playground topic; the pop is
   // committed before `done` runs, so a record is never served twice.
-  void pop_egress(std::string topic,
-                  std::function<void(Result<std::optional<EgressRecord>>)> done);
+  void pop_egress(std::string topic, std::function<void(Result<std::optional<EgressRecord>>)> done);
   // Re-resolves routes (after a configuration change).
   void reroute();
+  // Re-checks due timers and retries now (after a virtual clock moved).
+  void tick();
 
   DispatcherStatus status() const;
 

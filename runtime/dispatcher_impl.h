@@ -74,7 +74,8 @@ struct PopEgressEvent {
   std::function<void(Result<std::optional<EgressRecord>>)> done;
 };
 struct RerouteEvent {};
-using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent>;
+struct TickEvent {};
+using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent>;
 
 class Dispatcher::Impl {
  public:
@@ -129,23 +130,23 @@ class Dispatcher::Impl {
   // Shared with other threads.
   mutable std::mutex m_mutex;
   std::condition_variable m_wakeup;
-  std::vector<Event> m_events;  // guarded by m_mutex
+  std::vector<Event> m_events;    // guarded by m_mutex
   bool m_stop_requested = false;  // guarded by m_mutex
   std::thread m_thread;
-  std::atomic<int64_t> m_pending{0}, m_in_flight{0}, m_unroutable{0}, m_timer_count{0},
-      m_steps{0}, m_failing{0};
+  std::atomic<int64_t> m_pending{0}, m_in_flight{0}, m_unroutable{0}, m_timer_count{0}, m_steps{0},
+      m_failing{0};
 
   // Engine thread only.
   std::unordered_map<Address, Mailbox, AddressHash> m_mailboxes;
   std::map<FunctionType, TypeRegistry> m_registries;
   std::map<FunctionType, std::optional<FunctionRoute>> m_routes;  // resolved lazily
-  std::map<FunctionType, int64_t> m_queued_per_type;  // messages queued or in flight
+  std::map<FunctionType, int64_t> m_queued_per_type;              // messages queued or in flight
   int64_t m_queued_total = 0;
   std::set<FunctionType> m_reported_unroutable;
   std::set<TimerKey> m_timer_queue;
   std::unordered_map<int64_t, TimerRecord> m_timers;
   std::map<std::pair<std::string, std::string>, int64_t> m_timer_tokens;  // (scope id, token)
-  std::set<std::pair<int64_t, Address>> m_retry_queue;  // (due ms, address)
+  std::set<std::pair<int64_t, Address>> m_retry_queue;                    // (due ms, address)
   int64_t m_last_step = 0;
   // Egress records appended in the open group are not visible to readers:
   // pops only see seqs below the group's first one.

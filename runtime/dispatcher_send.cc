@@ -47,8 +47,8 @@ void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
     }
     return;
   }
-  const std::size_t limit = route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch)
-                                                 : box.backlog.size();
+  const std::size_t limit =
+      route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch) : box.backlog.size();
   const std::size_t take = std::min(limit, box.backlog.size());
   box.in_flight.assign(std::make_move_iterator(box.backlog.begin()),
                        std::make_move_iterator(box.backlog.begin() + take));
@@ -128,7 +128,8 @@ void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
   if (m_options.observer) m_options.observer->on_call_failed(address, reason, box.failed_attempts);
   // 2 ms doubling, capped: a function that is down is polled, not hammered.
   const int shift = std::min(box.failed_attempts - 1, 20);
-  const int64_t backoff = std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
+  const int64_t backoff =
+      std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
   m_retry_queue.insert({m_options.clock->now_ms() + backoff, address});
 }
 

@@ -88,20 +88,21 @@ std::optional<std::string> Dispatcher::Impl::validate(const Address& address,
       continue;
     }
     if (delayed.delay_ms < 0) {
-      return fmt::format("delayed message to {} has a negative delay ({} ms)",
-                         delayed.target.str(), delayed.delay_ms);
+      return fmt::format("delayed message to {} has a negative delay ({} ms)", delayed.target.str(),
+                         delayed.delay_ms);
     }
     if (delayed.target.type.ns.empty() || delayed.target.type.name.empty()) {
       return "a delayed message has no target address";
     }
     if (!delayed.cancellation_token.empty()) {
       const auto& token = delayed.cancellation_token;
-      const bool pending_before = m_timer_tokens.contains({address.id, token}) &&
-                                  !tokens_cancelled.contains(token);
+      const bool pending_before =
+          m_timer_tokens.contains({address.id, token}) && !tokens_cancelled.contains(token);
       if (pending_before || tokens_added.contains(token)) {
-        return fmt::format("a delayed message with cancellation token '{}' is already pending "
-                           "for id '{}'",
-                           token, address.id);
+        return fmt::format(
+            "a delayed message with cancellation token '{}' is already pending "
+            "for id '{}'",
+            token, address.id);
       }
       tokens_added.insert(token);
     }
@@ -170,15 +171,19 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
       continue;
     }
     ++trace.delayed;
-    TimerRecord timer{0, now + delayed.delay_ms, std::move(delayed.target), address,
-                      std::move(delayed.argument), delayed.cancellation_token};
+    TimerRecord timer{0,       now + delayed.delay_ms,      std::move(delayed.target),
+                      address, std::move(delayed.argument), delayed.cancellation_token};
     if (auto r = store.add_timer(timer); !r) return r;
     add_timer(std::move(timer));
   }
   for (std::size_t i = 0; i < result.egress.size(); ++i) {
-    EgressRecord record{0,          result.egress[i].egress_id(),
-                        routed[i].topic, routed[i].payload,
-                        std::move(result.egress[i].argument), step, now};
+    EgressRecord record{0,
+                        result.egress[i].egress_id(),
+                        routed[i].topic,
+                        routed[i].payload,
+                        std::move(result.egress[i].argument),
+                        step,
+                        now};
     if (auto r = store.append_egress(record); !r) return r;
     if (!m_group_first_egress) m_group_first_egress = record.seq;
   }

@@ -8,9 +8,9 @@ std::optional<Address> parse_address(std::string_view text) {
   const auto second = text.find('/', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
   if (text.find('/', second + 1) != std::string_view::npos) return std::nullopt;
-  Address address{{std::string(text.substr(0, first)),
-                   std::string(text.substr(first + 1, second - first - 1))},
-                  std::string(text.substr(second + 1))};
+  Address address{
+      {std::string(text.substr(0, first)), std::string(text.substr(first + 1, second - first - 1))},
+      std::string(text.substr(second + 1))};
   if (address.type.ns.empty() || address.type.name.empty() || address.id.empty()) {
     return std::nullopt;
   }

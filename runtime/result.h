@@ -9,13 +9,13 @@
 namespace statefun {
 
 enum class ErrorCode {
-  kInvalidArgument,  // the input was malformed (bad bytes, bad YAML, bad flag)
-  kNotFound,         // something named does not exist (when absence is an error)
-  kIo,               // file, socket or database failure
-  kTimeout,          // a deadline passed
-  kCorruption,       // stored data is not what we wrote
+  kInvalidArgument,     // the input was malformed (bad bytes, bad YAML, bad flag)
+  kNotFound,            // something named does not exist (when absence is an error)
+  kIo,                  // file, socket or database failure
+  kTimeout,             // a deadline passed
+  kCorruption,          // stored data is not what we wrote
   kFailedPrecondition,  // valid input that the current state refuses
-  kUnavailable,      // a peer is not reachable (yet)
+  kUnavailable,         // a peer is not reachable (yet)
 };
 
 struct Error {

@@ -1,8 +1,7 @@
 #include "runtime/store.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <array>
 #include <filesystem>
@@ -255,16 +254,16 @@ class SqliteStore final : public Store {
       auto* s = b.raw();
       StoredState state{column_text(s, 0), column_text(s, 1), column_blob(s, 2), std::nullopt,
                         sqlite3_column_int64(s, 4)};
-      if (sqlite3_column_type(s, 3) != SQLITE_NULL) state.expires_at_ms = sqlite3_column_int64(s, 3);
+      if (sqlite3_column_type(s, 3) != SQLITE_NULL)
+        state.expires_at_ms = sqlite3_column_int64(s, 3);
       out.push_back(std::move(state));
     }
     if (rc != SQLITE_DONE) return fail(ErrorCode::kIo, "reading state");
     return out;
   }
 
-  Result<void> write_state(const Address& address, const std::string& name,
-                           const TypedValue& value, std::optional<int64_t> expires_at_ms,
-                           const StateCause& cause) override {
+  Result<void> write_state(const Address& address, const std::string& name, const TypedValue& value,
+                           std::optional<int64_t> expires_at_ms, const StateCause& cause) override {
     auto version = next_version(address, name);
     if (!version) return std::unexpected(version.error());
     {
@@ -442,9 +441,9 @@ class SqliteStore final : public Store {
       std::string text = message ? message : "unknown error";
       sqlite3_free(message);
       const auto code = sqlite3_errcode(m_db);
-      return make_error(code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? ErrorCode::kCorruption
-                                                                         : ErrorCode::kIo,
-                        fmt::format("{}: {}", m_path, text));
+      return make_error(
+          code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? ErrorCode::kCorruption : ErrorCode::kIo,
+          fmt::format("{}: {}", m_path, text));
     }
     return {};
   }
@@ -475,9 +474,8 @@ std::string database_path(const std::string& data_dir) {
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreOptions& options) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);

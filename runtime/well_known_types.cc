@@ -82,10 +82,16 @@ std::string encode_string(std::string_view value) {
   return encode_wrapper<pb::StringWrapper>(std::string(value));
 }
 
-std::optional<bool> decode_bool(std::string_view b) { return decode_wrapper<pb::BooleanWrapper>(b); }
+std::optional<bool> decode_bool(std::string_view b) {
+  return decode_wrapper<pb::BooleanWrapper>(b);
+}
 std::optional<int32_t> decode_int(std::string_view b) { return decode_wrapper<pb::IntWrapper>(b); }
-std::optional<int64_t> decode_long(std::string_view b) { return decode_wrapper<pb::LongWrapper>(b); }
-std::optional<float> decode_float(std::string_view b) { return decode_wrapper<pb::FloatWrapper>(b); }
+std::optional<int64_t> decode_long(std::string_view b) {
+  return decode_wrapper<pb::LongWrapper>(b);
+}
+std::optional<float> decode_float(std::string_view b) {
+  return decode_wrapper<pb::FloatWrapper>(b);
+}
 std::optional<double> decode_double(std::string_view b) {
   return decode_wrapper<pb::DoubleWrapper>(b);
 }

@@ -1,1 +1,162 @@
+#include "runtime/store.h"
+
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+using namespace statefun;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Address kBob{{"example", "person"}, "Bob"};
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("statefun-store-test-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(counter()++));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+  std::string db() const { return (path / "statefun.db").string(); }
+};
+
+std::unique_ptr<Store> open_store(const std::string& path) {
+  auto store = Store::open(path, {});
+  REQUIRE(store);
+  return std::move(*store);
+}
+
+}  // namespace
+
+TEST_CASE("committed inbox messages survive reopening; consumed ones are not pending",
+          "[runtime]") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.db());
+    REQUIRE(store->begin());
+    InboxMessage first{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 5};
+    InboxMessage second{0, kBob, kBob, {"t/a", true, ""}, MessageSource::kFunction, 6};
+    REQUIRE(store->append_inbox(first));
+    REQUIRE(store->append_inbox(second));
+    CHECK(second.seq > first.seq);
+    REQUIRE(store->mark_consumed(first.seq, 1));
+    REQUIRE(store->commit());
+  }
+  auto store = open_store(dir.db());
+  auto pending = store->load_pending();
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].caller == kBob);
+  CHECK((*pending)[0].argument.has_value);
+  CHECK((*pending)[0].argument.value.empty());
+  CHECK((*pending)[0].source == MessageSource::kFunction);
+}
+
+TEST_CASE("an uncommitted group is lost as a whole", "[runtime]") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.db());
+    REQUIRE(store->begin());
+    InboxMessage m{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 5};
+    REQUIRE(store->append_inbox(m));
+    // No commit: the destructor rolls back, as a crash would.
+  }
+  auto store = open_store(dir.db());
+  CHECK(store->load_pending()->empty());
+}
+
+TEST_CASE("state writes make versions in the history; a zero-byte value is present", "[runtime]") {
+  TempDir dir;
+  auto store = open_store(dir.db());
+  REQUIRE(store->begin());
+  StateCause cause{1, 100, "t/a", std::nullopt};
+  REQUIRE(
+      store->write_state(kBob, "visits", {"io.statefun.types/int", true, ""}, std::nullopt, cause));
+  REQUIRE(store->write_state(kBob, "visits", {"io.statefun.types/int", true, "\x0d\x01\0\0\0"},
+                             int64_t{500}, cause));
+  auto states = store->read_states(kBob);
+  REQUIRE(states);
+  REQUIRE(states->size() == 1);
+  CHECK((*states)[0].version == 2);
+  CHECK((*states)[0].expires_at_ms == 500);
+  REQUIRE(store->delete_state(kBob, "visits", cause));
+  CHECK(store->read_states(kBob)->empty());
+  // Deleting what is absent adds no version.
+  REQUIRE(store->delete_state(kBob, "visits", cause));
+  REQUIRE(
+      store->write_state(kBob, "visits", {"io.statefun.types/int", true, ""}, std::nullopt, cause));
+  CHECK(store->read_states(kBob)->at(0).version == 4);
+  REQUIRE(store->commit());
+}
+
+TEST_CASE("timers persist with their tokens and senders", "[runtime]") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.db());
+    REQUIRE(store->begin());
+    TimerRecord t{0, 1234, kBob, Address{{"a", "b"}, "c"}, {"t/x", true, "v"}, "tok"};
+    REQUIRE(store->add_timer(t));
+    TimerRecord u{0, 99, kBob, kBob, {"t/x", true, ""}, ""};
+    REQUIRE(store->add_timer(u));
+    REQUIRE(store->remove_timer(u.id));
+    REQUIRE(store->commit());
+  }
+  auto store = open_store(dir.db());
+  auto timers = store->load_timers();
+  REQUIRE(timers);
+  REQUIRE(timers->size() == 1);
+  CHECK((*timers)[0].token == "tok");
+  CHECK((*timers)[0].sender == Address{{"a", "b"}, "c"});
+  CHECK((*timers)[0].due_ms == 1234);
+}
+
+TEST_CASE("egress pops are oldest first, respect the visibility limit and never repeat",
+          "[runtime]") {
+  TempDir dir;
+  auto store = open_store(dir.db());
+  REQUIRE(store->begin());
+  EgressRecord a{0, "io.statefun.playground/egress", "greetings", "one", {"x/y", true, "{}"}, 1, 1};
+  EgressRecord b{0, "io.statefun.playground/egress", "greetings", "two", {"x/y", true, "{}"}, 2, 2};
+  REQUIRE(store->append_egress(a));
+  REQUIRE(store->append_egress(b));
+  auto first = store->pop_egress("greetings", a.seq);  // b is not visible yet
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+  CHECK((*first)->payload == "one");
+  CHECK_FALSE(store->pop_egress("greetings", a.seq)->has_value());
+  CHECK((*store->pop_egress("greetings", b.seq))->payload == "two");
+  CHECK_FALSE(store->pop_egress("greetings", b.seq)->has_value());
+  CHECK_FALSE(store->pop_egress("other", b.seq)->has_value());
+}
+
+TEST_CASE("a file that is not a database is reported as corrupt, naming it", "[runtime]") {
+  TempDir dir;
+  std::ofstream(dir.db()) << "this is definitely not an SQLite database, just some text......"
+                             "................................................................";
+  auto store = Store::open(dir.db(), {});
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::kCorruption);
+  CHECK(store.error().message.find(dir.db()) != std::string::npos);
+}
+
+TEST_CASE("a database from a newer statefun is refused", "[runtime]") {
+  TempDir dir;
+  { open_store(dir.db()); }
+  // Bump the schema version behind the store's back, as a newer build would.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.db().c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Store::open(dir.db(), {});
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::kFailedPrecondition);
+  CHECK(store.error().message.find("newer statefun") != std::string::npos);
+}
