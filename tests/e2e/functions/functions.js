@@ -1,0 +1,145 @@
+// The functions the end-to-end tests talk to, bound with the official JS SDK.
+// All live in namespace `e2e`, so one module.yaml endpoint (`e2e/*`) serves
+// them. Egress records go to the playground egress topic `out` as JSON
+// strings, so a test can pop and parse them.
+//
+//   e2e/counter    state `count` (int): +1 per message.
+//   e2e/slow       sleeps SLOW_MS (default 20) per message, then records the
+//                  message text in `recorded` (exposed on GET /stats).
+//   e2e/stateful   states `seen` (int) and `greeting` (string): egresses what it
+//                  saw, {id, seen, greeting}, then bumps `seen`, sets `greeting`.
+//   e2e/scheduler  JSON commands:
+//                    {op:"after", delay, tag, token?} sendAfter(delay) the text
+//                                                     `tag` to e2e/reporter/<own id>
+//                    {op:"cancel", token}             cancelDelayedMessage(token)
+//   e2e/forwarder  sends the message text on to e2e/reporter/<own id>.
+//   e2e/reporter   egresses {self, caller, text}; caller is "ns/type/id" or null.
+//   e2e/ttl        state `v` (string, expireAfterWrite TTL_MS, default 1500):
+//                    {op:"write", value} sets it; {op:"read"} egresses {seen: v}.
+"use strict";
+
+const {
+  StateFun,
+  messageBuilder,
+  egressMessageBuilder,
+} = require("apache-flink-statefun");
+
+// Tests send raw UTF-8 with `Content-Type: application/vnd.e2e/text` or JSON
+// with `application/vnd.e2e/json`; the ingress passes the bytes through as-is.
+const Text = StateFun.customType(
+  "e2e/text",
+  (s) => Buffer.from(s, "utf8"),
+  (buf) => buf.toString("utf8")
+);
+const Json = StateFun.jsonType("e2e/json");
+const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
+
+const SLOW_MS = Number(process.env.SLOW_MS || 20);
+const TTL_MS = Number(process.env.TTL_MS || 1500);
+
+// Values seen by e2e/slow, per id, in invocation order.
+const recorded = {};
+
+function addressString(address) {
+  return address ? `${address.namespace}/${address.name}/${address.id}` : null;
+}
+
+function emit(context, value) {
+  context.send(
+    egressMessageBuilder({
+      typename: "io.statefun.playground/egress",
+      value: { topic: "out", payload: JSON.stringify(value) },
+      valueType: EgressRecord,
+    })
+  );
+}
+
+function toReporter(context, text) {
+  return messageBuilder({
+    typename: "e2e/reporter",
+    id: context.self.id,
+    value: text,
+    valueType: Text,
+  });
+}
+
+function bindAll(statefun) {
+  statefun.bind({
+    typename: "e2e/counter",
+    specs: [{ name: "count", type: StateFun.intType() }],
+    fn(context) {
+      context.storage.count = (context.storage.count ?? 0) + 1;
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/slow",
+    async fn(context, message) {
+      await new Promise((resolve) => setTimeout(resolve, SLOW_MS));
+      (recorded[context.self.id] ??= []).push(message.as(Text));
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/stateful",
+    specs: [
+      { name: "seen", type: StateFun.intType() },
+      { name: "greeting", type: StateFun.stringType() },
+    ],
+    fn(context) {
+      const { seen, greeting } = context.storage;
+      emit(context, { id: context.self.id, seen, greeting });
+      context.storage.seen = (seen ?? 0) + 1;
+      context.storage.greeting = `hi ${context.self.id}`;
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/scheduler",
+    fn(context, message) {
+      const command = message.as(Json);
+      if (command.op === "after") {
+        context.sendAfter(command.delay, toReporter(context, command.tag), command.token);
+      } else if (command.op === "cancel") {
+        context.cancelDelayedMessage(command.token);
+      } else {
+        throw new Error(`unknown scheduler op ${command.op}`);
+      }
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/forwarder",
+    fn(context, message) {
+      context.send(toReporter(context, message.as(Text)));
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/reporter",
+    fn(context, message) {
+      emit(context, {
+        self: addressString(context.self),
+        caller: addressString(context.caller),
+        text: message.as(Text),
+      });
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/ttl",
+    specs: [{ name: "v", type: StateFun.stringType(), expireAfterWrite: TTL_MS }],
+    fn(context, message) {
+      const command = message.as(Json);
+      if (command.op === "write") {
+        context.storage.v = command.value;
+      } else if (command.op === "read") {
+        emit(context, { seen: context.storage.v });
+      } else {
+        throw new Error(`unknown ttl op ${command.op}`);
+      }
+    },
+  });
+}
+
+module.exports = { bindAll, recorded };
