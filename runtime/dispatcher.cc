@@ -26,6 +26,27 @@ void Dispatcher::pop_egress(std::string topic,
 void Dispatcher::reroute() { m_impl->post(RerouteEvent{}); }
 void Dispatcher::tick() { m_impl->post(TickEvent{}); }
 
+void Dispatcher::reconfigure(RouteResolver resolve, EgressRouter route_egress) {
+  m_impl->post(ReconfigureEvent{std::move(resolve), std::move(route_egress)});
+}
+
+void Dispatcher::set_gate(std::string gate, bool open) {
+  m_impl->post(GateEvent{std::move(gate), open});
+}
+
+void Dispatcher::edit_address(Address address, std::string label, AddressEditFn edit,
+                              std::function<void(Result<void>)> done) {
+  m_impl->post(EditEvent{std::move(address), std::move(label), std::move(edit), std::move(done)});
+}
+
+void Dispatcher::cancel_timer(int64_t id, std::function<void(Result<bool>)> done) {
+  m_impl->post(TimerOpEvent{id, false, std::move(done)});
+}
+
+void Dispatcher::fire_timer(int64_t id, std::function<void(Result<bool>)> done) {
+  m_impl->post(TimerOpEvent{id, true, std::move(done)});
+}
+
 Result<void> Dispatcher::Impl::start() {
   auto& store = *m_options.store;
   auto last = store.last_step();
@@ -73,11 +94,21 @@ void Dispatcher::Impl::refuse(Event& event) {
   const Error stopping{ErrorCode::kUnavailable, "statefun dev is shutting down"};
   if (auto* accept = std::get_if<AcceptEvent>(&event)) accept->done(std::unexpected(stopping));
   if (auto* pop = std::get_if<PopEgressEvent>(&event)) pop->done(std::unexpected(stopping));
+  if (auto* edit = std::get_if<EditEvent>(&event)) edit->done(std::unexpected(stopping));
+  if (auto* timer = std::get_if<TimerOpEvent>(&event)) timer->done(std::unexpected(stopping));
 }
 
 DispatcherStatus Dispatcher::Impl::status() const {
-  return DispatcherStatus{m_pending.load(),     m_in_flight.load(), m_unroutable.load(),
-                          m_timer_count.load(), m_steps.load(),     m_failing.load()};
+  DispatcherStatus status{m_pending.load(),
+                          m_in_flight.load(),
+                          m_unroutable.load(),
+                          m_timer_count.load(),
+                          m_steps.load(),
+                          m_failing.load(),
+                          {}};
+  std::lock_guard lock(m_mutex);
+  status.queued_by_type = m_published_queues;
+  return status;
 }
 
 int64_t Dispatcher::Impl::next_wakeup_ms() const {
@@ -142,6 +173,14 @@ void Dispatcher::Impl::handle(Event& event) {
         if constexpr (std::is_same_v<T, CallDoneEvent>) handle_call_done(e);
         if constexpr (std::is_same_v<T, PopEgressEvent>) handle_pop(e);
         if constexpr (std::is_same_v<T, RerouteEvent>) handle_reroute();
+        if constexpr (std::is_same_v<T, ReconfigureEvent>) {
+          m_options.resolve = std::move(e.resolve);
+          m_options.route_egress = std::move(e.route_egress);
+          handle_reroute();
+        }
+        if constexpr (std::is_same_v<T, GateEvent>) handle_gate(e);
+        if constexpr (std::is_same_v<T, EditEvent>) handle_edit(e);
+        if constexpr (std::is_same_v<T, TimerOpEvent>) handle_timer_op(e);
       },
       event);
 }
@@ -185,6 +224,49 @@ void Dispatcher::Impl::handle_reroute() {
   for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
 }
 
+void Dispatcher::Impl::handle_gate(GateEvent& event) {
+  if (event.open) {
+    if (m_closed_gates.erase(event.gate) == 0) return;
+  } else {
+    m_closed_gates.insert(event.gate);
+    return;
+  }
+  for (auto& [address, box] : m_mailboxes) {
+    if (box.busy && box.waiting_gate) {
+      send_in_flight(address, box);
+    } else {
+      maybe_send(address, box);
+    }
+  }
+}
+
+bool Dispatcher::Impl::gate_closed(const FunctionRoute& route) const {
+  return !route.gate.empty() && m_closed_gates.contains(route.gate);
+}
+
+void Dispatcher::Impl::handle_timer_op(TimerOpEvent& event) {
+  if (!ensure_transaction()) {
+    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
+    return;
+  }
+  auto timer = take_timer(event.id);
+  if (timer && event.fire) {
+    InboxMessage message;
+    message.target = std::move(timer->target);
+    message.caller = std::move(timer->sender);
+    message.argument = std::move(timer->argument);
+    message.source = MessageSource::kTimer;
+    if (auto r = enqueue_new(std::move(message)); !r) {
+      event.done(std::unexpected(r.error()));
+      return;
+    }
+  }
+  const bool found = timer.has_value();
+  m_after_commit.push_back([done = std::move(event.done), found](const Error* error) {
+    error ? done(std::unexpected(*error)) : done(found);
+  });
+}
+
 bool Dispatcher::Impl::ensure_transaction() {
   if (m_fatal) return false;
   if (auto r = m_options.store->begin(); !r) {
@@ -220,6 +302,17 @@ void Dispatcher::Impl::publish_counters() {
   m_unroutable = unroutable;
   m_pending = m_queued_total - unroutable;
   m_steps = m_last_step;
+  std::map<std::string, int64_t> queues;
+  for (auto it = m_queued_per_type.begin(); it != m_queued_per_type.end();) {
+    if (it->second == 0) {
+      it = m_queued_per_type.erase(it);
+      continue;
+    }
+    queues.emplace(it->first.str(), it->second);
+    ++it;
+  }
+  std::lock_guard lock(m_mutex);
+  m_published_queues = std::move(queues);
 }
 
 void Dispatcher::Impl::fatal(const Error& error) {

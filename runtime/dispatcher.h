@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,9 @@ namespace statefun {
 // Where and how to call one function type.
 struct FunctionRoute {
   std::string url;
+  // Requests wait while this gate is closed (set_gate), e.g. until the
+  // function process serving `url` is ready. Empty: always open.
+  std::string gate;
   int max_batch = 1000;  // maxNumBatchRequests; <= 0: unbounded, no backpressure
   CallOptions call;      // connect timeout, per-attempt timeout, max response size
 };
@@ -74,13 +78,32 @@ struct DispatcherOptions {
   int max_handshakes = 8;
 };
 
+// What an edit of one address (state set/rm, rewind) may do. Valid only
+// during the edit callback, on the engine thread.
+class AddressEdit {
+ public:
+  virtual ~AddressEdit() = default;
+  virtual const Address& address() const = 0;
+  virtual int64_t now_ms() const = 0;
+  // The state specs the function registered (empty before first contact).
+  virtual const std::vector<StateSpec>& registered() const = 0;
+  // The stored, unexpired states of the address.
+  virtual Result<std::vector<StoredState>> states() = 0;
+  // Writes a value as a new version. A registered state keeps its typename
+  // (a different one is kInvalidArgument) and its expiration rules.
+  virtual Result<void> write(const std::string& name, const TypedValue& value) = 0;
+  virtual Result<void> remove(const std::string& name) = 0;
+};
+using AddressEditFn = std::function<Result<void>(AddressEdit&)>;
+
 struct DispatcherStatus {
-  int64_t pending = 0;     // routable messages queued or in flight
-  int64_t in_flight = 0;   // requests on the wire or waiting for a retry
-  int64_t unroutable = 0;  // messages for function types no endpoint serves
-  int64_t timers = 0;      // pending delayed messages
-  int64_t steps = 0;       // last committed step id
-  int64_t failing = 0;     // addresses whose last attempt failed
+  int64_t pending = 0;                            // routable messages queued or in flight
+  int64_t in_flight = 0;                          // requests on the wire or waiting for a retry
+  int64_t unroutable = 0;                         // messages for function types no endpoint serves
+  int64_t timers = 0;                             // pending delayed messages
+  int64_t steps = 0;                              // last committed step id
+  int64_t failing = 0;                            // addresses whose last attempt failed
+  std::map<std::string, int64_t> queued_by_type;  // function type -> messages queued/in flight
 };
 
 class Dispatcher {
@@ -106,6 +129,24 @@ class Dispatcher {
   void reroute();
   // Re-checks due timers and retries now (after a virtual clock moved).
   void tick();
+  // Replaces how function types and egresses are resolved (module.yaml was
+  // reloaded) and re-examines every queued message.
+  void reconfigure(RouteResolver resolve, EgressRouter route_egress);
+  // Opens or closes a gate (see FunctionRoute::gate). Closed gates hold
+  // messages back without counting them as failures.
+  void set_gate(std::string gate, bool open);
+
+  // Runs `edit` for one address between two of its steps: after its
+  // in-flight request completes and before the next is sent. The edit is
+  // one step of its own (`label` is its message type in the trace and in
+  // history); if it fails, nothing it wrote remains. `done` runs after the
+  // commit.
+  void edit_address(Address address, std::string label, AddressEditFn edit,
+                    std::function<void(Result<void>)> done);
+  // Cancels a pending timer by id; `done(false)` when there is no such timer.
+  void cancel_timer(int64_t id, std::function<void(Result<bool>)> done);
+  // Delivers a pending timer's message now; `done(false)` when there is none.
+  void fire_timer(int64_t id, std::function<void(Result<bool>)> done);
 
   DispatcherStatus status() const;
 

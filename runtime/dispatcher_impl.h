@@ -32,11 +32,21 @@ struct ParkedAccept {
   std::function<void(Result<void>)> done;
 };
 
+struct EditEvent {
+  Address address;
+  std::string label;
+  AddressEditFn edit;
+  std::function<void(Result<void>)> done;
+};
+
 struct Mailbox {
   std::deque<InboxMessage> backlog;     // arrived, not yet sent
   std::vector<InboxMessage> in_flight;  // the batch on the wire (or awaiting retry)
   std::deque<ParkedAccept> parked;      // ingress waiting for backlog room
+  std::deque<EditEvent> edits;          // admin edits waiting for the wire to be free
   bool busy = false;                    // a batch is in flight or scheduled for retry
+  bool on_wire = false;                 // the batch is an HTTP request right now
+  bool waiting_gate = false;            // the batch waits for its gate to open
   int failed_attempts = 0;
   int handshakes = 0;
   int64_t sent_at_ms = 0;
@@ -75,7 +85,21 @@ struct PopEgressEvent {
 };
 struct RerouteEvent {};
 struct TickEvent {};
-using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent>;
+struct ReconfigureEvent {
+  RouteResolver resolve;
+  EgressRouter route_egress;
+};
+struct GateEvent {
+  std::string gate;
+  bool open;
+};
+struct TimerOpEvent {
+  int64_t id;
+  bool fire;  // deliver now; otherwise cancel
+  std::function<void(Result<bool>)> done;
+};
+using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
+                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent>;
 
 class Dispatcher::Impl {
  public:
@@ -94,6 +118,11 @@ class Dispatcher::Impl {
   void handle_accept(AcceptEvent& event);
   void handle_pop(PopEgressEvent& event);
   void handle_reroute();
+  void handle_gate(GateEvent& event);
+  void handle_edit(EditEvent& event);
+  void handle_timer_op(TimerOpEvent& event);
+  void run_edit(const Address& address, EditEvent& event);
+  void run_pending_edits(const Address& address, Mailbox& box);
   bool commit_group();
   void publish_counters();
   int64_t next_wakeup_ms() const;
@@ -110,6 +139,8 @@ class Dispatcher::Impl {
   void fire_due_retries();
   void add_timer(TimerRecord timer);
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
+  std::optional<TimerRecord> take_timer(int64_t id);  // removes from memory and store
+  bool gate_closed(const FunctionRoute& route) const;
   void release_if_idle(const Address& address);
   bool is_backpressured(const Address& address, const Mailbox& box) const;
   const std::optional<FunctionRoute>& route_for(const FunctionType& type);
@@ -135,6 +166,7 @@ class Dispatcher::Impl {
   std::thread m_thread;
   std::atomic<int64_t> m_pending{0}, m_in_flight{0}, m_unroutable{0}, m_timer_count{0}, m_steps{0},
       m_failing{0};
+  std::map<std::string, int64_t> m_published_queues;  // guarded by m_mutex
 
   // Engine thread only.
   std::unordered_map<Address, Mailbox, AddressHash> m_mailboxes;
@@ -143,6 +175,7 @@ class Dispatcher::Impl {
   std::map<FunctionType, int64_t> m_queued_per_type;              // messages queued or in flight
   int64_t m_queued_total = 0;
   std::set<FunctionType> m_reported_unroutable;
+  std::set<std::string> m_closed_gates;
   std::set<TimerKey> m_timer_queue;
   std::unordered_map<int64_t, TimerRecord> m_timers;
   std::map<std::pair<std::string, std::string>, int64_t> m_timer_tokens;  // (scope id, token)

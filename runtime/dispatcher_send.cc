@@ -47,6 +47,7 @@ void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
     }
     return;
   }
+  if (gate_closed(*route)) return;  // kept pending until the gate opens
   const std::size_t limit =
       route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch) : box.backlog.size();
   const std::size_t take = std::min(limit, box.backlog.size());
@@ -95,6 +96,11 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
     fail_attempt(address, box, fmt::format("no endpoint serves {}", address.type.str()));
     return;
   }
+  if (gate_closed(*route)) {
+    box.waiting_gate = true;
+    return;
+  }
+  box.waiting_gate = false;
   auto states = load_state_for_request(address);
   if (!states) {
     fatal(states.error());
@@ -105,6 +111,7 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
   for (const auto& message : box.in_flight) {
     request.invocations.push_back({message.caller, message.argument});
   }
+  box.on_wire = true;
   box.sent_at_ms = m_options.clock->now_ms();
   box.sent_at = std::chrono::steady_clock::now();
   m_options.client->call(route->url, codec::encode_request(request), route->call,
@@ -124,6 +131,7 @@ void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
 
 void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
                                     const std::string& reason) {
+  box.on_wire = false;
   if (box.failed_attempts++ == 0) ++m_failing;
   if (m_options.observer) m_options.observer->on_call_failed(address, reason, box.failed_attempts);
   // 2 ms doubling, capped: a function that is down is polled, not hammered.
@@ -131,6 +139,9 @@ void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
   const int64_t backoff =
       std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
   m_retry_queue.insert({m_options.clock->now_ms() + backoff, address});
+  // Between attempts nothing is on the wire: a good moment for admin edits
+  // (a user fixing the state that makes the function fail).
+  run_pending_edits(address, box);
 }
 
 void Dispatcher::Impl::fire_due_retries() {
@@ -154,37 +165,33 @@ bool Dispatcher::Impl::remove_timer_by_token(const std::string& scope_id,
                                              const std::string& token) {
   auto it = m_timer_tokens.find({scope_id, token});
   if (it == m_timer_tokens.end()) return false;
-  const int64_t id = it->second;
-  m_timer_tokens.erase(it);
-  auto timer = m_timers.find(id);
-  if (timer != m_timers.end()) {
-    m_timer_queue.erase({timer->second.due_ms, id});
-    m_timers.erase(timer);
-    --m_timer_count;
+  return take_timer(it->second).has_value();
+}
+
+std::optional<TimerRecord> Dispatcher::Impl::take_timer(int64_t id) {
+  auto node = m_timers.extract(id);
+  if (node.empty()) return std::nullopt;
+  TimerRecord& timer = node.mapped();
+  m_timer_queue.erase({timer.due_ms, id});
+  if (!timer.token.empty()) m_timer_tokens.erase({timer.sender.id, timer.token});
+  --m_timer_count;
+  if (!ensure_transaction()) return std::nullopt;
+  if (auto r = m_options.store->remove_timer(id); !r) {
+    fatal(r.error());
+    return std::nullopt;
   }
-  (void)m_options.store->remove_timer(id);
-  return true;
+  return std::move(timer);
 }
 
 void Dispatcher::Impl::fire_due_timers() {
   const int64_t now = m_options.clock->now_ms();
-  while (!m_timer_queue.empty() && m_timer_queue.begin()->due_ms <= now) {
-    const int64_t id = m_timer_queue.begin()->id;
-    m_timer_queue.erase(m_timer_queue.begin());
-    auto node = m_timers.extract(id);
-    if (node.empty()) continue;
-    TimerRecord& timer = node.mapped();
-    --m_timer_count;
-    if (!timer.token.empty()) m_timer_tokens.erase({timer.sender.id, timer.token});
-    if (!ensure_transaction()) return;
-    if (auto r = m_options.store->remove_timer(id); !r) {
-      fatal(r.error());
-      return;
-    }
+  while (!m_fatal && !m_timer_queue.empty() && m_timer_queue.begin()->due_ms <= now) {
+    auto timer = take_timer(m_timer_queue.begin()->id);
+    if (!timer) return;
     InboxMessage message;
-    message.target = std::move(timer.target);
-    message.caller = std::move(timer.sender);
-    message.argument = std::move(timer.argument);
+    message.target = std::move(timer->target);
+    message.caller = std::move(timer->sender);
+    message.argument = std::move(timer->argument);
     message.source = MessageSource::kTimer;
     (void)enqueue_new(std::move(message));
   }
@@ -194,7 +201,8 @@ void Dispatcher::Impl::release_if_idle(const Address& address) {
   auto it = m_mailboxes.find(address);
   if (it == m_mailboxes.end()) return;
   const Mailbox& box = it->second;
-  if (!box.busy && box.backlog.empty() && box.parked.empty() && box.in_flight.empty()) {
+  if (!box.busy && box.backlog.empty() && box.parked.empty() && box.in_flight.empty() &&
+      box.edits.empty()) {
     m_mailboxes.erase(it);
   }
 }

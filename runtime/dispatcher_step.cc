@@ -14,6 +14,7 @@ void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
   if (it == m_mailboxes.end() || !it->second.busy) return;  // stale (cannot happen today)
   const Address& address = it->first;
   Mailbox& box = it->second;
+  box.on_wire = false;
 
   if (!event.outcome.ok) {
     fail_attempt(address, box, event.outcome.error.message);
@@ -212,7 +213,8 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
   }
   box.busy = false;
   --m_in_flight;
-  maybe_send(address, box);  // the backlog goes next, with the fresh state
+  run_pending_edits(address, box);  // edits wait for exactly this moment
+  maybe_send(address, box);         // the backlog goes next, with the fresh state
   for (auto& message : result.messages) {
     InboxMessage inbox;
     inbox.target = std::move(message.target);

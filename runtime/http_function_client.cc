@@ -274,11 +274,12 @@ class Attempt {
     request.method = "POST";
     request.path = endpoint_.target;
     // The async transport's headers (protocol.md §2.2); httplib adds Content-Length.
-    request.headers = {
-        {"Host", endpoint_.host_header()},     {"Content-Type", std::string(kOctetStream)},
-        {"Accept", std::string(kOctetStream)}, {"Accept-Encoding", "gzip,deflate"},
-        {"Connection", "keep-alive"},          {"User-Agent", "statefun"},
-    };
+    request.set_header("Host", endpoint_.host_header());
+    request.set_header("Content-Type", std::string(kOctetStream));
+    request.set_header("Accept", std::string(kOctetStream));
+    request.set_header("Accept-Encoding", "gzip,deflate");
+    request.set_header("Connection", "keep-alive");
+    request.set_header("User-Agent", "statefun");
     request.body = std::move(body);
     request.response_handler = [this](const httplib::Response& head) { return accept_head(head); };
     request.content_receiver = [this](const char* data, std::size_t size, std::uint64_t,
@@ -459,11 +460,11 @@ class CallQueue {
  public:
   // False once closed: the call is not taken.
   bool push(PendingCall call) {
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return false;
-      pending_.push_back(std::move(call));
-    }
+    // Notified under the lock: the call's own callback may destroy the last
+    // owner of this queue as soon as a worker can see the call.
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    pending_.push_back(std::move(call));
     ready_.notify_one();
     return true;
   }

@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS trace (
 enum Stmt : std::size_t {
   kBegin,
   kCommit,
+  kSavepoint,
+  kRelease,
+  kRollbackTo,
   kInsertInbox,
   kMarkConsumed,
   kLoadPending,
@@ -81,6 +84,9 @@ enum Stmt : std::size_t {
 constexpr std::array<const char*, kStmtCount> kSql = {
     "BEGIN IMMEDIATE",
     "COMMIT",
+    "SAVEPOINT edit",
+    "RELEASE edit",
+    "ROLLBACK TO edit",
     "INSERT INTO inbox(ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,"
     "source,accepted_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     "UPDATE inbox SET consumed_step=? WHERE seq=?",
@@ -208,6 +214,13 @@ class SqliteStore final : public Store {
   }
 
   bool in_transaction() const override { return m_in_transaction; }
+
+  Result<void> savepoint() override { return run(kSavepoint); }
+  Result<void> release_savepoint() override { return run(kRelease); }
+  Result<void> rollback_savepoint() override {
+    if (auto r = run(kRollbackTo); !r) return r;
+    return run(kRelease);  // ROLLBACK TO keeps the savepoint open
+  }
 
   Result<void> append_inbox(InboxMessage& m) override {
     Bound b(m_stmts[kInsertInbox]);

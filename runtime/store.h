@@ -100,6 +100,11 @@ class Store {
   virtual Result<void> begin() = 0;   // no-op when a transaction is open
   virtual Result<void> commit() = 0;  // no-op when none is open
   virtual bool in_transaction() const = 0;
+  // A nested unit inside the open transaction that can be undone alone
+  // (SQLite SAVEPOINT): one edit that fails halfway leaves no trace.
+  virtual Result<void> savepoint() = 0;
+  virtual Result<void> release_savepoint() = 0;
+  virtual Result<void> rollback_savepoint() = 0;
 
   // Inbox. append_inbox fills message.seq.
   virtual Result<void> append_inbox(InboxMessage& message) = 0;

@@ -419,3 +419,104 @@ TEST_CASE("messages for a function type nobody serves are kept and counted as un
   CHECK(status.pending == 0);
   CHECK(h.function.requests().empty());
 }
+
+namespace {
+
+Result<void> edit(Harness& h, const Address& a, AddressEditFn fn) {
+  std::promise<Result<void>> done;
+  auto future = done.get_future();
+  h.dispatcher->edit_address(a, "statefun/admin", std::move(fn),
+                             [&done](Result<void> r) { done.set_value(r); });
+  return future.get();
+}
+
+}  // namespace
+
+TEST_CASE("an edit waits for the in-flight request and applies between two steps", "[runtime]") {
+  Harness h([](const BatchRequest& r) { return answer(counter(r)); });
+  REQUIRE(h.send(kBob, int_message(1)));
+  REQUIRE(wait_idle(*h.dispatcher));
+  h.function.hold(true);
+  REQUIRE(h.send(kBob, int_message(10)));  // on the wire: count will become 11
+  auto edited = std::async(std::launch::async, [&] {
+    return edit(h, kBob, [](AddressEdit& e) { return e.write("count", int_message(100)); });
+  });
+  CHECK(edited.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
+  h.function.hold(false);
+  h.function.release();
+  REQUIRE(edited.get());
+  CHECK(h.count_of(kBob) == 100);  // the edit came after the step, not before
+  REQUIRE(h.send(kBob, int_message(1)));
+  REQUIRE(wait_idle(*h.dispatcher));
+  CHECK(h.count_of(kBob) == 101);
+}
+
+TEST_CASE("an edit that fails leaves nothing behind", "[runtime]") {
+  Harness h([](const BatchRequest& r) { return answer(counter(r)); });
+  REQUIRE(h.send(kBob, int_message(1)));
+  REQUIRE(wait_idle(*h.dispatcher));
+  auto result = edit(h, kBob, [](AddressEdit& e) -> Result<void> {
+    if (auto r = e.remove("count"); !r) return r;
+    return e.write("count", {"io.statefun.types/string", true, "x"});  // wrong type
+  });
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message.find("registered as io.statefun.types/int") != std::string::npos);
+  CHECK(h.count_of(kBob) == 1);
+}
+
+TEST_CASE("timers can be cancelled or fired now by id", "[runtime]") {
+  const Address scheduler{{"test", "scheduler"}, "u1"};
+  const Address sink{{"test", "sink"}, "s"};
+  Harness h(
+      [&](const BatchRequest& r) {
+        InvocationResult result;
+        if (r.target == scheduler) {
+          result.delayed.push_back({false, "", 3600000, sink, int_message(1)});
+          result.delayed.push_back({false, "", 3600000, sink, int_message(2)});
+        }
+        return answer(result);
+      },
+      /*manual_time=*/true);
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(wait_idle(*h.dispatcher));
+  auto timers = h.store_reader()->load_timers();
+  REQUIRE(timers->size() == 2);
+  auto op = [&](bool fire, int64_t id) {
+    std::promise<Result<bool>> done;
+    auto future = done.get_future();
+    auto cb = [&done](Result<bool> r) { done.set_value(r); };
+    fire ? h.dispatcher->fire_timer(id, cb) : h.dispatcher->cancel_timer(id, cb);
+    return future.get();
+  };
+  CHECK(op(false, (*timers)[0].id) == true);
+  CHECK(op(false, (*timers)[0].id) == false);  // already gone
+  CHECK(op(true, (*timers)[1].id) == true);
+  REQUIRE(wait_idle(*h.dispatcher));
+  auto requests = h.function.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(types::decode_int(requests[1].invocations[0].argument.value) == 2);
+  CHECK(h.dispatcher->status().timers == 0);
+}
+
+TEST_CASE("a closed gate holds messages back without failures until it opens", "[runtime]") {
+  Harness h([](const BatchRequest& r) { return answer(counter(r)); });
+  h.dispatcher->set_gate("proc", false);
+  h.dispatcher->reconfigure(
+      [](const FunctionType& type) -> std::optional<FunctionRoute> {
+        FunctionRoute route;
+        route.url = "http://fake/" + type.name;
+        route.gate = "proc";
+        return route;
+      },
+      [](const EgressMessage&) -> Result<RoutedEgress> { return RoutedEgress{}; });
+  REQUIRE(h.send(kBob, int_message(2)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  CHECK(h.function.requests().empty());
+  CHECK(h.dispatcher->status().pending == 1);
+  CHECK(h.dispatcher->status().queued_by_type.at("test/counter") == 1);
+  h.dispatcher->set_gate("proc", true);
+  REQUIRE(wait_idle(*h.dispatcher));
+  CHECK(h.count_of(kBob) == 2);
+  std::lock_guard lock(h.recorder.mutex);
+  CHECK(h.recorder.failures.empty());
+}
