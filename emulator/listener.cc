@@ -1,6 +1,7 @@
 #include "emulator/listener.h"
 
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 namespace statefun::emulator {
 
@@ -11,6 +12,13 @@ Listener::Listener(std::string label, int worker_threads) : m_label(std::move(la
     return new httplib::ThreadPool(static_cast<size_t>(worker_threads));
   };
   m_server.set_keep_alive_max_count(100000);
+  // httplib's defaults set SO_REUSEPORT, which would let a second emulator
+  // bind the same port silently; SO_REUSEADDR only skips TIME_WAIT.
+  m_server.set_socket_options([this](int socket) {
+    int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    m_socket = socket;
+  });
   m_server.set_payload_max_length(64u * 1024u * 1024u);
 }
 
@@ -28,6 +36,9 @@ Result<int> Listener::start(const std::string& host, int port) {
                       fmt::format("port {} ({}) on {} is already in use or cannot be bound", port,
                                   m_label, host));
   }
+  // httplib listens with a backlog of 5: a burst of clients would overflow it
+  // and see resets. Listening again only enlarges the backlog.
+  ::listen(m_socket, 1024);
   m_thread = std::thread([this] { m_server.listen_after_bind(); });
   return bound;
 }

@@ -28,6 +28,7 @@ class Listener {
  private:
   std::string m_label;
   httplib::Server m_server;
+  int m_socket = -1;  // the listening socket, once bound
   std::thread m_thread;
 };
 

@@ -1,1 +1,680 @@
+// Exercises the HTTP function client against real servers on loopback: an
+// httplib::Server for well-formed exchanges and a raw socket server for the
+// broken ones httplib's server would never produce.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/function_client.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using statefun::CallErrorKind;
+using statefun::CallOptions;
+using statefun::CallOutcome;
+using statefun::FunctionClient;
+
+// Generous: the machine running the tests is slow and shared.
+constexpr auto kWaitLimit = 30s;
+
+const std::string kOctetStream = "application/octet-stream";
+
+std::unique_ptr<FunctionClient> make_client(int workers) {
+  return statefun::make_http_function_client(statefun::HttpClientOptions{.workers = workers});
+}
+
+CallOutcome call_and_wait(FunctionClient& client, const std::string& url, std::string body,
+                          const CallOptions& options = {}) {
+  auto promise = std::make_shared<std::promise<CallOutcome>>();
+  std::future<CallOutcome> result = promise->get_future();
+  client.call(url, std::move(body), options,
+              [promise](CallOutcome outcome) { promise->set_value(std::move(outcome)); });
+  REQUIRE(result.wait_for(kWaitLimit) == std::future_status::ready);
+  CallOutcome outcome = result.get();
+  // Shown only if a later assertion fails, to tell which error came back.
+  UNSCOPED_INFO("call to " << url << ": "
+                           << (outcome.ok ? "ok" : "failed: " + outcome.error.message));
+  return outcome;
+}
+
+// A one-way flag threads can wait on, with a bounded wait so a failing test
+// never hangs the suite.
+class Latch {
+ public:
+  void open() {
+    {
+      std::lock_guard lock(mutex_);
+      open_ = true;
+    }
+    changed_.notify_all();
+  }
+
+  bool wait(std::chrono::milliseconds limit = kWaitLimit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool open_ = false;
+};
+
+// An httplib::Server on a random loopback port, listening in its own thread.
+class LoopbackServer {
+ public:
+  LoopbackServer() {
+    // httplib's default pool (8 threads) parks one thread per idle keep-alive
+    // connection; more client workers than that would starve.
+    server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    // The default closes every connection after 5 requests, which would hide
+    // whether the client reuses its connections.
+    server_.set_keep_alive_max_count(1'000'000);
+    server_.set_socket_options([this](socket_t listening) { listening_socket_ = listening; });
+  }
+
+  ~LoopbackServer() {
+    server_.stop();
+    if (listener_.joinable()) listener_.join();
+  }
+
+  httplib::Server& http() { return server_; }
+
+  void start() {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    REQUIRE(port_ > 0);
+    // httplib listens with a backlog of 5. When many client workers connect
+    // at once the overflow falls back to SYN cookies, some of which the kernel
+    // rejects with a reset: the client would see connections die that the
+    // server never accepted. Listening again only enlarges the backlog.
+    REQUIRE(::listen(listening_socket_, 256) == 0);
+    listener_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+
+  std::string url(const std::string& target = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + target;
+  }
+
+  int port() const { return port_; }
+
+ private:
+  httplib::Server server_;
+  std::thread listener_;
+  int listening_socket_ = -1;
+  int port_ = 0;
+};
+
+void reply_octets(httplib::Response& response, const std::string& body) {
+  response.set_content(body, kOctetStream.c_str());
+}
+
+struct SeenRequest {
+  std::string method;
+  std::string target;
+  std::string body;
+  httplib::Headers headers;
+  int remote_port = 0;
+};
+
+std::string header_of(const SeenRequest& request, const std::string& name) {
+  const auto found = request.headers.find(name);
+  return found == request.headers.end() ? std::string() : found->second;
+}
+
+class RequestLog {
+ public:
+  void record(const httplib::Request& request) {
+    std::lock_guard lock(mutex_);
+    seen_.push_back(
+        {request.method, request.target, request.body, request.headers, request.remote_port});
+  }
+
+  std::vector<SeenRequest> snapshot() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<SeenRequest> seen_;
+};
+
+sockaddr_in loopback_address(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return address;
+}
+
+int bound_port(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof(address);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  return ntohs(address.sin_port);
+}
+
+// A port nobody listens on: bound once to learn a free number, then released.
+int closed_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address = loopback_address(0);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  const int port = bound_port(fd);
+  ::close(fd);
+  return port;
+}
+
+// Accepts one connection, reads the whole request, writes `reply` verbatim
+// and closes: a function process that misbehaves at the byte level.
+class OneShotRawServer {
+ public:
+  explicit OneShotRawServer(std::string reply) : reply_(std::move(reply)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listen_fd_ >= 0);
+    sockaddr_in address = loopback_address(0);
+    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+    REQUIRE(::listen(listen_fd_, 4) == 0);
+    port_ = bound_port(listen_fd_);
+    server_ = std::thread([this] { serve_one(); });
+  }
+
+  ~OneShotRawServer() {
+    ::shutdown(listen_fd_, SHUT_RDWR);  // wakes accept() if no client came
+    server_.join();
+    ::close(listen_fd_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fn"; }
+
+ private:
+  void serve_one() {
+    const int connection = ::accept(listen_fd_, nullptr, nullptr);
+    if (connection < 0) return;
+    read_request(connection);
+    ::send(connection, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+    ::close(connection);
+  }
+
+  // Reads the head and a Content-Length body, so closing never resets the
+  // connection because of unread request bytes.
+  static void read_request(int connection) {
+    std::string received;
+    char buffer[4096];
+    while (true) {
+      const auto head_end = received.find("\r\n\r\n");
+      if (head_end != std::string::npos &&
+          received.size() >= head_end + 4 + body_length(received)) {
+        return;
+      }
+      const ssize_t n = ::recv(connection, buffer, sizeof(buffer), 0);
+      if (n <= 0) return;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+
+  static std::size_t body_length(const std::string& head) {
+    const auto at = head.find("Content-Length: ");
+    return at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
+  }
+
+  std::string reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread server_;
+};
+
+}  // namespace
+
+TEST_CASE("http client sends the async transport's POST and returns the body", "[runtime]") {
+  LoopbackServer server;
+  RequestLog log;
+  server.http().Post(".*", [&](const httplib::Request& request, httplib::Response& response) {
+    log.record(request);
+    reply_octets(response, std::string("\0\x01reply\0", 8));
+  });
+  server.start();
+  auto client = make_client(2);
+  const std::string body("\0\x01\x02payload\0with\0nuls", 21);
+
+  const CallOutcome outcome = call_and_wait(*client, server.url("/fn/greeter?x=1"), body);
+
+  REQUIRE(outcome.ok);
+  CHECK(outcome.body == std::string("\0\x01reply\0", 8));
+  const std::vector<SeenRequest> seen = log.snapshot();
+  REQUIRE(seen.size() == 1);
+  const SeenRequest& request = seen.front();
+  CHECK(request.method == "POST");
+  CHECK(request.target == "/fn/greeter?x=1");
+  CHECK(request.body == body);
+  CHECK(request.headers.count("Content-Type") == 1);
+  CHECK(header_of(request, "Content-Type") == kOctetStream);
+  CHECK(header_of(request, "Accept") == kOctetStream);
+  CHECK(header_of(request, "User-Agent") == "statefun");
+  CHECK(header_of(request, "Host") == "127.0.0.1:" + std::to_string(server.port()));
+  CHECK(header_of(request, "Content-Length") == std::to_string(body.size()));
+  CHECK(request.headers.count("Transfer-Encoding") == 0);
+}
+
+TEST_CASE("http client posts to / when the URL has no path", "[runtime]") {
+  LoopbackServer server;
+  RequestLog log;
+  server.http().Post(".*", [&](const httplib::Request& request, httplib::Response& response) {
+    log.record(request);
+    reply_octets(response, "x");
+  });
+  server.start();
+  auto client = make_client(1);
+
+  REQUIRE(call_and_wait(*client, "http://127.0.0.1:" + std::to_string(server.port()), "b").ok);
+  REQUIRE(
+      call_and_wait(*client, "HTTP://127.0.0.1:" + std::to_string(server.port()) + "?q", "b").ok);
+
+  const std::vector<SeenRequest> seen = log.snapshot();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].target == "/");
+  CHECK(seen[1].target == "/?q");
+}
+
+TEST_CASE("http client reuses one keep-alive connection per worker", "[runtime]") {
+  LoopbackServer server;
+  RequestLog log;
+  server.http().Post(".*", [&](const httplib::Request& request, httplib::Response& response) {
+    log.record(request);
+    reply_octets(response, request.body);
+  });
+  server.start();
+  auto client = make_client(1);
+
+  for (int i = 0; i < 20; ++i) {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/fn"), std::to_string(i));
+    REQUIRE(outcome.ok);
+    CHECK(outcome.body == std::to_string(i));
+  }
+
+  std::set<int> remote_ports;
+  for (const SeenRequest& request : log.snapshot()) remote_ports.insert(request.remote_port);
+  CHECK(remote_ports.size() == 1);
+}
+
+TEST_CASE("http client reconnects after the server closed an idle connection", "[runtime]") {
+  LoopbackServer server;
+  server.http().set_keep_alive_timeout(1);
+  server.http().Post(".*", [](const httplib::Request&, httplib::Response& response) {
+    reply_octets(response, "fine");
+  });
+  server.start();
+  auto client = make_client(1);
+
+  REQUIRE(call_and_wait(*client, server.url("/fn"), "a").ok);
+  std::this_thread::sleep_for(1500ms);  // past the server's keep-alive timeout
+  const CallOutcome outcome = call_and_wait(*client, server.url("/fn"), "b");
+
+  REQUIRE(outcome.ok);
+  CHECK(outcome.body == "fine");
+}
+
+TEST_CASE("http client reports non-2xx statuses with the body's first line", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post("/plain", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 500;
+    response.set_content("unknown function type example/greeter\nstack trace...", "text/plain");
+  });
+  server.http().Post("/empty", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 500;
+    reply_octets(response, "");
+  });
+  server.http().Post("/huge", [](const httplib::Request&, httplib::Response& response) {
+    response.status = 503;
+    response.set_content(std::string(200'000, 'x'), "text/html");
+  });
+  server.start();
+  auto client = make_client(1);
+
+  SECTION("the first line of the body") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/plain"), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kHttpStatus);
+    CHECK(outcome.error.http_status == 500);
+    CHECK(outcome.error.message == "HTTP 500: unknown function type example/greeter");
+  }
+  SECTION("the reason phrase when the body is empty") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/empty"), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kHttpStatus);
+    CHECK(outcome.error.http_status == 500);
+    CHECK(outcome.error.message == "HTTP 500: Internal Server Error");
+  }
+  SECTION("a bounded message for a huge error body") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/huge"), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kHttpStatus);
+    CHECK(outcome.error.http_status == 503);
+    CHECK(outcome.error.message.size() < 250);
+  }
+  // The connection stays usable after every kind of error response.
+  CHECK(call_and_wait(*client, server.url("/plain"), "b").error.http_status == 500);
+}
+
+TEST_CASE("http client accepts only application/octet-stream responses", "[runtime]") {
+  LoopbackServer server;
+  std::string content_type;
+  server.http().Post(".*", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content("body", content_type.c_str());
+  });
+  server.start();
+  auto client = make_client(1);
+
+  SECTION("exact and case-insensitive matches pass") {
+    content_type = GENERATE("application/octet-stream", "Application/Octet-Stream");
+    const CallOutcome outcome = call_and_wait(*client, server.url("/fn"), "b");
+    REQUIRE(outcome.ok);
+    CHECK(outcome.body == "body");
+  }
+  SECTION("other types, and parameters, fail as in the async transport") {
+    content_type =
+        GENERATE("text/plain", "application/octet-stream; charset=utf-8", "application/json");
+    const CallOutcome outcome = call_and_wait(*client, server.url("/fn"), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kBadContentType);
+    CHECK(outcome.error.message.find(content_type) != std::string::npos);
+  }
+}
+
+TEST_CASE("http client treats an empty octet-stream body as an ok empty response", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post(".*", [](const httplib::Request&, httplib::Response& response) {
+    reply_octets(response, "");
+  });
+  server.start();
+  auto client = make_client(1);
+
+  const CallOutcome outcome = call_and_wait(*client, server.url("/fn"), "b");
+
+  REQUIRE(outcome.ok);
+  CHECK(outcome.body.empty());
+}
+
+TEST_CASE("http client rejects 2xx responses without a Content-Type", "[runtime]") {
+  SECTION("with a body") {
+    OneShotRawServer server("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
+    auto client = make_client(1);
+    const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kBadContentType);
+  }
+  SECTION("empty, like the playground Java handler's failure reply") {
+    // The async transport retries this reply (sdk-behaviour.md §4); taking it
+    // as "no effects" would silently drop the batch.
+    OneShotRawServer server("HTTP/1.1 200 OK\r\nStatus: 500\r\nContent-Length: 0\r\n\r\n");
+    auto client = make_client(1);
+    const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kBadContentType);
+  }
+}
+
+TEST_CASE("http client reads a body delimited by the connection closing", "[runtime]") {
+  OneShotRawServer server(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n"
+      "abc");
+  auto client = make_client(1);
+
+  const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+
+  REQUIRE(outcome.ok);
+  CHECK(outcome.body == "abc");
+}
+
+TEST_CASE("http client reports a refused connection", "[runtime]") {
+  auto client = make_client(1);
+  const int port = closed_loopback_port();
+
+  const CallOutcome outcome =
+      call_and_wait(*client, "http://127.0.0.1:" + std::to_string(port) + "/fn", "b");
+
+  REQUIRE_FALSE(outcome.ok);
+  CHECK(outcome.error.kind == CallErrorKind::kConnect);
+  CHECK(outcome.error.message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+TEST_CASE("http client times out a slow function and reconnects afterwards", "[runtime]") {
+  LoopbackServer server;
+  auto release_slow_reply = std::make_shared<Latch>();
+  RequestLog log;
+  server.http().Post(".*", [&log, release_slow_reply](const httplib::Request& request,
+                                                      httplib::Response& response) {
+    log.record(request);
+    if (request.body == "slow") {
+      release_slow_reply->wait(10s);
+      reply_octets(response, "late");
+    } else {
+      reply_octets(response, "fresh");
+    }
+  });
+  server.start();
+  auto client = make_client(1);
+  CallOptions impatient;
+  impatient.attempt_timeout = 300ms;
+
+  const CallOutcome slow = call_and_wait(*client, server.url("/fn"), "slow", impatient);
+  const CallOutcome next = call_and_wait(*client, server.url("/fn"), "quick");
+  release_slow_reply->open();
+
+  REQUIRE_FALSE(slow.ok);
+  CHECK(slow.error.kind == CallErrorKind::kTimeout);
+  CHECK_FALSE(slow.error.message.empty());
+  // A reused connection could deliver the late reply to the next call.
+  REQUIRE(next.ok);
+  CHECK(next.body == "fresh");
+  const std::vector<SeenRequest> seen = log.snapshot();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].remote_port != seen[1].remote_port);
+}
+
+TEST_CASE("http client reports a connection closed before a full response", "[runtime]") {
+  auto client = make_client(1);
+
+  SECTION("no response at all") {
+    OneShotRawServer server("");
+    const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kDisconnected);
+    CHECK_FALSE(outcome.error.message.empty());
+  }
+  SECTION("a truncated body") {
+    OneShotRawServer server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n"
+        "\r\nabc");
+    const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kDisconnected);
+    CHECK_FALSE(outcome.error.message.empty());
+  }
+  SECTION("a garbled status line") {
+    OneShotRawServer server("garbage\r\n\r\n");
+    const CallOutcome outcome = call_and_wait(*client, server.url(), "b");
+    REQUIRE_FALSE(outcome.ok);
+    CHECK_FALSE(outcome.error.message.empty());
+  }
+}
+
+TEST_CASE("http client enforces max_response_bytes", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post("/sized/(\\d+)",
+                     [](const httplib::Request& request, httplib::Response& response) {
+                       reply_octets(response, std::string(std::stoul(request.matches[1]), 'x'));
+                     });
+  server.http().Post("/chunked", [](const httplib::Request&, httplib::Response& response) {
+    response.set_chunked_content_provider(kOctetStream.c_str(),
+                                          [](std::size_t offset, httplib::DataSink& sink) {
+                                            if (offset >= 1800) {
+                                              sink.done();
+                                            } else {
+                                              sink.write(std::string(600, 'y').data(), 600);
+                                            }
+                                            return true;
+                                          });
+  });
+  server.start();
+  auto client = make_client(1);
+  CallOptions limited;
+  limited.max_response_bytes = 1000;
+
+  SECTION("a body of exactly the limit passes") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/sized/1000"), "b", limited);
+    REQUIRE(outcome.ok);
+    CHECK(outcome.body.size() == 1000);
+  }
+  SECTION("a declared length over the limit fails") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/sized/1001"), "b", limited);
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kTooLarge);
+  }
+  SECTION("a chunked body growing over the limit fails") {
+    const CallOutcome outcome = call_and_wait(*client, server.url("/chunked"), "b", limited);
+    REQUIRE_FALSE(outcome.ok);
+    CHECK(outcome.error.kind == CallErrorKind::kTooLarge);
+  }
+  // The oversized reply is abandoned mid-body; the next call must not read it.
+  const CallOutcome after = call_and_wait(*client, server.url("/sized/3"), "b", limited);
+  REQUIRE(after.ok);
+  CHECK(after.body == "xxx");
+}
+
+TEST_CASE("http client rejects URLs it cannot call", "[runtime]") {
+  auto client = make_client(1);
+  const std::string url =
+      GENERATE("ftp://example.com/fn", "http+unix:///tmp/f.sock/fn", "http://", "http://:8000/fn",
+               "http://host:99999/fn", "http://host:80x/fn", "example.com/fn", "http://[::1/fn",
+               "http://user:secret@example.com/fn", "http://exa mple.com/");
+
+  const CallOutcome outcome = call_and_wait(*client, url, "b");
+
+  REQUIRE_FALSE(outcome.ok);
+  CHECK(outcome.error.kind == CallErrorKind::kBadUrl);
+  CHECK_FALSE(outcome.error.message.empty());
+  CHECK(outcome.error.message.find("secret") == std::string::npos);
+}
+
+TEST_CASE("http client fails https against a plain http server", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post(".*", [](const httplib::Request&, httplib::Response& response) {
+    reply_octets(response, "x");
+  });
+  server.start();
+  auto client = make_client(1);
+
+  const CallOutcome outcome =
+      call_and_wait(*client, "https://127.0.0.1:" + std::to_string(server.port()) + "/fn", "b");
+
+  REQUIRE_FALSE(outcome.ok);
+  CHECK_FALSE(outcome.error.message.empty());
+}
+
+TEST_CASE("http client completes many concurrent calls exactly once each", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post(".*", [](const httplib::Request& request, httplib::Response& response) {
+    reply_octets(response, "echo:" + request.body);
+  });
+  server.start();
+  auto client = make_client(16);
+  constexpr int kCalls = 200;
+
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::vector<int> completions(kCalls, 0);
+  std::vector<CallOutcome> outcomes(kCalls);
+  int completed = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    client->call(server.url("/fn"), std::to_string(i), {}, [&, i](CallOutcome outcome) {
+      std::lock_guard lock(mutex);
+      ++completions[i];
+      outcomes[i] = std::move(outcome);
+      if (++completed == kCalls) all_done.notify_all();
+    });
+  }
+
+  std::unique_lock lock(mutex);
+  REQUIRE(all_done.wait_for(lock, 60s, [&] { return completed == kCalls; }));
+  lock.unlock();
+  client->shutdown();  // no callback may still be running when the vectors go away
+  for (int i = 0; i < kCalls; ++i) {
+    CHECK(completions[i] == 1);
+    INFO("call " << i << ": " << outcomes[i].error.message);
+    REQUIRE(outcomes[i].ok);
+    CHECK(outcomes[i].body == "echo:" + std::to_string(i));
+  }
+}
+
+TEST_CASE("http client shutdown finishes running calls and drops queued ones", "[runtime]") {
+  LoopbackServer server;
+  auto request_arrived = std::make_shared<Latch>();
+  auto release_reply = std::make_shared<Latch>();
+  server.http().Post(
+      ".*", [request_arrived, release_reply](const httplib::Request&, httplib::Response& response) {
+        request_arrived->open();
+        release_reply->wait(10s);
+        reply_octets(response, "x");
+      });
+  server.start();
+  auto client = make_client(1);
+  CallOptions impatient;
+  impatient.attempt_timeout = 500ms;
+
+  std::atomic<int> callbacks{0};
+  std::atomic<bool> shutdown_returned{false};
+  std::atomic<int> callbacks_after_shutdown{0};
+  auto count_callback = [&](CallOutcome) {
+    ++callbacks;
+    if (shutdown_returned) ++callbacks_after_shutdown;
+  };
+  for (int i = 0; i < 10; ++i) client->call(server.url("/fn"), "b", impatient, count_callback);
+  REQUIRE(request_arrived->wait());
+
+  client->shutdown();  // waits for the running call, which times out
+  shutdown_returned = true;
+  CHECK(callbacks == 1);
+  client->call(server.url("/fn"), "b", impatient, count_callback);
+  client->shutdown();  // idempotent
+  std::this_thread::sleep_for(200ms);
+  release_reply->open();
+
+  CHECK(callbacks == 1);
+  CHECK(callbacks_after_shutdown == 0);
+}
+
+TEST_CASE("http client survives shutdown and destruction from its own callback", "[runtime]") {
+  LoopbackServer server;
+  server.http().Post(".*", [](const httplib::Request&, httplib::Response& response) {
+    reply_octets(response, "x");
+  });
+  server.start();
+  std::unique_ptr<FunctionClient> client = make_client(2);
+  std::promise<bool> finished;
+
+  client->call(server.url("/fn"), "b", {}, [&](CallOutcome outcome) {
+    client->shutdown();
+    client.reset();
+    finished.set_value(outcome.ok);
+  });
+
+  std::future<bool> result = finished.get_future();
+  REQUIRE(result.wait_for(kWaitLimit) == std::future_status::ready);
+  CHECK(result.get());
+}
