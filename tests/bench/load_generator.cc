@@ -1,0 +1,239 @@
+// statefun-load: drives a running `statefun dev` through its playground
+// ingress and reports throughput and latency as one JSON object on stdout.
+//
+//   statefun-load --ingress 127.0.0.1:8090 --target bench/counter --keys 1000 \
+//                 --messages 100000 --concurrency 64 [--rate 5000] \
+//                 [--egress 127.0.0.1:8091 --topic out] [--admin 127.0.0.1:8092]
+//
+// Closed loop by default (each of --concurrency connections sends its next
+// message when the previous one is acknowledged). With --rate, messages are
+// scheduled at a fixed offered rate and latency is measured from the
+// scheduled time, so a slow server cannot hide queueing (no coordinated
+// omission). With --egress, every message body is its sequence number and
+// the generator pops the topic until each one came back: end-to-end latency
+// from ingress to a readable egress record. With --admin it waits until the
+// emulator is idle and reports processing throughput (sent -> all applied).
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  std::string ingress = "127.0.0.1:8090";
+  std::string target = "bench/counter";
+  std::string content_type = "application/vnd.bench/raw";
+  std::string egress, topic = "out", admin;
+  int keys = 1000;
+  long messages = 10000;
+  int concurrency = 64;
+  double rate = 0;  // messages per second; 0 = closed loop
+  double timeout_s = 300;
+};
+
+std::pair<std::string, int> split_host_port(const std::string& text) {
+  const auto colon = text.rfind(':');
+  return {text.substr(0, colon), std::stoi(text.substr(colon + 1))};
+}
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const std::size_t index =
+      std::min(sorted.size() - 1, static_cast<std::size_t>(p / 100.0 * sorted.size()));
+  return sorted[index];
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "statefun-load: %s needs a value\n", flag.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (flag == "--ingress")
+      o.ingress = value();
+    else if (flag == "--target")
+      o.target = value();
+    else if (flag == "--content-type")
+      o.content_type = value();
+    else if (flag == "--egress")
+      o.egress = value();
+    else if (flag == "--topic")
+      o.topic = value();
+    else if (flag == "--admin")
+      o.admin = value();
+    else if (flag == "--keys")
+      o.keys = std::stoi(value());
+    else if (flag == "--messages")
+      o.messages = std::stol(value());
+    else if (flag == "--concurrency")
+      o.concurrency = std::stoi(value());
+    else if (flag == "--rate")
+      o.rate = std::stod(value());
+    else if (flag == "--timeout")
+      o.timeout_s = std::stod(value());
+    else {
+      std::fprintf(stderr, "statefun-load: unknown flag %s\n", flag.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+struct Shared {
+  std::atomic<long> next{0};
+  std::atomic<long> ok{0}, errors{0};
+  std::vector<Clock::time_point> scheduled;  // per message (rate mode or egress mode)
+  std::vector<double> received_ms;           // per message: egress latency, -1 = not yet
+  std::atomic<long> received{0};
+  std::mutex latency_mutex;
+  std::vector<double> ack_ms;
+};
+
+void send_loop(const Options& o, Shared& s, Clock::time_point start) {
+  auto [host, port] = split_host_port(o.ingress);
+  httplib::Client client(host, port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  client.set_read_timeout(std::chrono::seconds(60));
+  std::vector<double> local;
+  const httplib::Headers headers;
+  for (;;) {
+    const long n = s.next.fetch_add(1);
+    if (n >= o.messages) break;
+    Clock::time_point due = Clock::now();
+    if (o.rate > 0) {
+      due = start + std::chrono::nanoseconds(static_cast<long>(n * 1e9 / o.rate));
+      std::this_thread::sleep_until(due);
+    }
+    s.scheduled[n] = due;
+    const std::string path = "/" + o.target + "/k" + std::to_string(n % o.keys);
+    auto res = client.Put(path, headers, std::to_string(n), o.content_type);
+    const auto done = Clock::now();
+    if (res && res->status == 200) {
+      ++s.ok;
+      local.push_back(std::chrono::duration<double, std::milli>(done - due).count());
+    } else {
+      ++s.errors;
+    }
+  }
+  std::lock_guard lock(s.latency_mutex);
+  s.ack_ms.insert(s.ack_ms.end(), local.begin(), local.end());
+}
+
+void egress_loop(const Options& o, Shared& s, std::atomic<bool>& stop) {
+  auto [host, port] = split_host_port(o.egress);
+  httplib::Client client(host, port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  const std::string path = "/" + o.topic;
+  while (!stop) {
+    auto res = client.Get(path);
+    if (!res || res->status != 200) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      continue;
+    }
+    const auto now = Clock::now();
+    const long n = std::strtol(res->body.c_str(), nullptr, 10);
+    if (n < 0 || n >= o.messages) continue;
+    s.received_ms[n] = std::chrono::duration<double, std::milli>(now - s.scheduled[n]).count();
+    ++s.received;
+  }
+}
+
+bool wait_idle(const Options& o, double timeout_s) {
+  auto [host, port] = split_host_port(o.admin);
+  httplib::Client client(host, port);
+  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
+  while (Clock::now() < deadline) {
+    auto res = client.Get("/v1/status");
+    if (res && res->status == 200) {
+      auto status = nlohmann::json::parse(res->body, nullptr, false);
+      if (!status.is_discarded() && status.value("idle", false)) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+  Shared s;
+  s.scheduled.resize(o.messages);
+  s.received_ms.assign(o.messages, -1);
+
+  std::atomic<bool> stop_egress{false};
+  std::vector<std::thread> pollers;
+  if (!o.egress.empty()) {
+    for (int i = 0; i < 4; ++i)
+      pollers.emplace_back(egress_loop, std::cref(o), std::ref(s), std::ref(stop_egress));
+  }
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int i = 0; i < o.concurrency; ++i)
+    senders.emplace_back(send_loop, std::cref(o), std::ref(s), start);
+  for (auto& t : senders) t.join();
+  const auto sent = Clock::now();
+
+  bool idle = true;
+  if (!o.admin.empty()) idle = wait_idle(o, o.timeout_s);
+  const auto applied = Clock::now();
+  if (!o.egress.empty()) {
+    const auto deadline = Clock::now() + std::chrono::duration<double>(o.timeout_s);
+    while (s.received < s.ok && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    stop_egress = true;
+    for (auto& t : pollers) t.join();
+  }
+
+  std::sort(s.ack_ms.begin(), s.ack_ms.end());
+  nlohmann::json out;
+  const double send_s = std::chrono::duration<double>(sent - start).count();
+  const double total_s = std::chrono::duration<double>(applied - start).count();
+  out["messages"] = o.messages;
+  out["acknowledged"] = s.ok.load();
+  out["errors"] = s.errors.load();
+  out["concurrency"] = o.concurrency;
+  out["offered_rate"] = o.rate;
+  out["send_seconds"] = send_s;
+  out["accept_per_second"] = s.ok / send_s;
+  out["ack_ms"] = {{"p50", percentile(s.ack_ms, 50)},
+                   {"p99", percentile(s.ack_ms, 99)},
+                   {"p999", percentile(s.ack_ms, 99.9)}};
+  if (!o.admin.empty()) {
+    out["idle_reached"] = idle;
+    out["processed_seconds"] = total_s;
+    out["processed_per_second"] = s.ok / total_s;
+  }
+  if (!o.egress.empty()) {
+    std::vector<double> e2e;
+    for (double v : s.received_ms) {
+      if (v >= 0) e2e.push_back(v);
+    }
+    std::sort(e2e.begin(), e2e.end());
+    out["egress_received"] = e2e.size();
+    out["e2e_ms"] = {{"p50", percentile(e2e, 50)},
+                     {"p99", percentile(e2e, 99)},
+                     {"p999", percentile(e2e, 99.9)}};
+  }
+  std::printf("%s\n", out.dump().c_str());
+  return s.errors == 0 && idle ? 0 : 1;
+}
