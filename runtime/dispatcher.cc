@@ -39,6 +39,10 @@ void Dispatcher::edit_address(Address address, std::string label, AddressEditFn 
   m_impl->post(EditEvent{std::move(address), std::move(label), std::move(edit), std::move(done)});
 }
 
+void Dispatcher::restore(StoreSwap swap, std::function<void(Result<void>)> done) {
+  m_impl->post(RestoreEvent{std::move(swap), std::move(done)});
+}
+
 void Dispatcher::cancel_timer(int64_t id, std::function<void(Result<bool>)> done) {
   m_impl->post(TimerOpEvent{id, false, std::move(done)});
 }
@@ -48,22 +52,7 @@ void Dispatcher::fire_timer(int64_t id, std::function<void(Result<bool>)> done) 
 }
 
 Result<void> Dispatcher::Impl::start() {
-  auto& store = *m_options.store;
-  auto last = store.last_step();
-  if (!last) return std::unexpected(last.error());
-  m_last_step = *last;
-  m_steps = m_last_step;
-
-  // Timers first: one that fell due while we were down fires right away.
-  auto timers = store.load_timers();
-  if (!timers) return std::unexpected(timers.error());
-  for (auto& timer : *timers) add_timer(std::move(timer));
-
-  auto pending = store.load_pending();
-  if (!pending) return std::unexpected(pending.error());
-  for (auto& message : *pending) enqueue(std::move(message));
-  publish_counters();
-
+  if (auto r = load_durable_state(); !r) return r;
   m_thread = std::thread([this] { run(); });
   return {};
 }
@@ -96,6 +85,7 @@ void Dispatcher::Impl::refuse(Event& event) {
   if (auto* pop = std::get_if<PopEgressEvent>(&event)) pop->done(std::unexpected(stopping));
   if (auto* edit = std::get_if<EditEvent>(&event)) edit->done(std::unexpected(stopping));
   if (auto* timer = std::get_if<TimerOpEvent>(&event)) timer->done(std::unexpected(stopping));
+  if (auto* restore = std::get_if<RestoreEvent>(&event)) restore->done(std::unexpected(stopping));
 }
 
 DispatcherStatus Dispatcher::Impl::status() const {
@@ -148,6 +138,7 @@ void Dispatcher::Impl::run() {
       fire_due_retries();
     }
     commit_group();
+    if (m_restore && !m_fatal) finish_restore_when_quiet();
   }
   commit_group();
   // Whatever still waits was never committed: refuse it rather than hang.
@@ -181,6 +172,7 @@ void Dispatcher::Impl::handle(Event& event) {
         if constexpr (std::is_same_v<T, GateEvent>) handle_gate(e);
         if constexpr (std::is_same_v<T, EditEvent>) handle_edit(e);
         if constexpr (std::is_same_v<T, TimerOpEvent>) handle_timer_op(e);
+        if constexpr (std::is_same_v<T, RestoreEvent>) handle_restore(e);
       },
       event);
 }
@@ -241,7 +233,7 @@ void Dispatcher::Impl::handle_gate(GateEvent& event) {
 }
 
 bool Dispatcher::Impl::gate_closed(const FunctionRoute& route) const {
-  return !route.gate.empty() && m_closed_gates.contains(route.gate);
+  return m_restore.has_value() || (!route.gate.empty() && m_closed_gates.contains(route.gate));
 }
 
 void Dispatcher::Impl::handle_timer_op(TimerOpEvent& event) {

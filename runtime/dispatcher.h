@@ -89,6 +89,13 @@ class AddressEdit {
   virtual const std::vector<StateSpec>& registered() const = 0;
   // The stored, unexpired states of the address.
   virtual Result<std::vector<StoredState>> states() = 0;
+  // Every committed version of the address, oldest first.
+  virtual Result<std::vector<HistoryRow>> history() = 0;
+  // The messages the address consumed in steps after `step`, in order.
+  virtual Result<std::vector<InboxMessage>> received_since(int64_t step) = 0;
+  // Delivers copies of `messages` again (same callers and values) once the
+  // edit succeeds, after anything already queued for the address.
+  virtual void redeliver(std::vector<InboxMessage> messages) = 0;
   // Writes a value as a new version. A registered state keeps its typename
   // (a different one is kInvalidArgument) and its expiration rules.
   virtual Result<void> write(const std::string& name, const TypedValue& value) = 0;
@@ -143,6 +150,15 @@ class Dispatcher {
   // commit.
   void edit_address(Address address, std::string label, AddressEditFn edit,
                     std::function<void(Result<void>)> done);
+  // Replaces the whole database (a snapshot restore): pauses dispatch, waits
+  // until no request is on the wire, commits, then calls `swap` on the engine
+  // thread with the current store. `swap` installs the new database and
+  // returns the store to use from now on (the caller owns both). Pending
+  // messages and timers are reloaded from it and dispatch resumes. Ingress
+  // held back by backpressure stays held; everything else in memory is
+  // dropped, as the snapshot defines the application's state.
+  using StoreSwap = std::function<Result<Store*>(Store* current)>;
+  void restore(StoreSwap swap, std::function<void(Result<void>)> done);
   // Cancels a pending timer by id; `done(false)` when there is no such timer.
   void cancel_timer(int64_t id, std::function<void(Result<bool>)> done);
   // Delivers a pending timer's message now; `done(false)` when there is none.

@@ -29,6 +29,16 @@ class Edit final : public AddressEdit {
     return rows;
   }
 
+  Result<std::vector<HistoryRow>> history() override { return m_store.read_history(m_address); }
+
+  Result<std::vector<InboxMessage>> received_since(int64_t step) override {
+    return m_store.read_received(m_address, step);
+  }
+
+  void redeliver(std::vector<InboxMessage> messages) override {
+    for (auto& m : messages) redelivered.push_back(std::move(m));
+  }
+
   Result<void> write(const std::string& name, const TypedValue& value) override {
     const StateSpec* spec = m_registry ? m_registry->find(name) : nullptr;
     if (spec && spec->type_name != value.type_name) {
@@ -50,6 +60,7 @@ class Edit final : public AddressEdit {
   }
 
   std::vector<std::string> changed;
+  std::vector<InboxMessage> redelivered;
 
  private:
   Store& m_store;
@@ -95,8 +106,11 @@ void Dispatcher::Impl::run_edit(const Address& address, EditEvent& event) {
   Edit edit(store, address, registry == m_registries.end() ? nullptr : &registry->second, now,
             StateCause{step, now, event.label, std::nullopt});
   auto result = event.edit(edit);
+  // An edit that changed nothing (a dry run, a rewind to the current state)
+  // leaves no step behind: the database stays byte-identical.
+  const bool changed = !edit.changed.empty() || !edit.redelivered.empty();
   TraceRecord trace;
-  if (result) {
+  if (result && changed) {
     trace = TraceRecord{step, now, address, 0, event.label, 0, edit.changed, 0, 0, 0};
     result = store.append_trace(trace);
   }
@@ -110,8 +124,18 @@ void Dispatcher::Impl::run_edit(const Address& address, EditEvent& event) {
     event.done(std::unexpected(r.error()));
     return;
   }
-  m_last_step = step;
-  if (m_options.observer) m_options.observer->on_step(trace);
+  if (changed) {
+    m_last_step = step;
+    if (m_options.observer) m_options.observer->on_step(trace);
+  }
+  for (auto& message : edit.redelivered) {
+    InboxMessage copy{
+        0, address, std::move(message.caller), std::move(message.argument), message.source, now};
+    if (auto r = enqueue_new(std::move(copy)); !r) {
+      event.done(std::unexpected(r.error()));
+      return;
+    }
+  }
   m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
     error ? done(std::unexpected(*error)) : done({});
   });

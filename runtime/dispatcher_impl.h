@@ -98,8 +98,12 @@ struct TimerOpEvent {
   bool fire;  // deliver now; otherwise cancel
   std::function<void(Result<bool>)> done;
 };
+struct RestoreEvent {
+  Dispatcher::StoreSwap swap;
+  std::function<void(Result<void>)> done;
+};
 using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
-                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent>;
+                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent>;
 
 class Dispatcher::Impl {
  public:
@@ -123,6 +127,11 @@ class Dispatcher::Impl {
   void handle_timer_op(TimerOpEvent& event);
   void run_edit(const Address& address, EditEvent& event);
   void run_pending_edits(const Address& address, Mailbox& box);
+
+  // dispatcher_restore.cc: swapping the database.
+  void handle_restore(RestoreEvent& event);
+  void finish_restore_when_quiet();
+  Result<void> load_durable_state();  // timers and pending messages from the store
   bool commit_group();
   void publish_counters();
   int64_t next_wakeup_ms() const;
@@ -139,8 +148,8 @@ class Dispatcher::Impl {
   void fire_due_retries();
   void add_timer(TimerRecord timer);
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
-  std::optional<TimerRecord> take_timer(int64_t id);  // removes from memory and store
-  bool gate_closed(const FunctionRoute& route) const;
+  std::optional<TimerRecord> take_timer(int64_t id);   // removes from memory and store
+  bool gate_closed(const FunctionRoute& route) const;  // also true while restoring
   void release_if_idle(const Address& address);
   bool is_backpressured(const Address& address, const Mailbox& box) const;
   const std::optional<FunctionRoute>& route_for(const FunctionType& type);
@@ -176,6 +185,8 @@ class Dispatcher::Impl {
   int64_t m_queued_total = 0;
   std::set<FunctionType> m_reported_unroutable;
   std::set<std::string> m_closed_gates;
+  std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
+  int64_t m_on_wire = 0;                  // requests on the wire right now
   std::set<TimerKey> m_timer_queue;
   std::unordered_map<int64_t, TimerRecord> m_timers;
   std::map<std::pair<std::string, std::string>, int64_t> m_timer_tokens;  // (scope id, token)

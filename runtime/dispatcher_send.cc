@@ -112,6 +112,7 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
     request.invocations.push_back({message.caller, message.argument});
   }
   box.on_wire = true;
+  ++m_on_wire;
   box.sent_at_ms = m_options.clock->now_ms();
   box.sent_at = std::chrono::steady_clock::now();
   m_options.client->call(route->url, codec::encode_request(request), route->call,

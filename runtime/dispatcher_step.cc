@@ -11,10 +11,11 @@ namespace statefun {
 
 void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
   auto it = m_mailboxes.find(event.address);
-  if (it == m_mailboxes.end() || !it->second.busy) return;  // stale (cannot happen today)
+  if (it == m_mailboxes.end() || !it->second.on_wire) return;  // stale (cannot happen today)
   const Address& address = it->first;
   Mailbox& box = it->second;
   box.on_wire = false;
+  --m_on_wire;
 
   if (!event.outcome.ok) {
     fail_attempt(address, box, event.outcome.error.message);

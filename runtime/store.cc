@@ -6,6 +6,8 @@
 #include <array>
 #include <filesystem>
 
+#include "runtime/sqlite_rows.h"
+
 namespace statefun {
 namespace {
 
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS history (
   ns TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
   version INTEGER NOT NULL, typename TEXT, value BLOB,
   step INTEGER NOT NULL, at INTEGER NOT NULL, cause_type TEXT, cause_caller TEXT,
-  PRIMARY KEY (ns, type, id, name, version)
+  PRIMARY KEY (ns, type, id, version, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS timers (
   id INTEGER PRIMARY KEY, due INTEGER NOT NULL,
@@ -64,12 +66,14 @@ enum Stmt : std::size_t {
   kInsertInbox,
   kMarkConsumed,
   kLoadPending,
+  kReadReceived,
   kReadStates,
   kUpsertState,
   kDeleteState,
   kStateVersion,
   kInsertHistory,
   kSetExpiry,
+  kReadHistory,
   kInsertTimer,
   kDeleteTimer,
   kLoadTimers,
@@ -92,15 +96,20 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "UPDATE inbox SET consumed_step=? WHERE seq=?",
     "SELECT seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,"
     "accepted_at FROM inbox WHERE consumed_step IS NULL ORDER BY seq",
+    "SELECT seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,"
+    "accepted_at FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? ORDER BY seq",
     "SELECT name,typename,value,expires_at,version FROM state WHERE ns=? AND type=? AND id=?",
     "INSERT INTO state(ns,type,id,name,typename,value,expires_at,version) VALUES(?,?,?,?,?,?,?,?) "
     "ON CONFLICT(ns,type,id,name) DO UPDATE SET typename=excluded.typename,value=excluded.value,"
     "expires_at=excluded.expires_at,version=excluded.version",
     "DELETE FROM state WHERE ns=? AND type=? AND id=? AND name=?",
-    "SELECT max(version) FROM history WHERE ns=? AND type=? AND id=? AND name=?",
+    "SELECT version, step FROM history WHERE ns=? AND type=? AND id=? ORDER BY version DESC "
+    "LIMIT 1",
     "INSERT INTO history(ns,type,id,name,version,typename,value,step,at,cause_type,cause_caller) "
     "VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     "UPDATE state SET expires_at=? WHERE ns=? AND type=? AND id=? AND name=?",
+    "SELECT version,name,typename,value,step,at,cause_type,cause_caller FROM history "
+    "WHERE ns=? AND type=? AND id=? ORDER BY version,name",
     "INSERT INTO timers(due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,"
     "value,token) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     "DELETE FROM timers WHERE id=?",
@@ -158,20 +167,6 @@ class Bound {
   sqlite3_stmt* m_stmt;
   int m_index = 0;
 };
-
-std::string column_text(sqlite3_stmt* stmt, int col) {
-  const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-  return data ? std::string(data, sqlite3_column_bytes(stmt, col)) : std::string();
-}
-
-std::string column_blob(sqlite3_stmt* stmt, int col) {
-  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, col));
-  return data ? std::string(data, sqlite3_column_bytes(stmt, col)) : std::string();
-}
-
-Address column_address(sqlite3_stmt* stmt, int col) {
-  return Address{{column_text(stmt, col), column_text(stmt, col + 1)}, column_text(stmt, col + 2)};
-}
 
 class SqliteStore final : public Store {
  public:
@@ -240,21 +235,33 @@ class SqliteStore final : public Store {
   }
 
   Result<std::vector<InboxMessage>> load_pending() override {
-    std::vector<InboxMessage> out;
     Bound b(m_stmts[kLoadPending]);
+    return read_messages(b, "loading the inbox");
+  }
+
+  Result<std::vector<InboxMessage>> read_received(const Address& address,
+                                                  int64_t after_step) override {
+    Bound b(m_stmts[kReadReceived]);
+    b.address(address).integer(after_step);
+    return read_messages(b, "reading received messages");
+  }
+
+  Result<std::vector<InboxMessage>> read_messages(Bound& b, std::string_view what) {
+    std::vector<InboxMessage> out;
     int rc;
     while ((rc = b.step()) == SQLITE_ROW) {
       auto* s = b.raw();
       InboxMessage m;
       m.seq = sqlite3_column_int64(s, 0);
-      m.target = column_address(s, 1);
-      if (sqlite3_column_type(s, 4) != SQLITE_NULL) m.caller = column_address(s, 4);
-      m.argument = {column_text(s, 7), sqlite3_column_int(s, 8) != 0, column_blob(s, 9)};
+      m.target = sqlite_rows::address(s, 1);
+      if (sqlite3_column_type(s, 4) != SQLITE_NULL) m.caller = sqlite_rows::address(s, 4);
+      m.argument = {sqlite_rows::text(s, 7), sqlite3_column_int(s, 8) != 0,
+                    sqlite_rows::blob(s, 9)};
       m.source = static_cast<MessageSource>(sqlite3_column_int(s, 10));
       m.accepted_at_ms = sqlite3_column_int64(s, 11);
       out.push_back(std::move(m));
     }
-    if (rc != SQLITE_DONE) return fail(ErrorCode::kIo, "loading the inbox");
+    if (rc != SQLITE_DONE) return fail(ErrorCode::kIo, what);
     return out;
   }
 
@@ -265,8 +272,8 @@ class SqliteStore final : public Store {
     int rc;
     while ((rc = b.step()) == SQLITE_ROW) {
       auto* s = b.raw();
-      StoredState state{column_text(s, 0), column_text(s, 1), column_blob(s, 2), std::nullopt,
-                        sqlite3_column_int64(s, 4)};
+      StoredState state{sqlite_rows::text(s, 0), sqlite_rows::text(s, 1), sqlite_rows::blob(s, 2),
+                        std::nullopt, sqlite3_column_int64(s, 4)};
       if (sqlite3_column_type(s, 3) != SQLITE_NULL)
         state.expires_at_ms = sqlite3_column_int64(s, 3);
       out.push_back(std::move(state));
@@ -277,7 +284,7 @@ class SqliteStore final : public Store {
 
   Result<void> write_state(const Address& address, const std::string& name, const TypedValue& value,
                            std::optional<int64_t> expires_at_ms, const StateCause& cause) override {
-    auto version = next_version(address, name);
+    auto version = version_for(address, cause.step);
     if (!version) return std::unexpected(version.error());
     {
       Bound b(m_stmts[kUpsertState]);
@@ -297,7 +304,7 @@ class SqliteStore final : public Store {
       if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "deleting state");
     }
     if (sqlite3_changes(m_db) == 0) return {};  // deleting nothing is not a version
-    auto version = next_version(address, name);
+    auto version = version_for(address, cause.step);
     if (!version) return std::unexpected(version.error());
     return append_history(address, name, *version, nullptr, cause);
   }
@@ -308,6 +315,18 @@ class SqliteStore final : public Store {
     b.integer(expires_at_ms).address(address).text(name);
     if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "refreshing a state's expiry");
     return {};
+  }
+
+  Result<std::vector<HistoryRow>> read_history(const Address& address) override {
+    std::vector<HistoryRow> out;
+    Bound b(m_stmts[kReadHistory]);
+    b.address(address);
+    int rc;
+    while ((rc = b.step()) == SQLITE_ROW) {
+      out.push_back(sqlite_rows::history(b.raw()));
+    }
+    if (rc != SQLITE_DONE) return fail(ErrorCode::kIo, "reading state history");
+    return out;
   }
 
   Result<void> drop_expired(const Address& address, const std::string& name) override {
@@ -342,10 +361,11 @@ class SqliteStore final : public Store {
       TimerRecord t;
       t.id = sqlite3_column_int64(s, 0);
       t.due_ms = sqlite3_column_int64(s, 1);
-      t.target = column_address(s, 2);
-      t.sender = column_address(s, 5);
-      t.argument = {column_text(s, 8), sqlite3_column_int(s, 9) != 0, column_blob(s, 10)};
-      t.token = column_text(s, 11);
+      t.target = sqlite_rows::address(s, 2);
+      t.sender = sqlite_rows::address(s, 5);
+      t.argument = {sqlite_rows::text(s, 8), sqlite3_column_int(s, 9) != 0,
+                    sqlite_rows::blob(s, 10)};
+      t.token = sqlite_rows::text(s, 11);
       out.push_back(std::move(t));
     }
     if (rc != SQLITE_DONE) return fail(ErrorCode::kIo, "loading timers");
@@ -372,10 +392,10 @@ class SqliteStore final : public Store {
       if (rc != SQLITE_ROW) return fail(ErrorCode::kIo, "reading egress");
       auto* s = b.raw();
       r.seq = sqlite3_column_int64(s, 0);
-      r.egress_id = column_text(s, 1);
+      r.egress_id = sqlite_rows::text(s, 1);
       r.topic = topic;
-      r.payload = column_blob(s, 2);
-      r.argument = {column_text(s, 3), true, column_blob(s, 4)};
+      r.payload = sqlite_rows::blob(s, 2);
+      r.argument = {sqlite_rows::text(s, 3), true, sqlite_rows::blob(s, 4)};
       r.step = sqlite3_column_int64(s, 5);
       r.at_ms = sqlite3_column_int64(s, 6);
     }
@@ -406,11 +426,16 @@ class SqliteStore final : public Store {
   }
 
  private:
-  Result<int64_t> next_version(const Address& address, const std::string& name) {
+  // Versions count the steps that changed an entity: every state a step
+  // changes shares the step's version.
+  Result<int64_t> version_for(const Address& address, int64_t step) {
     Bound b(m_stmts[kStateVersion]);
-    b.address(address).text(name);
-    if (b.step() != SQLITE_ROW) return fail(ErrorCode::kIo, "reading a state version");
-    return sqlite3_column_int64(b.raw(), 0) + 1;
+    b.address(address);
+    const int rc = b.step();
+    if (rc == SQLITE_DONE) return int64_t{1};
+    if (rc != SQLITE_ROW) return fail(ErrorCode::kIo, "reading an entity version");
+    const int64_t last = sqlite3_column_int64(b.raw(), 0);
+    return sqlite3_column_int64(b.raw(), 1) == step ? last : last + 1;
   }
 
   Result<void> append_history(const Address& address, const std::string& name, int64_t version,

@@ -42,6 +42,18 @@ struct StoredState {
   int64_t version = 0;
 };
 
+// One state change of an entity: `version` counts the steps that changed the
+// entity (every state a step changes shares its version).
+struct HistoryRow {
+  int64_t version = 0;
+  std::string name;
+  std::optional<TypedValue> value;  // nullopt: the state was deleted
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  std::string cause_type;                   // message type, or e.g. statefun/rewind
+  std::optional<std::string> cause_caller;  // "ns/type/id" of the sender
+};
+
 struct TimerRecord {
   int64_t id = 0;  // assigned by add_timer
   int64_t due_ms = 0;
@@ -110,6 +122,9 @@ class Store {
   virtual Result<void> append_inbox(InboxMessage& message) = 0;
   virtual Result<void> mark_consumed(int64_t seq, int64_t step) = 0;
   virtual Result<std::vector<InboxMessage>> load_pending() = 0;  // in seq order
+  // Messages an address consumed in steps after `after_step`, in seq order.
+  virtual Result<std::vector<InboxMessage>> read_received(const Address& address,
+                                                          int64_t after_step) = 0;
 
   // State of one address (expired rows included; the caller decides).
   virtual Result<std::vector<StoredState>> read_states(const Address& address) = 0;
@@ -123,6 +138,8 @@ class Store {
   // Moves the expiry of a present value (AFTER_INVOKE reads); no history.
   virtual Result<void> set_expiry(const Address& address, const std::string& name,
                                   int64_t expires_at_ms) = 0;
+  // The whole history of an address, oldest first.
+  virtual Result<std::vector<HistoryRow>> read_history(const Address& address) = 0;
   // Physically removes an expired value (no history: expiry is not a write).
   virtual Result<void> drop_expired(const Address& address, const std::string& name) = 0;
 

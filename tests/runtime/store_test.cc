@@ -73,27 +73,40 @@ TEST_CASE("an uncommitted group is lost as a whole", "[runtime]") {
   CHECK(store->load_pending()->empty());
 }
 
-TEST_CASE("state writes make versions in the history; a zero-byte value is present", "[runtime]") {
+TEST_CASE("each step that changes an entity is one version; a zero-byte value is present",
+          "[runtime]") {
   TempDir dir;
   auto store = open_store(dir.db());
   REQUIRE(store->begin());
-  StateCause cause{1, 100, "t/a", std::nullopt};
-  REQUIRE(
-      store->write_state(kBob, "visits", {"io.statefun.types/int", true, ""}, std::nullopt, cause));
+  auto cause = [](int64_t step) { return StateCause{step, 100 * step, "t/a", std::nullopt}; };
+  const TypedValue zero{"io.statefun.types/int", true, ""};
+  REQUIRE(store->write_state(kBob, "visits", zero, std::nullopt, cause(1)));
+  // A second state changed by the same step shares its version.
+  REQUIRE(store->write_state(kBob, "name", zero, std::nullopt, cause(1)));
   REQUIRE(store->write_state(kBob, "visits", {"io.statefun.types/int", true, "\x0d\x01\0\0\0"},
-                             int64_t{500}, cause));
+                             int64_t{500}, cause(2)));
   auto states = store->read_states(kBob);
   REQUIRE(states);
-  REQUIRE(states->size() == 1);
-  CHECK((*states)[0].version == 2);
-  CHECK((*states)[0].expires_at_ms == 500);
-  REQUIRE(store->delete_state(kBob, "visits", cause));
-  CHECK(store->read_states(kBob)->empty());
+  REQUIRE(states->size() == 2);
+  for (const auto& state : *states) {
+    if (state.name == "visits") {
+      CHECK(state.version == 2);
+      CHECK(state.expires_at_ms == 500);
+    } else {
+      CHECK(state.version == 1);
+      CHECK(state.value.empty());
+    }
+  }
+  REQUIRE(store->delete_state(kBob, "visits", cause(3)));
+  CHECK(store->read_states(kBob)->size() == 1);
   // Deleting what is absent adds no version.
-  REQUIRE(store->delete_state(kBob, "visits", cause));
-  REQUIRE(
-      store->write_state(kBob, "visits", {"io.statefun.types/int", true, ""}, std::nullopt, cause));
-  CHECK(store->read_states(kBob)->at(0).version == 4);
+  REQUIRE(store->delete_state(kBob, "visits", cause(4)));
+  REQUIRE(store->write_state(kBob, "visits", zero, std::nullopt, cause(5)));
+  auto after = store->read_states(kBob);  // kept alive: the loop reads into it
+  REQUIRE(after);
+  for (const auto& state : *after) {
+    if (state.name == "visits") CHECK(state.version == 4);
+  }
   REQUIRE(store->commit());
 }
 

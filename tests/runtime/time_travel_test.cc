@@ -1,0 +1,175 @@
+#include "runtime/time_travel.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "tests/runtime/fake_function.h"
+
+using namespace statefun;
+using namespace statefun::test;
+using namespace statefun::time_travel;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Address kBob{{"test", "counter"}, "Bob"};
+
+TypedValue int_value(int32_t n) { return {"io.statefun.types/int", true, types::encode_int(n)}; }
+
+HistoryRow row(int64_t version, std::string name, std::optional<int32_t> value, int64_t at = 0) {
+  HistoryRow r;
+  r.version = version;
+  r.name = std::move(name);
+  if (value) r.value = int_value(*value);
+  r.step = version * 10;
+  r.at_ms = at;
+  return r;
+}
+
+// A dispatcher over a temporary database with the counter function.
+struct Rig {
+  fs::path dir = fs::temp_directory_path() / ("statefun-tt-" + std::to_string(::getpid()));
+  std::unique_ptr<Store> store;
+  FakeFunction function{[](const BatchRequest& r) { return answer(counter(r)); }};
+  SystemClock clock;
+  std::unique_ptr<Dispatcher> dispatcher;
+
+  Rig() {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    store = std::move(*Store::open((dir / "statefun.db").string(), {false}));
+    DispatcherOptions o;
+    o.store = store.get();
+    o.client = &function;
+    o.clock = &clock;
+    o.resolve = [](const FunctionType& t) {
+      return std::optional<FunctionRoute>(FunctionRoute{"http://fake/" + t.name});
+    };
+    o.route_egress = [](const EgressMessage&) -> Result<RoutedEgress> { return RoutedEgress{}; };
+    dispatcher = std::make_unique<Dispatcher>(o);
+    REQUIRE(dispatcher->start());
+  }
+  ~Rig() {
+    dispatcher.reset();
+    store.reset();
+    fs::remove_all(dir);
+  }
+  void send(int32_t n) {
+    std::promise<Result<void>> done;
+    dispatcher->accept({0, kBob, std::nullopt, int_value(n)},
+                       [&done](Result<void> r) { done.set_value(r); });
+    REQUIRE(done.get_future().get());
+    REQUIRE(wait_idle(*dispatcher));
+  }
+  Result<void> edit(AddressEditFn fn) {
+    std::promise<Result<void>> done;
+    dispatcher->edit_address(kBob, "statefun/rewind", std::move(fn),
+                             [&done](Result<void> r) { done.set_value(r); });
+    return done.get_future().get();
+  }
+  int32_t count() {
+    auto opened = Store::open((dir / "statefun.db").string(), {false});
+    REQUIRE(opened);
+    auto states = (*opened)->read_states(kBob);  // kept alive: the loop reads into it
+    REQUIRE(states);
+    for (const auto& s : *states) {
+      if (s.name == "count") return *types::decode_int(s.value);
+    }
+    return -1;
+  }
+  std::string file_bytes() {
+    std::ifstream in(dir / "statefun.db", std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::ifstream wal(dir / "statefun.db-wal", std::ios::binary);
+    buffer << wal.rdbuf();
+    return buffer.str();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the state at a version replays history up to it", "[runtime]") {
+  std::vector<HistoryRow> history{row(1, "a", 1), row(1, "b", 10), row(2, "a", 2),
+                                  row(3, "b", std::nullopt)};
+  CHECK(state_at(history, 0).empty());
+  CHECK(state_at(history, 1).at("a") == int_value(1));
+  CHECK(state_at(history, 2).at("a") == int_value(2));
+  CHECK(state_at(history, 2).at("b") == int_value(10));
+  CHECK_FALSE(state_at(history, 3).contains("b"));
+  CHECK(latest_version(history) == 3);
+  CHECK(step_of_version(history, 2) == 20);
+}
+
+TEST_CASE("rewind targets resolve by version, time and steps, and name the valid range",
+          "[runtime]") {
+  std::vector<HistoryRow> history{row(1, "a", 1, 100), row(2, "a", 2, 200), row(3, "a", 3, 300)};
+  CHECK(resolve(history, {RewindBy::kVersion, 2}) == 2);
+  CHECK(resolve(history, {RewindBy::kTime, 250}) == 2);
+  CHECK(resolve(history, {RewindBy::kTime, 50}) == 0);
+  CHECK(resolve(history, {RewindBy::kSteps, 1}) == 2);
+  auto missing = resolve(history, {RewindBy::kVersion, 9});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::kNotFound);
+  CHECK(missing.error().message == "no version 9: the entity has versions 0..3");
+  CHECK_FALSE(resolve(history, {RewindBy::kSteps, 4}));
+}
+
+TEST_CASE("differences list removed, added and changed states by name", "[runtime]") {
+  EntityState from{{"a", int_value(1)}, {"b", int_value(2)}};
+  EntityState to{{"b", int_value(3)}, {"c", int_value(4)}};
+  auto changes = diff(from, to);
+  REQUIRE(changes.size() == 3);
+  CHECK((changes[0].name == "a" && !changes[0].after));
+  CHECK((changes[1].name == "b" && changes[1].after == int_value(3)));
+  CHECK((changes[2].name == "c" && !changes[2].before));
+}
+
+TEST_CASE("a rewind writes old values back as a new version that can itself be undone",
+          "[runtime]") {
+  Rig rig;
+  rig.send(1);
+  rig.send(2);
+  rig.send(3);  // versions 1, 2, 3: count 1, 3, 6
+  auto outcome = std::make_shared<RewindOutcome>();
+  REQUIRE(rig.edit(rewind_edit({RewindBy::kVersion, 1}, false, outcome)));
+  CHECK(outcome->from_version == 3);
+  CHECK(outcome->new_version == 4);
+  REQUIRE(outcome->changes.size() == 1);
+  CHECK(rig.count() == 1);
+  // Undo: version 4 is now the newest; one step back is version 3's values.
+  REQUIRE(rig.edit(rewind_edit({RewindBy::kSteps, 1}, false, outcome)));
+  CHECK(rig.count() == 6);
+  rig.send(10);
+  CHECK(rig.count() == 16);
+}
+
+TEST_CASE("a dry-run rewind computes the difference and leaves the database byte-identical",
+          "[runtime]") {
+  Rig rig;
+  rig.send(1);
+  rig.send(2);
+  const std::string before = rig.file_bytes();
+  auto outcome = std::make_shared<RewindOutcome>();
+  REQUIRE(rig.edit(rewind_edit({RewindBy::kVersion, 1}, true, outcome)));
+  CHECK(outcome->changes.size() == 1);
+  CHECK(rig.file_bytes() == before);
+  CHECK(rig.count() == 3);
+}
+
+TEST_CASE("a replay rewinds and re-delivers the messages received since, in order", "[runtime]") {
+  Rig rig;
+  rig.send(1);
+  rig.send(2);
+  rig.send(3);
+  auto outcome = std::make_shared<ReplayOutcome>();
+  REQUIRE(rig.edit(replay_edit(1, outcome)));
+  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(outcome->redelivered.size() == 2);
+  CHECK(outcome->redelivered[0].argument == int_value(2));
+  CHECK(outcome->redelivered[1].argument == int_value(3));
+  CHECK(rig.count() == 6);  // 1, then 2 and 3 again: the same result as before
+}
