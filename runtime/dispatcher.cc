@@ -52,6 +52,7 @@ void Dispatcher::fire_timer(int64_t id, std::function<void(Result<bool>)> done) 
 }
 
 Result<void> Dispatcher::Impl::start() {
+  m_closed_gates.insert(m_options.closed_gates.begin(), m_options.closed_gates.end());
   if (auto r = load_durable_state(); !r) return r;
   m_thread = std::thread([this] { run(); });
   return {};
@@ -103,6 +104,8 @@ DispatcherStatus Dispatcher::Impl::status() const {
 
 int64_t Dispatcher::Impl::next_wakeup_ms() const {
   int64_t next = std::numeric_limits<int64_t>::max();
+  // Retention samples its watermarks once a second.
+  if (m_options.retention_age_ms > 0) next = m_options.clock->now_ms() + 1000;
   if (!m_timer_queue.empty()) next = m_timer_queue.begin()->due_ms;
   if (!m_retry_queue.empty()) next = std::min(next, m_retry_queue.begin()->first);
   return next;
@@ -136,6 +139,7 @@ void Dispatcher::Impl::run() {
     if (!m_fatal) {
       fire_due_timers();
       fire_due_retries();
+      prune_old_records();
     }
     commit_group();
     if (m_restore && !m_fatal) finish_restore_when_quiet();

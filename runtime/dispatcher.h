@@ -76,6 +76,13 @@ struct DispatcherOptions {
   // Consecutive handshakes for one batch before it counts as a failure (a
   // function that keeps asking for states it was given).
   int max_handshakes = 8;
+  // Trace, consumed messages and read egress older than this are pruned in
+  // the background (0 = never); see RetentionPolicy::max_age_ms.
+  int64_t retention_age_ms = 0;
+  // Gates closed from the start (see FunctionRoute::gate), so messages
+  // recovered at start wait for set_gate(gate, true) instead of failing
+  // against a function process that is still starting.
+  std::vector<std::string> closed_gates;
 };
 
 // What an edit of one address (state set/rm, rewind) may do. Valid only
@@ -91,6 +98,10 @@ class AddressEdit {
   virtual Result<std::vector<StoredState>> states() = 0;
   // Every committed version of the address, oldest first.
   virtual Result<std::vector<HistoryRow>> history() = 0;
+  // The oldest version retention left rebuildable (Store::history_floor).
+  virtual Result<int64_t> history_floor() = 0;
+  // Replay cannot start before this step: older received messages were pruned.
+  virtual Result<int64_t> pruned_through_step() = 0;
   // The messages the address consumed in steps after `step`, in order.
   virtual Result<std::vector<InboxMessage>> received_since(int64_t step) = 0;
   // Delivers copies of `messages` again (same callers and values) once the

@@ -30,6 +30,8 @@ class Edit final : public AddressEdit {
   }
 
   Result<std::vector<HistoryRow>> history() override { return m_store.read_history(m_address); }
+  Result<int64_t> history_floor() override { return m_store.history_floor(m_address); }
+  Result<int64_t> pruned_through_step() override { return m_store.pruned_through_step(); }
 
   Result<std::vector<InboxMessage>> received_since(int64_t step) override {
     return m_store.read_received(m_address, step);

@@ -128,7 +128,8 @@ class Dispatcher::Impl {
   void run_edit(const Address& address, EditEvent& event);
   void run_pending_edits(const Address& address, Mailbox& box);
 
-  // dispatcher_restore.cc: swapping the database.
+  // dispatcher_restore.cc: retention and swapping the database.
+  void prune_old_records();
   void handle_restore(RestoreEvent& event);
   void finish_restore_when_quiet();
   Result<void> load_durable_state();  // timers and pending messages from the store
@@ -187,6 +188,12 @@ class Dispatcher::Impl {
   std::set<std::string> m_closed_gates;
   std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
   int64_t m_on_wire = 0;                  // requests on the wire right now
+  // Retention: once a second, where the step and sequence counters stood.
+  struct Watermark {
+    int64_t at_ms, step, inbox_seq, egress_seq;
+  };
+  std::deque<Watermark> m_watermarks;
+  int64_t m_last_inbox_seq = 0, m_last_egress_seq = 0;
   std::set<TimerKey> m_timer_queue;
   std::unordered_map<int64_t, TimerRecord> m_timers;
   std::map<std::pair<std::string, std::string>, int64_t> m_timer_tokens;  // (scope id, token)

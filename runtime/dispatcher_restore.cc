@@ -11,6 +11,10 @@ Result<void> Dispatcher::Impl::load_durable_state() {
   auto last = store.last_step();
   if (!last) return std::unexpected(last.error());
   m_last_step = *last;
+  auto sequences = store.last_sequences();
+  if (!sequences) return std::unexpected(sequences.error());
+  std::tie(m_last_inbox_seq, m_last_egress_seq) = *sequences;
+  m_watermarks.clear();
 
   // Timers first: one that fell due while we were down fires right away.
   auto timers = store.load_timers();
@@ -22,6 +26,27 @@ Result<void> Dispatcher::Impl::load_durable_state() {
   for (auto& message : *pending) enqueue(std::move(message));
   publish_counters();
   return {};
+}
+
+void Dispatcher::Impl::prune_old_records() {
+  const int64_t age = m_options.retention_age_ms;
+  if (age <= 0) return;
+  const int64_t now = m_options.clock->now_ms();
+  if (m_watermarks.empty() || now - m_watermarks.back().at_ms >= 1000) {
+    m_watermarks.push_back({now, m_last_step, m_last_inbox_seq, m_last_egress_seq});
+  }
+  // The newest watermark that is old enough bounds what may go.
+  std::optional<Watermark> cutoff;
+  while (!m_watermarks.empty() && m_watermarks.front().at_ms <= now - age) {
+    cutoff = m_watermarks.front();
+    m_watermarks.pop_front();
+  }
+  if (!cutoff || !ensure_transaction()) return;
+  // Bounded batches keep the engine responsive; leftovers go next second.
+  if (auto r = m_options.store->prune(cutoff->step, cutoff->inbox_seq, cutoff->egress_seq, 5000);
+      !r) {
+    fatal(r.error());
+  }
 }
 
 void Dispatcher::Impl::handle_restore(RestoreEvent& event) {

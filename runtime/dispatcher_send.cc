@@ -25,6 +25,7 @@ Result<void> Dispatcher::Impl::enqueue_new(InboxMessage message) {
     fatal(r.error());
     return std::unexpected(r.error());
   }
+  m_last_inbox_seq = message.seq;
   enqueue(std::move(message));
   return {};
 }

@@ -188,6 +188,7 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
                         now};
     if (auto r = store.append_egress(record); !r) return r;
     if (!m_group_first_egress) m_group_first_egress = record.seq;
+    m_last_egress_seq = record.seq;
   }
   const auto& registry = m_registries[address.type];
   for (const auto& mutation : result.mutations) {

@@ -49,6 +49,11 @@ CREATE TABLE IF NOT EXISTS egress (
   step INTEGER NOT NULL, at INTEGER NOT NULL, consumed INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS egress_unconsumed ON egress(topic, seq) WHERE consumed = 0;
+CREATE TABLE IF NOT EXISTS history_floor (
+  ns TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+  PRIMARY KEY (ns, type, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trace (
   step INTEGER PRIMARY KEY, at INTEGER NOT NULL,
   ns TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
@@ -82,6 +87,15 @@ enum Stmt : std::size_t {
   kConsumeEgress,
   kInsertTrace,
   kLastStep,
+  kFoldHistory,
+  kSetFloor,
+  kReadFloor,
+  kPruneTrace,
+  kPruneInbox,
+  kPruneEgress,
+  kSetPrunedStep,
+  kPrunedStep,
+  kLastSequences,
   kStmtCount
 };
 
@@ -122,6 +136,23 @@ constexpr std::array<const char*, kStmtCount> kSql = {
     "INSERT INTO trace(step,at,ns,type,id,invocations,first_type,duration_us,changed,messages,"
     "delayed,egress) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     "SELECT coalesce(max(step),0) FROM trace",
+    // Drop versions that left the window, except each state's last value
+    // before it (the window's baseline).
+    "DELETE FROM history AS h WHERE ns=?1 AND type=?2 AND id=?3 AND version<=?4 AND EXISTS "
+    "(SELECT 1 FROM history n WHERE n.ns=?1 AND n.type=?2 AND n.id=?3 AND n.name=h.name AND "
+    "n.version>h.version AND n.version<=?4)",
+    "INSERT INTO history_floor(ns,type,id,version) VALUES(?,?,?,?) ON CONFLICT(ns,type,id) DO "
+    "UPDATE SET version=max(version,excluded.version)",
+    "SELECT coalesce((SELECT version FROM history_floor WHERE ns=? AND type=? AND id=?),0)",
+    "DELETE FROM trace WHERE step IN (SELECT step FROM trace WHERE step<=? ORDER BY step LIMIT ?)",
+    "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq<=? AND consumed_step IS NOT "
+    "NULL ORDER BY seq LIMIT ?)",
+    "DELETE FROM egress WHERE seq IN (SELECT seq FROM egress WHERE seq<=? AND (consumed=1 OR "
+    "topic='' OR egress_id<>'io.statefun.playground/egress') ORDER BY seq LIMIT ?)",
+    "INSERT INTO meta(key,value) VALUES('pruned_through_step',?) ON CONFLICT(key) DO UPDATE SET "
+    "value=max(value,excluded.value)",
+    "SELECT coalesce((SELECT value FROM meta WHERE key='pruned_through_step'),0)",
+    "SELECT coalesce((SELECT max(seq) FROM inbox),0), coalesce((SELECT max(seq) FROM egress),0)",
 };
 
 // Binds positional parameters and steps a prepared statement. Keeps the
@@ -170,7 +201,8 @@ class Bound {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  SqliteStore(sqlite3* db, std::string path, RetentionPolicy retention)
+      : m_db(db), m_path(std::move(path)), m_retention(retention) {}
   ~SqliteStore() override {
     if (m_in_transaction) (void)exec("ROLLBACK");
     for (auto* stmt : m_stmts) sqlite3_finalize(stmt);
@@ -419,6 +451,38 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  Result<int64_t> prune(int64_t through_step, int64_t through_seq, int64_t through_egress_seq,
+                        int64_t batch) override {
+    int64_t deleted = 0;
+    for (auto [stmt, limit] :
+         {std::pair{kPruneTrace, through_step}, std::pair{kPruneInbox, through_seq},
+          std::pair{kPruneEgress, through_egress_seq}}) {
+      if (limit <= 0) continue;
+      Bound b(m_stmts[stmt]);
+      b.integer(limit).integer(batch);
+      if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "pruning old records");
+      deleted = std::max<int64_t>(deleted, sqlite3_changes(m_db));
+    }
+    if (through_step > 0) {
+      Bound b(m_stmts[kSetPrunedStep]);
+      b.integer(through_step);
+      if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "recording the pruned step");
+    }
+    return deleted;
+  }
+
+  Result<int64_t> pruned_through_step() override {
+    Bound b(m_stmts[kPrunedStep]);
+    if (b.step() != SQLITE_ROW) return fail(ErrorCode::kIo, "reading the pruned step");
+    return sqlite3_column_int64(b.raw(), 0);
+  }
+
+  Result<std::pair<int64_t, int64_t>> last_sequences() override {
+    Bound b(m_stmts[kLastSequences]);
+    if (b.step() != SQLITE_ROW) return fail(ErrorCode::kIo, "reading the last sequences");
+    return std::pair{sqlite3_column_int64(b.raw(), 0), sqlite3_column_int64(b.raw(), 1)};
+  }
+
   Result<int64_t> last_step() override {
     Bound b(m_stmts[kLastStep]);
     if (b.step() != SQLITE_ROW) return fail(ErrorCode::kIo, "reading the last step");
@@ -438,6 +502,29 @@ class SqliteStore final : public Store {
     return sqlite3_column_int64(b.raw(), 1) == step ? last : last + 1;
   }
 
+  Result<void> fold_history(const Address& address, int64_t version) {
+    const int64_t keep = m_retention.history_versions;
+    if (keep <= 0 || version <= keep) return {};
+    const int64_t floor = version - keep;
+    {
+      Bound b(m_stmts[kFoldHistory]);
+      b.address(address).integer(floor);
+      if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "folding old history");
+      if (sqlite3_changes(m_db) == 0) return {};
+    }
+    Bound b(m_stmts[kSetFloor]);
+    b.address(address).integer(floor);
+    if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "recording the history floor");
+    return {};
+  }
+
+  Result<int64_t> history_floor(const Address& address) override {
+    Bound b(m_stmts[kReadFloor]);
+    b.address(address);
+    if (b.step() != SQLITE_ROW) return fail(ErrorCode::kIo, "reading the history floor");
+    return sqlite3_column_int64(b.raw(), 0);
+  }
+
   Result<void> append_history(const Address& address, const std::string& name, int64_t version,
                               const TypedValue* value, const StateCause& cause) {
     Bound b(m_stmts[kInsertHistory]);
@@ -451,7 +538,7 @@ class SqliteStore final : public Store {
     const std::string caller = cause.caller ? cause.caller->str() : std::string();
     cause.caller ? b.text(caller) : b.null();
     if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "appending state history");
-    return {};
+    return fold_history(address, version);
   }
 
   Result<void> check_schema_version() {
@@ -500,6 +587,7 @@ class SqliteStore final : public Store {
 
   sqlite3* m_db;
   std::string m_path;
+  RetentionPolicy m_retention;
   std::array<sqlite3_stmt*, kStmtCount> m_stmts{};
   bool m_in_transaction = false;
 };
@@ -520,7 +608,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreO
     return make_error(ErrorCode::kIo, fmt::format("{}: cannot open database: {}", path, message));
   }
   sqlite3_busy_timeout(db, 5000);
-  auto store = std::make_unique<SqliteStore>(db, path);
+  auto store = std::make_unique<SqliteStore>(db, path, options.retention);
   if (auto r = store->init(options); !r) return std::unexpected(r.error());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -94,10 +94,22 @@ struct StateCause {
   std::optional<Address> caller;
 };
 
+// How much of the past the database keeps, so a long session stays bounded.
+struct RetentionPolicy {
+  // History versions kept per entity (0 = all). Older versions are folded:
+  // each state keeps its last value before the window, so every version in
+  // the window can still be rebuilt exactly.
+  int64_t history_versions = 1000;
+  // Consumed inbox messages, the trace and read/recorded egress older than
+  // this are deleted (0 = keep forever). Replay cannot reach past it.
+  int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+};
+
 struct StoreOptions {
   // PRAGMA synchronous: FULL survives power loss; NORMAL only process crashes
   // (WAL keeps committed data across kill -9 either way).
   bool synchronous_full = true;
+  RetentionPolicy retention;
 };
 
 class Store {
@@ -140,6 +152,9 @@ class Store {
                                   int64_t expires_at_ms) = 0;
   // The whole history of an address, oldest first.
   virtual Result<std::vector<HistoryRow>> read_history(const Address& address) = 0;
+  // The oldest version of an address that can still be rebuilt exactly
+  // (retention folds older ones away); 0 when nothing was folded.
+  virtual Result<int64_t> history_floor(const Address& address) = 0;
   // Physically removes an expired value (no history: expiry is not a write).
   virtual Result<void> drop_expired(const Address& address, const std::string& name) = 0;
 
@@ -156,6 +171,18 @@ class Store {
                                                          int64_t max_seq) = 0;
 
   virtual Result<void> append_trace(const TraceRecord& record) = 0;
+
+  // Deletes, in bounded batches, trace rows up to `through_step`, consumed
+  // inbox messages up to `through_seq` and read (or non-playground) egress
+  // records up to `through_egress_seq`. Returns the number of rows deleted;
+  // call again while it returns `batch`.
+  virtual Result<int64_t> prune(int64_t through_step, int64_t through_seq,
+                                int64_t through_egress_seq, int64_t batch) = 0;
+  // The step through which consumed messages were pruned (replay cannot
+  // start before it), 0 if never.
+  virtual Result<int64_t> pruned_through_step() = 0;
+  // The highest inbox and egress sequence numbers so far (0 when empty).
+  virtual Result<std::pair<int64_t, int64_t>> last_sequences() = 0;
   // The highest step id ever committed (0 for a new database).
   virtual Result<int64_t> last_step() = 0;
 };

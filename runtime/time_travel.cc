@@ -6,6 +6,9 @@
 
 namespace statefun::time_travel {
 
+Result<int64_t> resolve_unbounded(const std::vector<HistoryRow>& history,
+                                  const RewindTarget& target);
+
 EntityState state_at(const std::vector<HistoryRow>& history, int64_t version) {
   EntityState state;
   for (const auto& row : history) {  // oldest first: later rows overwrite
@@ -57,7 +60,20 @@ std::vector<StateChange> diff(const EntityState& from, const EntityState& to) {
   return changes;
 }
 
-Result<int64_t> resolve(const std::vector<HistoryRow>& history, const RewindTarget& target) {
+Result<int64_t> resolve(const std::vector<HistoryRow>& history, const RewindTarget& target,
+                        int64_t floor) {
+  auto version = resolve_unbounded(history, target);
+  if (version && *version < floor) {
+    return make_error(ErrorCode::kNotFound,
+                      fmt::format("version {} is older than the history kept by retention "
+                                  "(versions {}..{} remain)",
+                                  *version, floor, latest_version(history)));
+  }
+  return version;
+}
+
+Result<int64_t> resolve_unbounded(const std::vector<HistoryRow>& history,
+                                  const RewindTarget& target) {
   const int64_t latest = latest_version(history);
   switch (target.by) {
     case RewindBy::kVersion:
@@ -88,7 +104,9 @@ AddressEditFn rewind_edit(RewindTarget target, bool dry_run,
   return [target, dry_run, outcome](AddressEdit& edit) -> Result<void> {
     auto history = edit.history();
     if (!history) return std::unexpected(history.error());
-    auto version = resolve(*history, target);
+    auto floor = edit.history_floor();
+    if (!floor) return std::unexpected(floor.error());
+    auto version = resolve(*history, target, *floor);
     if (!version) return std::unexpected(version.error());
     auto current_rows = edit.states();
     if (!current_rows) return std::unexpected(current_rows.error());
@@ -118,6 +136,14 @@ AddressEditFn replay_edit(int64_t from_version, std::shared_ptr<ReplayOutcome> o
     auto history = edit.history();
     if (!history) return std::unexpected(history.error());
     const int64_t after_step = step_of_version(*history, from_version);
+    auto pruned = edit.pruned_through_step();
+    if (!pruned) return std::unexpected(pruned.error());
+    if (after_step < *pruned) {
+      return make_error(ErrorCode::kNotFound,
+                        fmt::format("cannot replay from version {}: messages received before step "
+                                    "{} were removed by retention",
+                                    from_version, *pruned));
+    }
     if (auto r = rewind(edit); !r) return r;
     auto received = edit.received_since(after_step);
     if (!received) return std::unexpected(received.error());

@@ -53,9 +53,11 @@ struct RewindOutcome {
   std::vector<StateChange> changes;
 };
 
-// Resolves a target against a history: kNotFound for a version the entity
-// never had (naming the valid range), kInvalidArgument for a negative count.
-Result<int64_t> resolve(const std::vector<HistoryRow>& history, const RewindTarget& target);
+// Resolves a target against a history whose versions below `floor` were
+// folded away by retention: kNotFound for a version the entity never had or
+// that is gone (naming the valid range), kInvalidArgument for a negative count.
+Result<int64_t> resolve(const std::vector<HistoryRow>& history, const RewindTarget& target,
+                        int64_t floor = 0);
 
 // An edit that writes the values of the target version back as a new
 // version (so a rewind can itself be undone). With `dry_run` it only

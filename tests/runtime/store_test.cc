@@ -173,3 +173,54 @@ TEST_CASE("a database from a newer statefun is refused", "[runtime]") {
   CHECK(store.error().code == ErrorCode::kFailedPrecondition);
   CHECK(store.error().message.find("newer statefun") != std::string::npos);
 }
+
+TEST_CASE("history beyond the kept versions is folded so every kept version stays exact",
+          "[runtime]") {
+  TempDir dir;
+  StoreOptions options;
+  options.retention.history_versions = 3;
+  auto opened = Store::open(dir.db(), options);
+  REQUIRE(opened);
+  auto& store = *opened;
+  REQUIRE(store->begin());
+  auto value = [](int n) { return TypedValue{"t/v", true, std::to_string(n)}; };
+  // "a" changes only at version 1; "b" changes at versions 2..8.
+  REQUIRE(store->write_state(kBob, "a", value(1), std::nullopt, {1, 1, "t", std::nullopt}));
+  for (int step = 2; step <= 8; ++step) {
+    REQUIRE(
+        store->write_state(kBob, "b", value(step), std::nullopt, {step, step, "t", std::nullopt}));
+  }
+  REQUIRE(store->commit());
+  auto history = store->read_history(kBob);
+  REQUIRE(history);
+  CHECK(store->history_floor(kBob) == 5);
+  // Kept: a@1 (the baseline of "a"), b@5 (baseline of "b"), b@6..8.
+  std::vector<std::pair<int64_t, std::string>> kept;
+  for (const auto& row : *history) kept.emplace_back(row.version, row.name);
+  CHECK(kept == std::vector<std::pair<int64_t, std::string>>{
+                    {1, "a"}, {5, "b"}, {6, "b"}, {7, "b"}, {8, "b"}});
+}
+
+TEST_CASE("pruning removes old trace, consumed messages and read egress, never pending ones",
+          "[runtime]") {
+  TempDir dir;
+  auto store = open_store(dir.db());
+  REQUIRE(store->begin());
+  InboxMessage consumed{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 1};
+  InboxMessage pending{0, kBob, std::nullopt, {"t/a", true, "2"}, MessageSource::kIngress, 1};
+  REQUIRE(store->append_inbox(consumed));
+  REQUIRE(store->append_inbox(pending));
+  REQUIRE(store->mark_consumed(consumed.seq, 1));
+  REQUIRE(store->append_trace(TraceRecord{1, 1, kBob, 1, "t/a", 0, {}, 0, 0, 0}));
+  EgressRecord unread{0, "io.statefun.playground/egress", "out", "x", {"x/y", true, "{}"}, 1, 1};
+  REQUIRE(store->append_egress(unread));
+  REQUIRE(store->commit());
+  REQUIRE(store->begin());
+  CHECK(store->prune(1, pending.seq, unread.seq, 100) == 1);
+  REQUIRE(store->commit());
+  auto left = store->load_pending();
+  REQUIRE(left->size() == 1);
+  CHECK(store->last_step() == 0);
+  CHECK(store->pruned_through_step() == 1);
+  CHECK(store->pop_egress("out", unread.seq)->has_value());  // unread egress survives
+}

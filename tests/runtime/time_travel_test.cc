@@ -173,3 +173,13 @@ TEST_CASE("a replay rewinds and re-delivers the messages received since, in orde
   CHECK(outcome->redelivered[1].argument == int_value(3));
   CHECK(rig.count() == 6);  // 1, then 2 and 3 again: the same result as before
 }
+
+TEST_CASE("versions folded away by retention cannot be rewound to", "[runtime]") {
+  std::vector<HistoryRow> history{row(1, "a", 1), row(5, "a", 5), row(6, "a", 6)};
+  CHECK(resolve(history, {RewindBy::kVersion, 5}, 5) == 5);
+  auto gone = resolve(history, {RewindBy::kVersion, 2}, 5);
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().message ==
+        "version 2 is older than the history kept by retention "
+        "(versions 5..6 remain)");
+}
