@@ -6,6 +6,7 @@
 #include <future>
 #include <sstream>
 
+#include "runtime/replay_simulator.h"
 #include "tests/runtime/fake_function.h"
 
 using namespace statefun;
@@ -182,4 +183,29 @@ TEST_CASE("versions folded away by retention cannot be rewound to", "[runtime]")
   CHECK(gone.error().message ==
         "version 2 is older than the history kept by retention "
         "(versions 5..6 remain)");
+}
+
+TEST_CASE("a replay dry run computes the outcome by calling the function, storing nothing",
+          "[runtime]") {
+  FakeFunction function([](const BatchRequest& r) {
+    auto response = counter(r);
+    if (auto* result = std::get_if<InvocationResult>(&response)) {
+      result->egress.push_back({"test", "egress", r.invocations[0].argument});
+    }
+    return answer(response);
+  });
+  SimulationInput input;
+  input.address = kBob;
+  input.route.url = "http://fake/counter";
+  input.start = {{"count", int_value(1)}};
+  input.current = {{"count", int_value(100)}};
+  input.invocations = {{std::nullopt, int_value(2)}, {kBob, int_value(3)}};
+  auto result = simulate_replay(function, input);
+  REQUIRE(result);
+  CHECK(result->final_state.at("count") == int_value(6));
+  CHECK(result->requests == 3);  // one handshake, then one request per message
+  REQUIRE(result->egress.size() == 2);
+  REQUIRE(result->changes.size() == 1);
+  CHECK(result->changes[0].before == int_value(100));
+  CHECK(function.requests()[2].invocations[0].caller == kBob);
 }
