@@ -17,7 +17,7 @@ struct DevArgs {
   int egress_port = 0;
   bool quiet = false;
   std::string color = "auto";
-  std::string sync = "full";
+  std::string sync = "normal";
 };
 
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the

@@ -4,6 +4,7 @@
 //   statefun-load --ingress 127.0.0.1:8090 --target bench/counter --keys 1000 \
 //                 --messages 100000 --concurrency 64 [--rate 5000] \
 //                 [--egress 127.0.0.1:8091 --topic out] [--admin 127.0.0.1:8092]
+//                 [--method POST --path '/Counter/{key}/add' --content-type application/json]
 //
 // Closed loop by default (each of --concurrency connections sends its next
 // message when the previous one is acknowledged). With --rate, messages are
@@ -20,6 +21,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +37,8 @@ struct Options {
   std::string ingress = "127.0.0.1:8090";
   std::string target = "bench/counter";
   std::string content_type = "application/vnd.bench/raw";
+  std::string path;  // request path; {key} becomes the key (default /<target>/{key})
+  std::string method = "PUT";
   std::string egress, topic = "out", admin;
   int keys = 1000;
   long messages = 10000;
@@ -56,43 +61,39 @@ double percentile(std::vector<double>& sorted, double p) {
 
 Options parse(int argc, char** argv) {
   Options o;
+  using Setter = std::function<void(const std::string&)>;
+  const std::map<std::string, Setter> flags = {
+      {"--ingress", [&](const std::string& v) { o.ingress = v; }},
+      {"--target", [&](const std::string& v) { o.target = v; }},
+      {"--content-type", [&](const std::string& v) { o.content_type = v; }},
+      {"--path", [&](const std::string& v) { o.path = v; }},
+      {"--method", [&](const std::string& v) { o.method = v; }},
+      {"--egress", [&](const std::string& v) { o.egress = v; }},
+      {"--topic", [&](const std::string& v) { o.topic = v; }},
+      {"--admin", [&](const std::string& v) { o.admin = v; }},
+      {"--keys", [&](const std::string& v) { o.keys = std::stoi(v); }},
+      {"--messages", [&](const std::string& v) { o.messages = std::stol(v); }},
+      {"--concurrency", [&](const std::string& v) { o.concurrency = std::stoi(v); }},
+      {"--rate", [&](const std::string& v) { o.rate = std::stod(v); }},
+      {"--timeout", [&](const std::string& v) { o.timeout_s = std::stod(v); }},
+  };
   for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "statefun-load: %s needs a value\n", flag.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (flag == "--ingress")
-      o.ingress = value();
-    else if (flag == "--target")
-      o.target = value();
-    else if (flag == "--content-type")
-      o.content_type = value();
-    else if (flag == "--egress")
-      o.egress = value();
-    else if (flag == "--topic")
-      o.topic = value();
-    else if (flag == "--admin")
-      o.admin = value();
-    else if (flag == "--keys")
-      o.keys = std::stoi(value());
-    else if (flag == "--messages")
-      o.messages = std::stol(value());
-    else if (flag == "--concurrency")
-      o.concurrency = std::stoi(value());
-    else if (flag == "--rate")
-      o.rate = std::stod(value());
-    else if (flag == "--timeout")
-      o.timeout_s = std::stod(value());
-    else {
-      std::fprintf(stderr, "statefun-load: unknown flag %s\n", flag.c_str());
+    auto flag = flags.find(argv[i]);
+    if (flag == flags.end() || i + 1 >= argc) {
+      std::fprintf(stderr, "statefun-load: unknown flag or missing value: %s\n", argv[i]);
       std::exit(2);
     }
+    flag->second(argv[++i]);
   }
+  if (o.path.empty()) o.path = "/" + o.target + "/{key}";
   return o;
+}
+
+std::string path_for(const Options& o, long key) {
+  std::string path = o.path;
+  const auto at = path.find("{key}");
+  if (at != std::string::npos) path.replace(at, 5, "k" + std::to_string(key));
+  return path;
 }
 
 struct Shared {
@@ -122,8 +123,9 @@ void send_loop(const Options& o, Shared& s, Clock::time_point start) {
       std::this_thread::sleep_until(due);
     }
     s.scheduled[n] = due;
-    const std::string path = "/" + o.target + "/k" + std::to_string(n % o.keys);
-    auto res = client.Put(path, headers, std::to_string(n), o.content_type);
+    const std::string path = path_for(o, n % o.keys);
+    auto res = o.method == "POST" ? client.Post(path, headers, std::to_string(n), o.content_type)
+                                  : client.Put(path, headers, std::to_string(n), o.content_type);
     const auto done = Clock::now();
     if (res && res->status == 200) {
       ++s.ok;
