@@ -12,6 +12,9 @@ Listener::Listener(std::string label, int worker_threads) : m_label(std::move(la
     return new httplib::ThreadPool(static_cast<size_t>(worker_threads));
   };
   m_server.set_keep_alive_max_count(100000);
+  // httplib writes headers and body separately: with Nagle on, the body waits
+  // for the delayed ACK of the headers (~40 ms per response).
+  m_server.set_tcp_nodelay(true);
   // httplib's defaults set SO_REUSEPORT, which would let a second emulator
   // bind the same port silently; SO_REUSEADDR only skips TIME_WAIT.
   m_server.set_socket_options([this](int socket) {

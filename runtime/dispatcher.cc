@@ -197,15 +197,25 @@ void Dispatcher::Impl::handle_accept(AcceptEvent& event) {
 }
 
 void Dispatcher::Impl::handle_pop(PopEgressEvent& event) {
+  const int64_t limit =
+      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
+  // Peek first: a poller asking an empty topic costs a read, not a commit.
+  auto record = m_options.store->peek_egress(event.topic, limit);
+  if (!record) {
+    event.done(std::unexpected(record.error()));
+    return;
+  }
+  if (!*record) {
+    event.done(std::optional<EgressRecord>());
+    return;
+  }
   if (!ensure_transaction()) {
     event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
     return;
   }
-  const int64_t limit =
-      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
-  auto record = m_options.store->pop_egress(event.topic, limit);
-  if (!record) {
-    event.done(std::unexpected(record.error()));
+  if (auto r = m_options.store->consume_egress((*record)->seq); !r) {
+    fatal(r.error());
+    event.done(std::unexpected(r.error()));
     return;
   }
   m_after_commit.push_back(

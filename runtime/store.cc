@@ -413,28 +413,30 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  Result<std::optional<EgressRecord>> pop_egress(const std::string& topic,
-                                                 int64_t max_seq) override {
+  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+                                                  int64_t max_seq) override {
+    Bound b(m_stmts[kPeekEgress]);
+    b.text(topic).integer(max_seq);
+    const int rc = b.step();
+    if (rc == SQLITE_DONE) return std::optional<EgressRecord>();
+    if (rc != SQLITE_ROW) return fail(ErrorCode::kIo, "reading egress");
+    auto* s = b.raw();
     EgressRecord r;
-    {
-      Bound b(m_stmts[kPeekEgress]);
-      b.text(topic).integer(max_seq);
-      const int rc = b.step();
-      if (rc == SQLITE_DONE) return std::optional<EgressRecord>();
-      if (rc != SQLITE_ROW) return fail(ErrorCode::kIo, "reading egress");
-      auto* s = b.raw();
-      r.seq = sqlite3_column_int64(s, 0);
-      r.egress_id = sqlite_rows::text(s, 1);
-      r.topic = topic;
-      r.payload = sqlite_rows::blob(s, 2);
-      r.argument = {sqlite_rows::text(s, 3), true, sqlite_rows::blob(s, 4)};
-      r.step = sqlite3_column_int64(s, 5);
-      r.at_ms = sqlite3_column_int64(s, 6);
-    }
-    Bound b(m_stmts[kConsumeEgress]);
-    b.integer(r.seq);
-    if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "consuming egress");
+    r.seq = sqlite3_column_int64(s, 0);
+    r.egress_id = sqlite_rows::text(s, 1);
+    r.topic = topic;
+    r.payload = sqlite_rows::blob(s, 2);
+    r.argument = {sqlite_rows::text(s, 3), true, sqlite_rows::blob(s, 4)};
+    r.step = sqlite3_column_int64(s, 5);
+    r.at_ms = sqlite3_column_int64(s, 6);
     return std::optional<EgressRecord>(std::move(r));
+  }
+
+  Result<void> consume_egress(int64_t seq) override {
+    Bound b(m_stmts[kConsumeEgress]);
+    b.integer(seq);
+    if (b.step() != SQLITE_DONE) return fail(ErrorCode::kIo, "consuming egress");
+    return {};
   }
 
   Result<void> append_trace(const TraceRecord& t) override {

@@ -166,9 +166,11 @@ class Store {
   // Egress. append_egress fills record.seq.
   virtual Result<void> append_egress(EgressRecord& record) = 0;
   // The oldest unconsumed playground record of `topic` with seq <= max_seq,
-  // marked consumed. nullopt when there is none.
-  virtual Result<std::optional<EgressRecord>> pop_egress(const std::string& topic,
-                                                         int64_t max_seq) = 0;
+  // without consuming it (a read: no transaction needed). nullopt if none.
+  virtual Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+                                                          int64_t max_seq) = 0;
+  // Marks a record consumed: it is never served again.
+  virtual Result<void> consume_egress(int64_t seq) = 0;
 
   virtual Result<void> append_trace(const TraceRecord& record) = 0;
 

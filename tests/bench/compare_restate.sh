@@ -24,20 +24,22 @@ fi
 load=$BUILD/tests/bench/statefun-load
 
 # Restate: server, counter service (Node 22 from npm), registration.
-start restate-server env RESTATE_BIND_ADDRESS=127.0.0.1:25122 \
-  RESTATE_INGRESS__BIND_ADDRESS=127.0.0.1:28080 RESTATE_ADMIN__BIND_ADDRESS=127.0.0.1:29070 \
+r_node=$(free_port) r_ingress=$(free_port) r_admin=$(free_port) r_service=$(free_port)
+start restate-server env RESTATE_BIND_ADDRESS=127.0.0.1:$r_node \
+  RESTATE_INGRESS__BIND_ADDRESS=127.0.0.1:$r_ingress RESTATE_ADMIN__BIND_ADDRESS=127.0.0.1:$r_admin \
   "$restate_dir/node_modules/.bin/restate-server" --base-dir "$BENCH_DIR/restate-data"
-start restate-counter env PORT=29080 "$restate_dir/node_modules/.bin/node" "$restate_dir/counter.mjs"
-wait_port 29070 60 && wait_port 29080 && wait_port 28080 60
-curl -sf -X POST 127.0.0.1:29070/deployments -H 'content-type: application/json' \
-  -d '{"uri":"http://127.0.0.1:29080"}' >/dev/null
+start restate-counter env PORT=$r_service "$restate_dir/node_modules/.bin/node" "$restate_dir/counter.mjs"
+wait_port "$r_admin" 60 && wait_port "$r_service" && wait_port "$r_ingress" 60
+curl -sf -X POST "127.0.0.1:$r_admin/deployments" -H 'content-type: application/json' \
+  -d "{\"uri\":\"http://127.0.0.1:$r_service\"}" >/dev/null
 
 # statefun: the JS SDK counter of tests/bench/functions/bench.js.
+s_function=$(free_port) s_ingress=$(free_port) s_egress=$(free_port) s_admin=$(free_port)
 mkdir -p "$BENCH_DIR/app"
-write_bench_module "$BENCH_DIR/app" 28000 28090 28091
-start bench-functions env PORT=28000 node "$ROOT/tests/bench/functions/bench.js"
-start statefun "$BUILD/cli/statefun" dev -q -m "$BENCH_DIR/app/module.yaml" --admin-port 28092
-wait_port 28000 && wait_port 28090
+write_bench_module "$BENCH_DIR/app" "$s_function" "$s_ingress" "$s_egress"
+start bench-functions env PORT=$s_function node "$ROOT/tests/bench/functions/bench.js"
+start statefun "$BUILD/cli/statefun" dev -q -m "$BENCH_DIR/app/module.yaml" --admin-port "$s_admin"
+wait_port "$s_function" && wait_port "$s_ingress"
 
 run() {  # run NAME CONCURRENCY MESSAGES ARGS...
   local name=$1 concurrency=$2 messages=$3; shift 3
@@ -48,9 +50,10 @@ run() {  # run NAME CONCURRENCY MESSAGES ARGS...
 # count until every message was applied (the emulator is idle again).
 for c in 1 64; do
   n=$([[ $c == 1 ]] && echo "$messages_c1" || echo "$messages_c64")
-  run "restate-c$c" "$c" "$n" --ingress 127.0.0.1:28080 --method POST \
+  run "restate-c$c" "$c" "$n" --ingress "127.0.0.1:$r_ingress" --method POST \
     --path '/Counter/{key}/add' --content-type application/json
-  run "statefun-c$c" "$c" "$n" --ingress 127.0.0.1:28090 --admin 127.0.0.1:28092 --target bench/counter
+  run "statefun-c$c" "$c" "$n" --ingress "127.0.0.1:$s_ingress" --admin "127.0.0.1:$s_admin" \
+    --target bench/counter
 done
 
 python3 - "$BENCH_DIR" <<'PY'

@@ -55,3 +55,8 @@ YAML
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 # peak_rss_kb PID: peak resident set size in KiB
 peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
+
+# free_port: a TCP port nothing listens on right now (asked from the kernel)
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}

@@ -4,6 +4,8 @@
 // growth per step. Prints one JSON object.
 //
 //   statefun-store-bench [--entities 1000000] [--dir /tmp/statefun-store-bench]
+//   statefun-store-bench --seed-only --entities 1000000 --pending 100000 --dir DIR
+//     (leaves DIR as a data directory for `statefun dev --data DIR`)
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -69,11 +71,29 @@ void fail(const Error& e) {
 
 int main(int argc, char** argv) {
   long entities = 1000000;
+  long pending = 0;
+  bool seed_only = false;
   fs::path dir = fs::temp_directory_path() / "statefun-store-bench";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--entities") entities = std::stol(argv[i + 1]);
-    if (flag == "--dir") dir = argv[i + 1];
+    if (flag == "--seed-only") {
+      seed_only = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "statefun-store-bench: %s needs a value\n", flag.c_str());
+      return 2;
+    }
+    if (flag == "--entities")
+      entities = std::stol(argv[++i]);
+    else if (flag == "--pending")
+      pending = std::stol(argv[++i]);
+    else if (flag == "--dir")
+      dir = argv[++i];
+    else {
+      std::fprintf(stderr, "statefun-store-bench: unknown flag %s\n", flag.c_str());
+      return 2;
+    }
   }
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -102,7 +122,21 @@ int main(int argc, char** argv) {
     }
     if (auto r = store->commit(); !r) fail(r.error());
   }
+  // Pending messages, as an emulator that was stopped under load leaves them.
+  if (auto r = store->begin(); !r) fail(r.error());
+  for (long i = 0; i < pending; ++i) {
+    InboxMessage message{
+        0, entity(i % entities), std::nullopt, int_value(1), MessageSource::kIngress, 1};
+    if (auto r = store->append_inbox(message); !r) fail(r.error());
+  }
+  if (auto r = store->commit(); !r) fail(r.error());
   out["seed_seconds"] = ms_since(start) / 1000;
+  if (seed_only) {
+    store.reset();
+    out["database_bytes"] = file_bytes(dir);
+    std::printf("%s\n", out.dump().c_str());
+    return 0;  // the data directory stays for the caller
+  }
   const int64_t seeded_bytes = file_bytes(dir);
   out["bytes_per_entity"] = static_cast<double>(seeded_bytes - empty_bytes) / entities;
 
