@@ -35,6 +35,14 @@ def stack(tmp_path, statefun_bin):
         s.close()
 
 
+@pytest.fixture(params=["js", "cpp"])
+def impl(request):
+    """Which implementation of the e2e test functions a test runs against:
+    the official JS SDK or our C++ SDK. Tests that take this fixture run once
+    with each and expect the same observable results (the conformance suite)."""
+    return request.param
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """On failure, attach every captured process log to the report."""

@@ -24,6 +24,13 @@ STATEFUN_BIN = os.environ.get("STATEFUN_BIN", str(REPO / "build" / "cli" / "stat
 E2E_FUNCTIONS = REPO / "tests" / "e2e" / "functions"
 JS_GREETER = REPO / "samples" / "greeter"
 PY_GREETER = REPO / "samples" / "greeter-python"
+# C++ SDK programs come from the build that produced STATEFUN_BIN (<build>/cli/statefun)
+# unless ctest names them.
+BUILD_DIR = Path(STATEFUN_BIN).resolve().parents[1]
+CPP_E2E_FUNCTIONS = Path(os.environ.get("STATEFUN_E2E_CPP_FUNCTIONS",
+                                        BUILD_DIR / "tests" / "e2e-functions-cpp"))
+CPP_GREETER = Path(os.environ.get("STATEFUN_CPP_GREETER",
+                                  BUILD_DIR / "samples" / "greeter-cpp" / "greeter-cpp"))
 PYTHON = sys.executable  # the .venv interpreter running pytest; it has the SDK
 
 STARTUP_TIMEOUT = 30.0
@@ -401,19 +408,26 @@ class Stack:
 
     # functions
 
-    def _function(self, name, cmd, needs, env=None):
+    def _function(self, name, cmd, needs, env=None, remedy="run scripts/setup.sh"):
         if not Path(needs).exists():
-            raise HarnessError(f"{needs} is missing; run scripts/setup.sh")
+            raise HarnessError(f"{needs} is missing; {remedy}")
         (port,) = free_ports(1)
         server = self._track(FunctionServer(name, cmd, port, self.logs, env=env))
         server.start()
         return server
 
-    def test_functions(self, name="functions", **env):
-        """tests/e2e/functions/server.js; `env` e.g. FAULT="500", FAULT_TIMES=3."""
+    def test_functions(self, name="functions", impl="js", **env):
+        """The e2e test functions, written with the official JS SDK
+        (tests/e2e/functions/server.js, impl="js") or with our C++ SDK
+        (tests/e2e/functions_cpp, impl="cpp"): same function types, same
+        behaviour, same GET /stats. `env` e.g. FAULT="500", FAULT_TIMES=3."""
+        env = {k: str(v) for k, v in env.items()}
+        if impl == "cpp":
+            return self._function(f"{name}-cpp", [CPP_E2E_FUNCTIONS], CPP_E2E_FUNCTIONS, env=env,
+                                  remedy="build the e2e-functions-cpp target")
+        assert impl == "js", f"unknown implementation {impl!r}"
         return self._function(name, ["node", E2E_FUNCTIONS / "server.js"],
-                              E2E_FUNCTIONS / "node_modules" / "apache-flink-statefun",
-                              env={k: str(v) for k, v in env.items()})
+                              E2E_FUNCTIONS / "node_modules" / "apache-flink-statefun", env=env)
 
     def js_greeter(self):
         return self._function("greeter-js", ["node", JS_GREETER / "functions.js"],
@@ -422,6 +436,10 @@ class Stack:
     def python_greeter(self):
         return self._function("greeter-python", [PYTHON, PY_GREETER / "functions.py"],
                               PY_GREETER / "functions.py")
+
+    def cpp_greeter(self):
+        return self._function("greeter-cpp", [CPP_GREETER], CPP_GREETER,
+                              remedy="build the greeter-cpp target")
 
     # emulator
 

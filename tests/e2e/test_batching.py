@@ -12,8 +12,8 @@ def slow_requests(functions, address):
 
 
 @pytest.mark.timeout(120)
-def test_messages_to_one_busy_address_are_batched_and_processed_in_order(stack):
-    functions = stack.test_functions(SLOW_MS=20)
+def test_messages_to_one_busy_address_are_batched_and_processed_in_order(stack, impl):
+    functions = stack.test_functions(impl=impl, SLOW_MS=20)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     for i in range(MESSAGES):
@@ -30,8 +30,8 @@ def test_messages_to_one_busy_address_are_batched_and_processed_in_order(stack):
 
 
 @pytest.mark.timeout(120)
-def test_concurrent_senders_each_keep_their_order_and_nothing_is_lost(stack):
-    functions = stack.test_functions(SLOW_MS=20)
+def test_concurrent_senders_each_keep_their_order_and_nothing_is_lost(stack, impl):
+    functions = stack.test_functions(impl=impl, SLOW_MS=20)
     emulator = stack.emulator({"e2e/*": functions.url()})
     senders, per_sender = 4, MESSAGES // 4
     statuses = []

@@ -9,8 +9,8 @@ def schedule(emulator, scheduler_id, **command):
 
 
 @pytest.mark.timeout(60)
-def test_a_delayed_message_fires_with_the_scheduling_function_as_caller(stack):
-    functions = stack.test_functions()
+def test_a_delayed_message_fires_with_the_scheduling_function_as_caller(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     schedule(emulator, "d1", delay=500, tag="later")
@@ -21,8 +21,8 @@ def test_a_delayed_message_fires_with_the_scheduling_function_as_caller(stack):
 
 
 @pytest.mark.timeout(60)
-def test_a_cancelled_delayed_message_never_fires(stack):
-    functions = stack.test_functions()
+def test_a_cancelled_delayed_message_never_fires(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     delay_ms = 1500

@@ -3,8 +3,8 @@ import pytest
 
 
 @pytest.mark.timeout(60)
-def test_a_message_from_a_function_carries_its_address_as_caller_and_an_ingress_message_none(stack):
-    functions = stack.test_functions()
+def test_a_message_from_a_function_carries_its_address_as_caller_and_an_ingress_message_none(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     assert emulator.send("e2e/forwarder/a", "via forwarder") == 200
@@ -20,8 +20,8 @@ def test_a_message_from_a_function_carries_its_address_as_caller_and_an_ingress_
 
 
 @pytest.mark.timeout(60)
-def test_egress_answers_404_for_an_empty_topic_and_405_for_an_unknown_one(stack):
-    functions = stack.test_functions()
+def test_egress_answers_404_for_an_empty_topic_and_405_for_an_unknown_one(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()}, topics=["out", "other"])
 
     assert emulator.pop("out")[0] == 404
@@ -36,8 +36,8 @@ def test_egress_answers_404_for_an_empty_topic_and_405_for_an_unknown_one(stack)
 
 
 @pytest.mark.timeout(60)
-def test_egress_records_survive_a_restart_and_a_popped_record_is_never_served_again(stack):
-    functions = stack.test_functions()
+def test_egress_records_survive_a_restart_and_a_popped_record_is_never_served_again(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     for text in ("first", "second"):

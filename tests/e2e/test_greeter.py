@@ -5,9 +5,10 @@ GREET_REQUEST = "example/GreetRequest"
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("sample", ["js", "python"])
+@pytest.mark.parametrize("sample", ["js", "python", "cpp"])
 def test_greeter_sample_greets_bob_twice_and_counts_his_visits(stack, sample):
-    functions = stack.js_greeter() if sample == "js" else stack.python_greeter()
+    functions = {"js": stack.js_greeter, "python": stack.python_greeter,
+                 "cpp": stack.cpp_greeter}[sample]()
     emulator = stack.emulator({"example/*": functions.url("/statefun")}, topics=["greetings"])
 
     for _ in range(2):

@@ -5,8 +5,8 @@ import pytest
 
 
 @pytest.mark.timeout(60)
-def test_first_contact_handshakes_persists_state_and_later_ids_of_the_type_get_the_states(stack):
-    functions = stack.test_functions()
+def test_first_contact_handshakes_persists_state_and_later_ids_of_the_type_get_the_states(stack, impl):
+    functions = stack.test_functions(impl=impl)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     assert emulator.send("e2e/stateful/alice", "hello") == 200
@@ -37,9 +37,9 @@ def test_first_contact_handshakes_persists_state_and_later_ids_of_the_type_get_t
 
 
 @pytest.mark.timeout(60)
-def test_state_with_expire_after_write_is_readable_within_its_ttl_and_absent_after_it(stack):
+def test_state_with_expire_after_write_is_readable_within_its_ttl_and_absent_after_it(stack, impl):
     ttl_ms = 1500
-    functions = stack.test_functions(TTL_MS=ttl_ms)
+    functions = stack.test_functions(impl=impl, TTL_MS=ttl_ms)
     emulator = stack.emulator({"e2e/*": functions.url()})
 
     assert emulator.send("e2e/ttl/t", {"op": "write", "value": "fresh"}, "e2e/json") == 200
