@@ -3,7 +3,15 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 
+#include "cli/completion_command.h"
 #include "cli/dev_command.h"
+#include "cli/egress_command.h"
+#include "cli/send_command.h"
+#include "cli/state_command.h"
+#include "cli/status_command.h"
+#include "cli/timers_command.h"
+#include "cli/trace_command.h"
+#include "cli/wait_command.h"
 
 namespace statefun::cli {
 
@@ -20,6 +28,14 @@ int run(int argc, char** argv) {
 
   int exit_code = 0;
   setup_dev_command(app, exit_code);
+  setup_send_command(app, exit_code);
+  setup_state_command(app, exit_code);
+  setup_egress_command(app, exit_code);
+  setup_timers_command(app, exit_code);
+  setup_trace_command(app, exit_code);
+  setup_wait_command(app, exit_code);
+  setup_status_command(app, exit_code);
+  setup_completion_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

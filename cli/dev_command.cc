@@ -3,20 +3,31 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <memory>
 
 #include "emulator/dev_server.h"
 
 namespace statefun::cli {
 namespace {
+namespace fs = std::filesystem;
 
 struct DevArgs {
   emulator::DevOptions options;
+  std::string config_path;
   std::string data_dir;
+  int admin_port = 8092;
   int ingress_port = 0;
   int egress_port = 0;
+  std::string listen_host = "127.0.0.1";
+  std::vector<std::string> hosts;
+  std::vector<std::string> command;  // after `--`
+  int port = 8000;
+  std::vector<std::string> watch;
+  bool no_watch = false;
   bool quiet = false;
   std::string color = "auto";
+  std::string log_format = "plain";
   std::string sync = "normal";
 };
 
@@ -29,22 +40,81 @@ void block_shutdown_signals(sigset_t& set) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int run_dev_command(DevArgs& args) {
+bool given(const CLI::App& dev, const std::string& name) {
+  return dev.get_option(name)->count() > 0;
+}
+
+// Flags and STATEFUN_* variables (CLI11 reads both; a flag wins over its
+// variable) become overrides that win over statefun.yaml.
+Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs& args) {
+  emulator::DevOverrides overrides;
+  auto& settings = overrides.settings;
+  if (given(dev, "--data")) settings.data_dir = args.data_dir;
+  if (given(dev, "--listen")) settings.listen_host = args.listen_host;
+  if (given(dev, "--admin-port")) settings.admin_port = args.admin_port;
+  if (given(dev, "--ingress-port")) settings.ingress_port = args.ingress_port;
+  if (given(dev, "--egress-port")) settings.egress_port = args.egress_port;
+  for (const auto& text : args.hosts) {
+    auto mapping = emulator::parse_host_mapping(text);
+    if (!mapping)
+      return make_error(ErrorCode::kInvalidArgument, "--host " + mapping.error().message);
+    overrides.hosts[mapping->first] = mapping->second;
+  }
+  if (!args.command.empty()) {
+    overrides.process =
+        emulator::command_process(args.command, args.port, fs::current_path().string(), args.watch);
+  }
+  return overrides;
+}
+
+int run_dev_command(const CLI::App& dev, DevArgs& args) {
   sigset_t signals;
   block_shutdown_signals(signals);  // before any thread starts
   signal(SIGPIPE, SIG_IGN);         // a client hanging up must not kill us
 
-  auto& options = args.options;
-  if (!args.data_dir.empty()) options.data_dir = args.data_dir;
-  if (args.ingress_port) options.ingress_port = args.ingress_port;
-  if (args.egress_port) options.egress_port = args.egress_port;
-  options.synchronous_full = args.sync == "full";
-
   emulator::ConsoleOptions console_options;
   console_options.quiet = args.quiet;
-  console_options.color = args.color == "always" ||
-                          (args.color == "auto" && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO));
+  console_options.format =
+      args.log_format == "json" ? emulator::LogFormat::kJson : emulator::LogFormat::kPlain;
+  console_options.color =
+      console_options.format == emulator::LogFormat::kPlain &&
+      (args.color == "always" ||
+       (args.color == "auto" && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)));
   emulator::Console console(console_options);
+
+  auto& options = args.options;
+  // statefun.yaml sits beside module.yaml; given alone, it says where module.yaml is.
+  if (!args.config_path.empty() && !given(dev, "--module")) {
+    options.module_path = (fs::path(args.config_path).parent_path() / "module.yaml").string();
+  }
+  options.config_path = args.config_path.empty()
+                            ? emulator::dev_config_path_for(options.module_path)
+                            : args.config_path;
+  auto overrides = overrides_from(dev, args);
+  if (!overrides) {
+    console.error(overrides.error().message);
+    return 2;
+  }
+  emulator::DevConfig file;
+  std::error_code ec;
+  if (!args.config_path.empty() || fs::exists(options.config_path, ec)) {
+    auto loaded = emulator::load_dev_config(options.config_path);
+    if (!loaded) {
+      console.error(loaded.error().message);
+      return 1;
+    }
+    file = std::move(*loaded);
+  }
+  options.overrides = *overrides;
+  options.dev_config = emulator::apply_overrides(std::move(file), options.overrides);
+  const auto& settings = options.dev_config.settings;
+  if (settings.data_dir) options.data_dir = settings.data_dir;
+  if (settings.listen_host) options.listen_host = *settings.listen_host;
+  if (settings.admin_port) options.admin_port = *settings.admin_port;
+  if (settings.ingress_port) options.ingress_port = settings.ingress_port;
+  if (settings.egress_port) options.egress_port = settings.egress_port;
+  options.watch_files = !args.no_watch;
+  options.synchronous_full = args.sync == "full";
 
   return emulator::run_dev(options, console, [&signals] {
     int received = 0;
@@ -59,29 +129,55 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
   auto* dev = app.add_subcommand("dev", "Run a StateFun application locally against the emulator");
   dev->footer(
       "Examples:\n"
-      "  statefun dev                                  # ./module.yaml, state in ./.statefun\n"
-      "  statefun dev -m samples/greeter/module.yaml\n"
+      "  statefun dev                                  # ./module.yaml (+ ./statefun.yaml)\n"
+      "  statefun dev -m samples/greeter/module.yaml   # starts the processes of its "
+      "statefun.yaml\n"
+      "  statefun dev -- node functions.js             # one function process, no statefun.yaml\n"
+      "  statefun dev --host functions=localhost -- python3 functions.py\n"
       "  statefun dev -m module.yaml --data /tmp/run1 --admin-port 9092\n"
-      "\nStop with Ctrl-C: everything accepted so far is committed first.");
+      "\nFunction processes are restarted when their files change, and module.yaml and\n"
+      "statefun.yaml are reloaded when they change (see docs/statefun-yaml.md).\n"
+      "Stop with Ctrl-C: everything accepted so far is committed first.");
   dev->add_option("-m,--module", args->options.module_path, "StateFun module.yaml to run")
       ->capture_default_str()
       ->envname("STATEFUN_MODULE");
+  dev->add_option("-c,--config", args->config_path,
+                  "statefun.yaml with the dev settings (default: the one beside module.yaml)")
+      ->envname("STATEFUN_CONFIG");
   dev->add_option("--data", args->data_dir,
                   "Directory for the state database (default: .statefun beside module.yaml)")
       ->envname("STATEFUN_DATA");
-  dev->add_option("--admin-port", args->options.admin_port, "Admin API port on 127.0.0.1")
+  dev->add_option("--admin-port", args->admin_port, "Admin API port on 127.0.0.1")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535))
       ->envname("STATEFUN_ADMIN_PORT");
   dev->add_option("--ingress-port", args->ingress_port,
                   "Override the playground ingress port of module.yaml")
-      ->check(CLI::Range(1, 65535));
+      ->check(CLI::Range(1, 65535))
+      ->envname("STATEFUN_INGRESS_PORT");
   dev->add_option("--egress-port", args->egress_port,
                   "Override the playground egress port of module.yaml")
-      ->check(CLI::Range(1, 65535));
-  dev->add_option("--listen", args->options.listen_host,
+      ->check(CLI::Range(1, 65535))
+      ->envname("STATEFUN_EGRESS_PORT");
+  dev->add_option("--listen", args->listen_host,
                   "Interface for the playground ingress/egress (0.0.0.0 exposes them)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->envname("STATEFUN_LISTEN");
+  dev->add_option("--host", args->hosts,
+                  "Map a module.yaml host to this machine: NAME=HOST[:PORT] (repeatable)")
+      ->type_name("NAME=HOST")
+      ->allow_extra_args(false);
+  dev->add_option("--port", args->port,
+                  "Port of the function process given after --; it gets PORT set to it")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  dev->add_option("--watch", args->watch,
+                  "Globs of files whose change restarts the process given after -- (default: files "
+                  "with its script's extension)")
+      ->type_name("GLOB")
+      ->allow_extra_args(false);
+  dev->add_flag("--no-watch", args->no_watch,
+                "Do not restart processes or reload the configuration when files change");
   dev->add_option("--sync", args->sync,
                   "fsync policy of group commits: full (power-loss safe) or normal (crash safe)")
       ->check(CLI::IsMember({"full", "normal"}))
@@ -90,7 +186,15 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
   dev->add_option("--color", args->color, "Colour output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  dev->callback([args, &exit_code] { exit_code = run_dev_command(*args); });
+  dev->add_option("--log-format", args->log_format,
+                  "Console output: plain lines, or json (one object per line)")
+      ->check(CLI::IsMember({"plain", "json"}))
+      ->capture_default_str()
+      ->envname("STATEFUN_LOG_FORMAT");
+  dev->add_option("command", args->command,
+                  "A function process to start instead of statefun.yaml's: put it after --, "
+                  "e.g. -- node functions.js");
+  dev->callback([args, dev, &exit_code] { exit_code = run_dev_command(*dev, *args); });
 }
 
 }  // namespace statefun::cli

@@ -5,7 +5,8 @@
 #include <filesystem>
 
 #include "emulator/admin_http.h"
-#include "emulator/egress_routes.h"
+#include "emulator/dev_loop.h"
+#include "emulator/event_hub.h"
 #include "emulator/module_config.h"
 #include "emulator/playground_http.h"
 #include "runtime/dispatcher.h"
@@ -16,46 +17,23 @@ namespace fs = std::filesystem;
 
 namespace {
 
-RouteResolver make_resolver(const ModuleConfig& config) {
-  return [&config](const FunctionType& type) -> std::optional<FunctionRoute> {
-    const HttpEndpointSpec* endpoint = config.endpoint_for(type.ns, type.name);
-    if (!endpoint) return std::nullopt;
-    FunctionRoute route;
-    route.url = endpoint->url_for(type.name);
-    route.max_batch = endpoint->max_num_batch_requests;
-    route.call.connect_timeout = endpoint->connect_timeout;
-    route.call.attempt_timeout = endpoint->call_timeout;
-    route.call.max_response_bytes = static_cast<std::size_t>(endpoint->payload_max_bytes);
-    return route;
-  };
-}
-
 void print_banner(Console& console, const DevOptions& options, const ModuleConfig& config,
                   const std::string& data_dir, int ingress_port, int egress_port, int admin_port,
-                  const DispatcherStatus& recovered) {
-  console.info(fmt::format("statefun dev {}", STATEFUN_VERSION));
-  console.info(fmt::format("  module     {}", config.path));
-  console.info(fmt::format("  data       {}", data_dir));
-  if (ingress_port) {
-    console.info(fmt::format("  ingress    http://{}:{}/<namespace>/<type>/<id>",
-                             options.listen_host, ingress_port));
-  }
-  if (egress_port) {
-    std::string topics;
-    for (const auto& t : config.playground_egress->topics)
-      topics += (topics.empty() ? "" : ", ") + t;
-    console.info(fmt::format("  egress     http://{}:{}/<topic>  topics: {}", options.listen_host,
-                             egress_port, topics));
-  }
-  console.info(fmt::format("  admin      http://127.0.0.1:{}", admin_port));
-  for (const auto& endpoint : config.endpoints) {
-    console.info(
-        fmt::format("  functions  {} → {}", endpoint.functions, endpoint.url_path_template));
-  }
-  if (recovered.pending || recovered.unroutable || recovered.timers) {
-    console.info(fmt::format("  recovered  {} pending message(s), {} timer(s)",
-                             recovered.pending + recovered.unroutable, recovered.timers));
-  }
+                  const DispatcherStatus& recovered, std::vector<Banner::Route> routes) {
+  Banner banner;
+  banner.version = STATEFUN_VERSION;
+  banner.module_path = config.path;
+  banner.config_path = options.dev_config.path;
+  banner.data_dir = data_dir;
+  banner.listen_host = options.listen_host;
+  banner.ingress_port = ingress_port;
+  banner.egress_port = egress_port;
+  if (egress_port) banner.topics = config.playground_egress->topics;
+  banner.admin_port = admin_port;
+  banner.routes = std::move(routes);
+  banner.recovered_messages = recovered.pending + recovered.unroutable;
+  banner.recovered_timers = recovered.timers;
+  console.banner(banner);
 }
 
 }  // namespace
@@ -91,16 +69,27 @@ int run_dev(const DevOptions& options, Console& console,
   // 3. The engine: function client, routes, egress validation, recovery.
   auto client = make_http_function_client({options.function_client_workers});
   SystemClock clock;
-  EgressRoutes egress_routes(*config);
+  // Routes follow module.yaml and statefun.yaml as they change; messages for
+  // a function process wait behind its gate until the process is ready.
+  DevLoopOptions loop_options;
+  loop_options.module_path = options.module_path;
+  loop_options.config_path = options.config_path;
+  loop_options.overrides = options.overrides;
+  loop_options.module = std::make_shared<const ModuleConfig>(*config);
+  loop_options.config = options.dev_config;
+  loop_options.started_at = options.started_at;
+  loop_options.watch_files = options.watch_files;
+  DevLoop dev_loop(std::move(loop_options), console);
   DispatcherOptions dispatcher_options;
   dispatcher_options.store = store->get();
   dispatcher_options.client = client.get();
   dispatcher_options.clock = &clock;
-  dispatcher_options.resolve = make_resolver(*config);
-  dispatcher_options.route_egress = [&egress_routes](const EgressMessage& m) {
-    return egress_routes.route(m);
-  };
-  dispatcher_options.observer = &console;
+  dispatcher_options.resolve = dev_loop.resolver();
+  dispatcher_options.route_egress = dev_loop.egress_router();
+  dispatcher_options.closed_gates = dev_loop.closed_gates();
+  // The hub fans events out to the console, metrics and admin API streams.
+  EventHub hub(&console);
+  dispatcher_options.observer = &hub;
   Dispatcher dispatcher(dispatcher_options);
   if (auto r = dispatcher.start(); !r) {
     console.error(r.error().message);
@@ -117,7 +106,13 @@ int run_dev(const DevOptions& options, Console& console,
                     options.listen_host));
   }
   int exit_code = 0;
-  AdminApi admin(dispatcher, {STATEFUN_VERSION, config->path, data_dir, 0, 0});
+  AdminFacts admin_facts{STATEFUN_VERSION, config->path, data_dir, 0, 0};
+  admin_facts.token = admin_token_from_env();
+  for (const auto& e : config->endpoints) {
+    admin_facts.functions.emplace_back(e.functions, e.url_path_template);
+  }
+  if (config->playground_egress) admin_facts.egress_topics = config->playground_egress->topics;
+  AdminApi admin(dispatcher, hub, std::move(admin_facts));
   std::unique_ptr<PlaygroundEgress> egress;
   std::unique_ptr<PlaygroundIngress> ingress;
   int egress_port = 0, ingress_port = 0, admin_port = 0;
@@ -146,10 +141,11 @@ int run_dev(const DevOptions& options, Console& console,
   if (!exit_code) {
     admin.set_ports(ingress_port, egress_port);
     print_banner(console, options, *config, data_dir, ingress_port, egress_port, admin_port,
-                 recovered);
+                 recovered, dev_loop.routes());
     const auto ready = std::chrono::steady_clock::now() - options.started_at;
-    console.info(fmt::format("statefun dev ready in {} ms",
-                             std::chrono::duration_cast<std::chrono::milliseconds>(ready).count()));
+    console.ready(std::chrono::duration_cast<std::chrono::milliseconds>(ready));
+    // Function processes last: messages accepted meanwhile wait for them.
+    dev_loop.start(dispatcher);
     wait_for_shutdown();
     console.info("statefun dev stopping: committing and closing");
   }
@@ -157,6 +153,7 @@ int run_dev(const DevOptions& options, Console& console,
   // 5. Shutdown: stop the engine first (final commit; waiting HTTP handlers
   // get their answer), then the servers, then the function client.
   dispatcher.stop();
+  dev_loop.stop();  // the function processes, before the dispatcher goes away
   if (ingress) ingress->stop();
   if (egress) egress->stop();
   admin.stop();

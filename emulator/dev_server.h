@@ -8,6 +8,7 @@
 #include <string>
 
 #include "emulator/console.h"
+#include "emulator/dev_config.h"
 
 namespace statefun::emulator {
 
@@ -21,8 +22,18 @@ struct DevOptions {
   int admin_port = 8092;                         // always on 127.0.0.1
   std::optional<int> ingress_port, egress_port;  // override module.yaml
   int function_client_workers = 64;              // requests in flight at once
-  bool synchronous_full = true;                  // fsync every group commit
+  bool synchronous_full = false;  // fsync every group commit (power-loss safe)
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+  // statefun.yaml as loaded with `overrides` applied: the function processes
+  // to start and the hosts map (none of either without a statefun.yaml).
+  DevConfig dev_config;
+  // The statefun.yaml to watch (it may not exist yet) and what the command
+  // line decided, applied again whenever it changes.
+  std::string config_path;
+  DevOverrides overrides;
+  // Restart processes when their files change and reload module.yaml and
+  // statefun.yaml when they change.
+  bool watch_files = true;
 };
 
 // Runs the emulator. `wait_for_shutdown` blocks until the user asks to stop

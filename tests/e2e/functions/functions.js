@@ -143,3 +143,23 @@ function bindAll(statefun) {
 }
 
 module.exports = { bindAll, recorded };
+
+// e2e/keeper  state `last` (type.googleapis.com/e2e.Note, bytes kept as
+//             they are): stores each message's raw bytes, so the CLI's
+//             protobuf decoding (--proto) can be tested against a real SDK.
+const Note = StateFun.customType(
+  "type.googleapis.com/e2e.Note",
+  (buf) => buf,
+  (buf) => buf
+);
+const bindAllBefore = module.exports.bindAll;
+module.exports.bindAll = function bindAllWithKeeper(statefun) {
+  bindAllBefore(statefun);
+  statefun.bind({
+    typename: "e2e/keeper",
+    specs: [{ name: "last", type: Note }],
+    fn(context, message) {
+      context.storage.last = message.rawValueBytes;
+    },
+  });
+};

@@ -1,0 +1,92 @@
+#include "cli/status_command.h"
+
+#include <fmt/format.h>
+
+#include "cli/common.h"
+
+namespace statefun::cli {
+namespace {
+
+struct StatusArgs {
+  CommonOptions common;
+};
+
+std::string human_status(const Json& s, const Style& style, int admin_port) {
+  std::string out =
+      fmt::format("statefun dev {} {}\n", s["version"].get<std::string>(), style.green("running"));
+  auto row = [&](const char* label, const std::string& value) {
+    out += fmt::format("  {:<10} {}\n", label, value);
+  };
+  row("admin", fmt::format("http://127.0.0.1:{}", admin_port));
+  if (int port = s["ingress_port"].get<int>()) {
+    row("ingress", fmt::format("http://127.0.0.1:{}/<namespace>/<type>/<id>", port));
+  }
+  if (int port = s["egress_port"].get<int>()) {
+    std::string topics;
+    for (const auto& t : s["egress_topics"])
+      topics += (topics.empty() ? "" : ", ") + t.get<std::string>();
+    row("egress", fmt::format("http://127.0.0.1:{}/<topic>  topics: {}", port, topics));
+  }
+  row("module", s["module"].get<std::string>());
+  row("data", s["data"].get<std::string>());
+  for (const auto& f : s["functions"]) {
+    row("functions",
+        fmt::format("{} → {}", f["functions"].get<std::string>(), f["url"].get<std::string>()));
+  }
+  for (const auto& [type, specs] : s["registered"].items()) {
+    std::string names;
+    for (const auto& spec : specs) {
+      names += (names.empty() ? "" : ", ") + fmt::format("{} ({})", spec["name"].get<std::string>(),
+                                                         spec["typename"].get<std::string>());
+    }
+    row("states", fmt::format("{}: {}", type, names.empty() ? "none" : names));
+  }
+  const auto count = [&](const char* key) { return s[key].get<int64_t>(); };
+  row("messages",
+      fmt::format("{} pending, {} in flight, {} unroutable, {} timer(s)", count("pending"),
+                  count("in_flight"), count("unroutable"), count("timers")));
+  row("steps", std::to_string(count("steps")));
+  if (count("failing")) row("failing", style.red(fmt::format("{} address(es)", count("failing"))));
+  for (const auto& [type, depth] : s["queued_by_type"].items()) {
+    row("queued", fmt::format("{} {}", type, depth.get<int64_t>()));
+  }
+  row("idle", s["idle"].get<bool>() ? "yes" : "no");
+  return out;
+}
+
+int run_status(StatusArgs& args) {
+  auto client = make_client(args.common, std::chrono::seconds(5));
+  auto status = client->get("/v1/status");
+  if (!status) {
+    if (status.error().code == ErrorCode::kUnavailable && args.common.want_json()) {
+      print_json({{"running", false},
+                  {"admin_port", args.common.admin_port},
+                  {"error", status.error().message}});
+    }
+    return report(status.error());
+  }
+  if (args.common.want_json()) {
+    print_json(*status);
+  } else {
+    print(human_status(*status, Style::for_stdout(args.common.color), client->port()));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void setup_status_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<StatusArgs>();
+  auto* cmd = app.add_subcommand("status", "Show whether an emulator runs, its ports and counts");
+  cmd->footer(
+      "Examples:\n"
+      "  statefun status\n"
+      "  statefun status --json | jq .pending\n"
+      "  statefun status --admin-port 9092\n"
+      "\nExit codes: 0 running, 1 no emulator running (or it failed to answer).");
+  add_output_flags(cmd, args->common);
+  add_admin_flags(cmd, args->common);
+  cmd->callback([args, &exit_code] { exit_code = run_status(*args); });
+}
+
+}  // namespace statefun::cli

@@ -1,0 +1,135 @@
+#include "emulator/event_hub.h"
+
+#include <algorithm>
+
+#include "emulator/admin_json.h"
+
+namespace statefun::emulator {
+
+EventHub::EventHub(DispatcherObserver* forward) : m_forward(forward) {}
+
+std::optional<HubEvent> EventHub::Subscription::next(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(m_mutex);
+  m_ready.wait_for(lock, timeout, [this] { return m_closed || m_lagged || !m_queue.empty(); });
+  if (m_lagged) {
+    m_lagged = false;
+    return HubEvent{"lagged", R"({"error":"this subscriber fell behind; events were dropped"})"};
+  }
+  if (m_queue.empty()) return std::nullopt;
+  HubEvent event = std::move(m_queue.front());
+  m_queue.pop_front();
+  return event;
+}
+
+bool EventHub::Subscription::closed() const {
+  std::lock_guard lock(m_mutex);
+  return m_closed && m_queue.empty();
+}
+
+std::shared_ptr<EventHub::Subscription> EventHub::subscribe(bool replay_steps) {
+  auto subscription = std::make_shared<Subscription>();
+  std::lock_guard lock(m_mutex);
+  if (replay_steps) subscription->m_queue = m_recent_steps;
+  subscription->m_closed = m_closed;
+  m_subscribers.insert(subscription);
+  return subscription;
+}
+
+void EventHub::unsubscribe(const std::shared_ptr<Subscription>& subscription) {
+  std::lock_guard lock(m_mutex);
+  m_subscribers.erase(subscription);
+}
+
+void EventHub::close() {
+  std::lock_guard lock(m_mutex);
+  m_closed = true;
+  for (const auto& s : m_subscribers) {
+    std::lock_guard inner(s->m_mutex);
+    s->m_closed = true;
+    s->m_ready.notify_all();
+  }
+}
+
+std::optional<std::vector<StateSpec>> EventHub::registered(const FunctionType& type) const {
+  std::lock_guard lock(m_mutex);
+  auto it = m_registered.find(type);
+  if (it == m_registered.end()) return std::nullopt;
+  return it->second;
+}
+
+std::map<std::string, std::vector<StateSpec>> EventHub::all_registered() const {
+  std::lock_guard lock(m_mutex);
+  std::map<std::string, std::vector<StateSpec>> out;
+  for (const auto& [type, specs] : m_registered) out.emplace(type.str(), specs);
+  return out;
+}
+
+void EventHub::publish(HubEvent event) {
+  std::lock_guard lock(m_mutex);
+  if (event.kind == "step") {
+    m_recent_steps.push_back(event);
+    if (m_recent_steps.size() > kRecentSteps) m_recent_steps.pop_front();
+  }
+  for (const auto& s : m_subscribers) {
+    std::lock_guard inner(s->m_mutex);
+    if (s->m_queue.size() >= kMaxQueue) {
+      s->m_lagged = true;
+    } else {
+      s->m_queue.push_back(event);
+    }
+    s->m_ready.notify_one();
+  }
+}
+
+void EventHub::on_step(const TraceRecord& step) {
+  if (m_forward) m_forward->on_step(step);
+  m_metrics.record_step(step);
+  publish({"step", to_text(trace_json(step)), step.step, step.address});
+}
+
+void EventHub::on_call_failed(const Address& address, const std::string& reason, int attempt) {
+  if (m_forward) m_forward->on_call_failed(address, reason, attempt);
+  m_metrics.record_failure(address);
+  Json data = {{"address", address.str()}, {"reason", reason}, {"attempt", attempt}};
+  publish({"call_failed", to_text(data), 0, address});
+}
+
+void EventHub::on_recovered(const Address& address, int failed_attempts) {
+  if (m_forward) m_forward->on_recovered(address, failed_attempts);
+  Json data = {{"address", address.str()}, {"failed_attempts", failed_attempts}};
+  publish({"recovered", to_text(data), 0, address});
+}
+
+void EventHub::on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) {
+  if (m_forward) m_forward->on_states_registered(type, specs);
+  {
+    std::lock_guard lock(m_mutex);
+    auto& known = m_registered[type];
+    for (const auto& spec : specs) {
+      auto it = std::find_if(known.begin(), known.end(),
+                             [&](const StateSpec& s) { return s.name == spec.name; });
+      if (it == known.end()) {
+        known.push_back(spec);
+      } else {
+        *it = spec;
+      }
+    }
+  }
+  Json list = Json::array();
+  for (const auto& spec : specs) list.push_back(spec_json(spec));
+  Json data = {{"function_type", type.str()}, {"states", std::move(list)}};
+  publish({"states_registered", to_text(data), 0, std::nullopt});
+}
+
+void EventHub::on_unroutable(const FunctionType& type) {
+  if (m_forward) m_forward->on_unroutable(type);
+  Json data = {{"function_type", type.str()}};
+  publish({"unroutable", to_text(data), 0, std::nullopt});
+}
+
+void EventHub::on_fatal(const Error& error) {
+  if (m_forward) m_forward->on_fatal(error);
+  publish({"fatal", to_text(error_json(error)), 0, std::nullopt});
+}
+
+}  // namespace statefun::emulator

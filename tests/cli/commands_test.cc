@@ -1,0 +1,109 @@
+// The command line parsed in-process (no emulator runs on the port used):
+// usage errors exit 2, a missing emulator exits 1, completion scripts list
+// every command.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/app.h"
+#include "cli/common.h"
+
+using namespace statefun;
+
+namespace {
+
+// A loopback port nothing listens on (bound, then released).
+int unused_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct Run {
+  int code = 0;
+  std::string out;
+};
+
+Run run(std::vector<std::string> args) {
+  args.insert(args.begin(), "statefun");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  std::ostringstream captured;
+  auto* old = std::cout.rdbuf(captured.rdbuf());
+  Run result;
+  result.code = cli::run(static_cast<int>(argv.size()), argv.data());
+  std::cout.rdbuf(old);
+  result.out = captured.str();
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("an address with the wrong number of parts is a usage error", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"state", "get", "a/b", "--admin-port", port}).code == 2);
+  CHECK(run({"state", "get", "a/b/c/d", "--admin-port", port}).code == 2);
+  CHECK(run({"send", "a//c", "--int", "1", "--admin-port", port}).code == 2);
+  CHECK(run({"state", "ls", "a/b/c", "--admin-port", port}).code == 2);
+  CHECK(run({"timers", "ls", "nope", "--admin-port", port}).code == 2);
+}
+
+TEST_CASE("a value that does not parse as its type is a usage error before any request", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"send", "a/b/c", "--type", "io.statefun.types/int", "x", "--admin-port", port}).code ==
+        2);
+  CHECK(run({"send", "a/b/c", "--type", "a/Json", "--json", "{", "--admin-port", port}).code == 2);
+  CHECK(run({"send", "a/b/c", "--json", "{}", "--admin-port", port}).code == 2);  // no --type
+  CHECK(run({"send", "a/b/c", "--int", "1", "--string", "x", "--admin-port", port}).code == 2);
+  CHECK(run({"wait", "--timeout", "soon", "--admin-port", port}).code == 2);
+}
+
+TEST_CASE("unknown flags and missing arguments exit 2", "[cli]") {
+  CHECK(run({"state", "get"}).code == 2);
+  CHECK(run({"egress", "read"}).code == 2);
+  CHECK(run({"trace", "--no-such-flag"}).code == 2);
+  CHECK(run({"completion", "fish"}).code == 2);
+}
+
+TEST_CASE("commands that need an emulator exit 1 with one line when none runs", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"status", "--admin-port", port}).code == 1);
+  CHECK(run({"wait", "--admin-port", port}).code == 1);
+  CHECK(run({"send", "a/b/c", "--int", "1", "--admin-port", port}).code == 1);
+  CHECK(run({"timers", "fire", "1", "--admin-port", port}).code == 1);
+  // Reads fall back to the database, which does not exist here either.
+  CHECK(run({"state", "ls", "--admin-port", port, "--data", "/nonexistent/statefun"}).code == 1);
+}
+
+TEST_CASE("status --json says not running", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  auto r = run({"status", "--json", "--admin-port", port});
+  CHECK(r.code == 1);
+  auto body = cli::Json::parse(r.out);
+  CHECK(body["running"] == false);
+}
+
+TEST_CASE("completion scripts are generated from the command tree", "[cli]") {
+  auto bash = run({"completion", "bash"});
+  CHECK(bash.code == 0);
+  for (const char* word : {"complete -o default -F _statefun statefun", "\"statefun state get\"",
+                           "--admin-port", "--follow", "timers", "completion"}) {
+    CHECK(bash.out.find(word) != std::string::npos);
+  }
+  auto zsh = run({"completion", "zsh"});
+  CHECK(zsh.code == 0);
+  CHECK(zsh.out.rfind("#compdef statefun", 0) == 0);
+  CHECK(zsh.out.find("'send:Send a message") != std::string::npos);
+}

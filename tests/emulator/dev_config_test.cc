@@ -1,0 +1,245 @@
+#include "emulator/dev_config.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+
+#include "emulator/function_routes.h"
+#include "emulator/http_url.h"
+
+namespace statefun::emulator {
+namespace {
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+constexpr std::string_view kFull = R"(# every key statefun.yaml knows
+data: state
+listen: 127.0.0.1
+ports:
+  admin: 9092
+  ingress: 9090
+  egress: 9091
+hosts:
+  functions: localhost
+  billing: 127.0.0.1:8001
+processes:
+  - name: functions
+    command: node functions.js
+    working_dir: app
+    env:
+      PORT: 8000
+      DEBUG: "true"
+    ready:
+      http: /health
+      timeout: 45s
+    watch:
+      - "*.js"
+      - lib/**/*.js
+  - name: billing
+    command: [python3, billing.py, --verbose]
+    url: http://billing:8001/statefun
+)";
+
+DevConfig parse_ok(std::string_view yaml) {
+  auto config = parse_dev_config(yaml, "statefun.yaml", "/project");
+  INFO((config ? std::string() : config.error().message));
+  REQUIRE(config.has_value());
+  return *config;
+}
+
+std::string parse_error(std::string_view yaml) {
+  auto config = parse_dev_config(yaml, "statefun.yaml", "/project");
+  REQUIRE_FALSE(config.has_value());
+  CHECK(config.error().code == ErrorCode::kInvalidArgument);
+  return config.error().message;
+}
+
+TEST_CASE("statefun.yaml: a full file parses with paths resolved against its folder",
+          "[emulator]") {
+  const DevConfig config = parse_ok(kFull);
+  CHECK(config.settings.data_dir == "/project/state");
+  CHECK(config.settings.listen_host == "127.0.0.1");
+  CHECK(config.settings.admin_port == 9092);
+  CHECK(config.settings.ingress_port == 9090);
+  CHECK(config.settings.egress_port == 9091);
+  CHECK(config.hosts.at("functions") == "localhost");
+  CHECK(config.hosts.at("billing") == "127.0.0.1:8001");
+  REQUIRE(config.processes.size() == 2);
+
+  const ProcessSpec& functions = config.processes[0];
+  CHECK(functions.name == "functions");
+  CHECK(functions.command == "node functions.js");
+  CHECK(functions.working_dir == "/project/app");
+  CHECK(functions.env.at("PORT") == "8000");
+  CHECK(functions.env.at("DEBUG") == "true");
+  CHECK(functions.port == 8000);  // from PORT
+  CHECK(functions.ready.http_url == "http://localhost:8000/health");
+  CHECK(functions.ready.timeout == std::chrono::seconds(45));
+  CHECK(functions.watch == std::vector<std::string>{"*.js", "lib/**/*.js"});
+
+  const ProcessSpec& billing = config.processes[1];
+  CHECK(billing.command == "python3 billing.py --verbose");
+  CHECK(billing.working_dir == "/project");
+  CHECK(billing.port == 8001);  // from url
+  CHECK(billing.ready.timeout == std::chrono::seconds(30));
+}
+
+TEST_CASE("statefun.yaml: an empty file is a project with nothing to start", "[emulator]") {
+  const DevConfig config = parse_ok("");
+  CHECK(config.processes.empty());
+  CHECK(config.hosts.empty());
+  CHECK(config.settings == DevSettings{});
+}
+
+TEST_CASE("statefun.yaml: an unknown key names its path and line and suggests the right one",
+          "[emulator]") {
+  CHECK(parse_error("processes:\n  - name: f\n    comand: node f.js\n") ==
+        R"(statefun.yaml:3: processes[0].comand: unknown key (did you mean "command"?))");
+  CHECK(parse_error("processes:\n  - name: f\n    command: x\n    cwd: app\n") ==
+        R"(statefun.yaml:4: processes[0].cwd: unknown key (did you mean "working_dir"?))");
+  CHECK(parse_error("prots:\n  admin: 1\n") ==
+        R"(statefun.yaml:1: prots: unknown key (did you mean "ports"?))");
+  CHECK_THAT(parse_error("ports:\n  zebra: 1\n"),
+             Contains("ports.zebra: unknown key (expected one of: admin, ingress, egress)"));
+  CHECK_THAT(parse_error("processes:\n  - name: f\n    command: x\n    ready:\n      tpc: 1\n"),
+             Contains("processes[0].ready.tpc: unknown key"));
+}
+
+TEST_CASE("statefun.yaml: wrong values say what was expected", "[emulator]") {
+  CHECK_THAT(parse_error("processes:\n  - name: f\n"),
+             Contains(R"(processes[0]: missing required key "command")"));
+  CHECK_THAT(parse_error("processes:\n  - command: x\n"),
+             Contains(R"(processes[0]: missing required key "name")"));
+  CHECK_THAT(parse_error("ports:\n  ingress: lots\n"),
+             Contains(R"(ports.ingress: expected a port number (1-65535), got "lots")"));
+  CHECK_THAT(parse_error("processes:\n  - name: f\n    command: x\n    port: 70000\n"),
+             Contains("processes[0].port: expected a port number"));
+  CHECK_THAT(parse_error("processes: {a: 1}\n"), Contains("processes: expected a list"));
+  CHECK_THAT(parse_error("processes:\n  - name: a b\n    command: x\n"),
+             Contains("processes[0].name: \"a b\" may only contain"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x}\n  - {name: f, command: y}\n"),
+             Contains(R"(processes[1].name: "f" is already the name of processes[0])"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, url: 'ftp://x/'}\n"),
+             Contains("processes[0].url: expected http://host[:port]/path"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, port: 1, url: 'http://h:2/'}\n"),
+             Contains("processes[0].port: 1 differs from the port of url (2)"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, port: 1, ready: {timeout: 30}}\n"),
+             Contains(R"(processes[0].ready.timeout: "30" has no unit; write e.g. "30s")"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, ready: {http: /health}}\n"),
+             Contains("processes[0].ready.http: a path needs the process's port"));
+  CHECK_THAT(parse_error("hosts:\n  functions: 'localhost:x'\n"), Contains("hosts.functions:"));
+  CHECK_THAT(parse_error("- just\n- a list\n"),
+             StartsWith("statefun.yaml:1: expected a mapping at the top"));
+}
+
+TEST_CASE("statefun.yaml: a YAML syntax error names the file and line", "[emulator]") {
+  CHECK_THAT(parse_error("processes:\n  - name: [f\n"), StartsWith("statefun.yaml:"));
+}
+
+TEST_CASE("statefun.yaml: flags and variables win over the file, field by field", "[emulator]") {
+  DevConfig file = parse_ok(kFull);
+  DevOverrides overrides;
+  overrides.settings.admin_port = 7000;
+  overrides.settings.data_dir = "/elsewhere";
+  overrides.hosts["functions"] = "127.0.0.1:9999";
+  const DevConfig merged = apply_overrides(file, overrides);
+  CHECK(merged.settings.admin_port == 7000);
+  CHECK(merged.settings.data_dir == "/elsewhere");
+  CHECK(merged.settings.ingress_port == 9090);  // from the file
+  CHECK(merged.hosts.at("functions") == "127.0.0.1:9999");
+  CHECK(merged.hosts.at("billing") == "127.0.0.1:8001");
+  CHECK(merged.processes.size() == 2);
+
+  overrides.process = command_process({"node", "app.js"}, 8000, "/work", {});
+  CHECK(apply_overrides(file, overrides).processes == std::vector{*overrides.process});
+}
+
+TEST_CASE("statefun dev -- CMD: one process named after its script, on PORT", "[emulator]") {
+  const ProcessSpec node = command_process({"node", "src/functions.js"}, 8000, "/app", {});
+  CHECK(node.name == "functions");
+  CHECK(node.command == "node src/functions.js");
+  CHECK(node.working_dir == "/app");
+  CHECK(node.port == 8000);
+  CHECK(node.env.at("PORT") == "8000");
+  CHECK(node.watch == std::vector<std::string>{"src/*.js"});
+
+  const ProcessSpec npm = command_process({"npm", "start"}, 9000, "/app", {"**/*.ts"});
+  CHECK(npm.name == "npm");
+  CHECK(npm.watch == std::vector<std::string>{"**/*.ts"});
+  CHECK(command_process({"python3", "-u", "my app.py"}, 1, "/", {}).command ==
+        "python3 -u 'my app.py'");
+}
+
+TEST_CASE("--host: name=host or name=host:port", "[emulator]") {
+  auto ok = parse_host_mapping("functions=localhost:8001");
+  REQUIRE(ok.has_value());
+  CHECK(ok->first == "functions");
+  CHECK(ok->second == "localhost:8001");
+  CHECK_FALSE(parse_host_mapping("functions").has_value());
+  CHECK_FALSE(parse_host_mapping("=localhost").has_value());
+  CHECK_FALSE(parse_host_mapping("functions=localhost:0").has_value());
+}
+
+TEST_CASE("hosts map: a cluster's module.yaml URL resolves to this machine", "[emulator]") {
+  const std::map<std::string, std::string> hosts = {{"functions", "localhost"},
+                                                    {"billing", "127.0.0.1:8001"}};
+  CHECK(map_host("http://functions:8000/statefun", hosts) == "http://localhost:8000/statefun");
+  CHECK(map_host("http://billing:8000/{function.name}", hosts) ==
+        "http://127.0.0.1:8001/{function.name}");
+  CHECK(map_host("http://billing/x", hosts) == "http://127.0.0.1:8001/x");
+  CHECK(map_host("http://other:8000/x", hosts) == "http://other:8000/x");
+  CHECK(map_host("not a url", hosts) == "not a url");
+}
+
+TEST_CASE("routes: a function type is held behind the gate of the process serving its URL",
+          "[emulator]") {
+  auto module = parse_module_yaml(R"(kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplate: http://functions:8000/statefun
+---
+kind: io.statefun.endpoints.v2/http
+spec:
+  functions: remote/*
+  urlPathTemplate: http://remote.example.com:8000/statefun
+)",
+                                  "module.yaml");
+  REQUIRE(module.has_value());
+  auto table = std::make_shared<RouteTable>();
+  table->module = std::make_shared<const ModuleConfig>(*module);
+  table->hosts = {{"functions", "localhost"}};
+  table->processes = {command_process({"node", "functions.js"}, 8000, "/app", {})};
+
+  auto local = table->resolve({"example", "person"});
+  REQUIRE(local.has_value());
+  CHECK(local->url == "http://localhost:8000/statefun");
+  CHECK(local->gate == "functions");
+
+  auto remote = table->resolve({"remote", "thing"});
+  REQUIRE(remote.has_value());
+  CHECK(remote->gate.empty());
+  CHECK_FALSE(table->resolve({"nobody", "serves"}).has_value());
+
+  const auto routes = describe_routes(*table);
+  REQUIRE(routes.size() == 2);
+  CHECK(routes[0].url == "http://localhost:8000/statefun");
+  CHECK(routes[0].process == "functions");
+  CHECK(routes[1].process.empty());
+}
+
+TEST_CASE("routes: every local host name reaches the same process", "[emulator]") {
+  std::vector<ProcessSpec> processes(1);
+  processes[0].name = "p";
+  processes[0].port = 8000;
+  for (const char* url :
+       {"http://localhost:8000/x", "http://127.0.0.1:8000/", "http://[::1]:8000"}) {
+    INFO(url);
+    CHECK(process_serving(url, processes, {}) == &processes[0]);
+  }
+  CHECK(process_serving("http://localhost:8001/x", processes, {}) == nullptr);
+  CHECK(process_serving("http://functions:8000/x", processes, {}) == nullptr);
+}
+
+}  // namespace
+}  // namespace statefun::emulator

@@ -1,0 +1,343 @@
+#include "emulator/supervisor.h"
+
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "emulator/console.h"
+#include "emulator/process_keeper.h"
+
+namespace statefun::emulator {
+namespace {
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using Kind = ProcessEvent::Kind;
+using std::chrono::milliseconds;
+
+constexpr auto kWait = std::chrono::seconds(15);
+
+// Everything a supervisor reports, for tests to wait on.
+class Recorder final : public ProcessObserver {
+ public:
+  struct Line {
+    std::string process;
+    OutputStream stream;
+    std::string text;
+  };
+
+  void on_output(const std::string& process, OutputStream stream, std::string_view line) override {
+    std::lock_guard lock(m_mutex);
+    lines.push_back({process, stream, std::string(line)});
+    m_changed.notify_all();
+  }
+  void on_process_event(const ProcessEvent& event) override {
+    std::lock_guard lock(m_mutex);
+    events.push_back(event);
+    m_changed.notify_all();
+  }
+  void on_ready(const std::string&, bool ready) override {
+    std::lock_guard lock(m_mutex);
+    readiness.push_back(ready);
+    m_changed.notify_all();
+  }
+
+  // Waits until `done` holds (checked under the lock); false on timeout.
+  bool wait(const std::function<bool()>& done) {
+    std::unique_lock lock(m_mutex);
+    return m_changed.wait_for(lock, kWait, done);
+  }
+  int count(Kind kind) {
+    return static_cast<int>(std::ranges::count(events, kind, &ProcessEvent::kind));
+  }
+  std::optional<ProcessEvent> first(Kind kind) {
+    std::lock_guard lock(m_mutex);
+    auto it = std::ranges::find(events, kind, &ProcessEvent::kind);
+    return it == events.end() ? std::nullopt : std::optional(*it);
+  }
+
+  std::vector<Line> lines;
+  std::vector<ProcessEvent> events;
+  std::vector<bool> readiness;
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+};
+
+ProcessSpec shell(std::string name, std::string command) {
+  ProcessSpec spec;
+  spec.name = std::move(name);
+  spec.command = std::move(command);
+  spec.working_dir = fs::temp_directory_path().string();
+  return spec;
+}
+
+SupervisorOptions fast() {
+  SupervisorOptions options;
+  options.first_backoff = milliseconds(50);
+  options.grace = milliseconds(500);
+  options.port_wait = milliseconds(100);
+  return options;
+}
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// A process that listens on `port` (python3 is part of the build image).
+std::string listener_command(int port) {
+  return "exec python3 -c \"import socket,time; s=socket.socket(); "
+         "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', " +
+         std::to_string(port) + ")); s.listen(); print('listening', flush=True); time.sleep(60)\"";
+}
+
+// Processes of group `pgid` that are still alive (zombies do not count).
+int live_members(pid_t pgid) {
+  int live = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0, pgrp = 0;
+    if (std::sscanf(line.c_str() + close + 1, " %c %d %d", &state, &ppid, &pgrp) != 3) continue;
+    if (pgrp == pgid && state != 'Z') ++live;
+  }
+  return live;
+}
+
+TEST_CASE("supervisor: output arrives line by line and an exit is followed by a restart",
+          "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  supervisor.update({shell("echo", "echo hi; echo oops >&2; printf 'no newline'; exit 3")}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) >= 2; }));
+  supervisor.stop();
+
+  const auto exited = recorder.first(Kind::kExited);
+  REQUIRE(exited.has_value());
+  CHECK(exited->process == "echo");
+  REQUIRE(exited->status.has_value());
+  CHECK(exited->status->code == 3);
+  CHECK(exited->restart_in == milliseconds(50));
+  CHECK_FALSE(exited->before_ready);  // nothing to wait for: ready once started
+
+  auto has = [&](OutputStream stream, const std::string& text) {
+    return std::ranges::any_of(recorder.lines, [&](const Recorder::Line& line) {
+      return line.process == "echo" && line.stream == stream && line.text == text;
+    });
+  };
+  CHECK(has(OutputStream::kStdout, "hi"));
+  CHECK(has(OutputStream::kStderr, "oops"));
+  CHECK(has(OutputStream::kStdout, "no newline"));
+}
+
+TEST_CASE("supervisor: restarts back off, doubling", "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  supervisor.update({shell("crash", "exit 1")}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kExited) >= 3; }));
+  supervisor.stop();
+  std::vector<milliseconds> delays;
+  for (const auto& e : recorder.events) {
+    if (e.kind == Kind::kExited) delays.push_back(*e.restart_in);
+  }
+  CHECK(delays[0] == milliseconds(50));
+  CHECK(delays[1] == milliseconds(100));
+  CHECK(delays[2] == milliseconds(200));
+}
+
+TEST_CASE("supervisor: a process that exits before it is ready shows its last lines",
+          "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  ProcessSpec spec = shell("early", "for i in $(seq 1 12); do echo line $i; done; exit 1");
+  spec.port = free_port();  // never listened on
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kExited) >= 1; }));
+  supervisor.stop();
+  const auto exited = recorder.first(Kind::kExited);
+  CHECK(exited->before_ready);
+  REQUIRE(exited->last_lines.size() == 10);
+  CHECK(exited->last_lines.front() == "line 3");
+  CHECK(exited->last_lines.back() == "line 12");
+}
+
+TEST_CASE("supervisor: a command that does not exist exits with 127 and says so", "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  ProcessSpec spec = shell("missing", "no-such-command-for-statefun-tests --flag");
+  spec.port = free_port();
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kExited) >= 1; }));
+  supervisor.stop();
+  const auto exited = recorder.first(Kind::kExited);
+  CHECK(exited->status->code == 127);
+  REQUIRE_FALSE(exited->last_lines.empty());
+  CHECK_THAT(exited->last_lines.back(), Contains("not found"));
+}
+
+TEST_CASE(
+    "supervisor: a process is ready once it accepts connections, and a restart closes "
+    "its gate until the new one is",
+    "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  const int port = free_port();
+  ProcessSpec spec = shell("server", listener_command(port));
+  spec.port = port;
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kReady) >= 1; }));
+  const int first_pid = recorder.first(Kind::kStarted)->pid;
+
+  supervisor.restart("server", "server.py changed");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kReady) >= 2; }));
+  supervisor.stop();
+
+  CHECK(recorder.readiness == std::vector<bool>{false, true, false, true, false});
+  const auto restarting = recorder.first(Kind::kRestarting);
+  REQUIRE(restarting.has_value());
+  CHECK(restarting->detail == "server.py changed");
+  int second_pid = 0;
+  for (const auto& e : recorder.events) {
+    if (e.kind == Kind::kStarted) second_pid = e.pid;
+  }
+  CHECK(second_pid != first_pid);
+  CHECK(live_members(first_pid) == 0);
+  CHECK(live_members(second_pid) == 0);
+  CHECK(recorder.count(Kind::kStopped) == 1);
+}
+
+TEST_CASE("supervisor: a process that never gets ready is reported once its timeout passes",
+          "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  ProcessSpec spec = shell("slow", "echo booting; sleep 60");
+  spec.port = free_port();
+  spec.env["PORT"] = std::to_string(*spec.port);
+  spec.ready.timeout = milliseconds(200);
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kNotReady) >= 1; }));
+  supervisor.stop();
+  const auto not_ready = recorder.first(Kind::kNotReady);
+  CHECK_THAT(not_ready->detail, Contains("nothing accepts connections on localhost:"));
+  CHECK_THAT(not_ready->detail, Contains("PORT="));
+  CHECK(not_ready->last_lines == std::vector<std::string>{"booting"});
+}
+
+TEST_CASE("supervisor: a port someone else holds is named and the process is not started",
+          "[emulator]") {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(fd, 4) == 0);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const int port = ntohs(address.sin_port);
+
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  ProcessSpec spec = shell("taken", "sleep 60");
+  spec.port = port;
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kCannotStart) >= 1; }));
+  supervisor.stop();
+  ::close(fd);
+  CHECK_THAT(recorder.first(Kind::kCannotStart)->detail,
+             Contains(fmt::format("port {} is already in use", port)));
+  CHECK(recorder.count(Kind::kStarted) == 0);
+}
+
+TEST_CASE("keeper: stopping a process takes everything it started with it", "[emulator]") {
+  auto process =
+      KeptProcess::spawn({"sleep 300 & sleep 301 & sleep 302", "/", {}, milliseconds(500)});
+  REQUIRE(process.has_value());
+  const pid_t group = process->pid();
+  // The group is complete once all three sleeps run.
+  for (int i = 0; i < 200 && live_members(group) < 3; ++i) usleep(10000);
+  CHECK(live_members(group) >= 3);
+  process->stop();
+  const ExitStatus status = process->wait();
+  CHECK(status.signal != 0);
+  CHECK(live_members(group) == 0);
+}
+
+TEST_CASE("keeper: the environment and working directory reach the command", "[emulator]") {
+  auto process =
+      KeptProcess::spawn({"echo \"$GREETING from $(pwd)\"", "/tmp", {{"GREETING", "hi"}}});
+  REQUIRE(process.has_value());
+  std::string out;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(process->stdout_fd(), buffer, sizeof buffer)) > 0) out.append(buffer, n);
+  CHECK(out == "hi from /tmp\n");
+  CHECK(process->wait().code == 0);
+}
+
+TEST_CASE("console: process output is prefixed with the process name", "[emulator]") {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  auto read_all = [](std::FILE* f) {
+    std::rewind(f);
+    std::string text;
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, f)) text += buffer;
+    return text;
+  };
+  {
+    Console console(
+        {.color = false, .quiet = false, .format = LogFormat::kPlain, .out = out, .err = err});
+    console.on_output("person", OutputStream::kStdout, "hello");
+    ProcessEvent exited{.kind = Kind::kExited,
+                        .process = "person",
+                        .status = ExitStatus{127, 0},
+                        .before_ready = true,
+                        .restart_in = milliseconds(250),
+                        .last_lines = {"sh: 1: nodez: not found"}};
+    console.on_process_event(exited);
+  }
+  CHECK(read_all(out) == "[person] hello\n");
+  CHECK(read_all(err) ==
+        "[person] exited with code 127 (the command was not found) before it was ready; "
+        "restarting in 250 ms. Its last output:\n[person]   | sh: 1: nodez: not found\n");
+
+  std::FILE* json = std::tmpfile();
+  {
+    Console console({.format = LogFormat::kJson, .out = json, .err = json});
+    console.on_output("person", OutputStream::kStderr, "oops");
+  }
+  const std::string line = read_all(json);
+  CHECK_THAT(line,
+             Contains(R"("event":"output","process":"person","stream":"stderr","line":"oops")"));
+  std::fclose(out);
+  std::fclose(err);
+  std::fclose(json);
+}
+
+}  // namespace
+}  // namespace statefun::emulator
