@@ -22,7 +22,7 @@ struct DevOptions {
   int admin_port = 8092;                         // always on 127.0.0.1
   std::optional<int> ingress_port, egress_port;  // override module.yaml
   int function_client_workers = 64;              // requests in flight at once
-  bool synchronous_full = false;  // fsync every group commit (power-loss safe)
+  bool synchronous_full = false;                 // fsync every group commit (power-loss safe)
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   // statefun.yaml as loaded with `overrides` applied: the function processes
   // to start and the hosts map (none of either without a statefun.yaml).
