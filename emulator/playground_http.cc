@@ -89,7 +89,7 @@ void PlaygroundIngress::stop() { m_listener->stop(); }
 PlaygroundEgress::PlaygroundEgress(Dispatcher& dispatcher, std::vector<std::string> topics)
     : m_dispatcher(dispatcher),
       m_topics(std::move(topics)),
-      m_listener(std::make_unique<Listener>("playground egress")) {
+      m_listener(std::make_unique<Listener>("playground egress", 16)) {
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
     const std::string topic = req.path.empty() ? std::string() : req.path.substr(1);
     if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {

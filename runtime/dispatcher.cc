@@ -112,6 +112,7 @@ int64_t Dispatcher::Impl::next_wakeup_ms() const {
 }
 
 void Dispatcher::Impl::run() {
+  send_all_ready();  // what recovery loaded
   std::vector<Event> events;
   for (;;) {
     {

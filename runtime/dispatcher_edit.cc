@@ -87,7 +87,7 @@ void Dispatcher::Impl::handle_edit(EditEvent& event) {
 void Dispatcher::Impl::run_pending_edits(const Address& address, Mailbox& box) {
   while (!box.edits.empty()) {
     EditEvent event = std::move(box.edits.front());
-    box.edits.pop_front();
+    box.edits.erase(box.edits.begin());
     run_edit(address, event);
   }
 }

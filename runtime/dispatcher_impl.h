@@ -40,10 +40,12 @@ struct EditEvent {
 };
 
 struct Mailbox {
-  std::deque<InboxMessage> backlog;     // arrived, not yet sent
+  // Vectors, not deques: a libstdc++ deque allocates ~600 bytes when it is
+  // constructed, and there is one mailbox per address with pending work.
+  std::vector<InboxMessage> backlog;    // arrived, not yet sent
   std::vector<InboxMessage> in_flight;  // the batch on the wire (or awaiting retry)
-  std::deque<ParkedAccept> parked;      // ingress waiting for backlog room
-  std::deque<EditEvent> edits;          // admin edits waiting for the wire to be free
+  std::vector<ParkedAccept> parked;     // ingress waiting for backlog room (rare)
+  std::vector<EditEvent> edits;         // admin edits waiting for the wire to be free (rare)
   bool busy = false;                    // a batch is in flight or scheduled for retry
   bool on_wire = false;                 // the batch is an HTTP request right now
   bool waiting_gate = false;            // the batch waits for its gate to open
@@ -133,6 +135,7 @@ class Dispatcher::Impl {
   void handle_restore(RestoreEvent& event);
   void finish_restore_when_quiet();
   Result<void> load_durable_state();  // timers and pending messages from the store
+  void send_all_ready();              // first requests after a (re)load, on the engine thread
   bool commit_group();
   void publish_counters();
   int64_t next_wakeup_ms() const;
@@ -205,6 +208,9 @@ class Dispatcher::Impl {
   // Run once the group commits (nullptr) or could not be committed (the error).
   std::vector<std::function<void(const Error*)>> m_after_commit;
   bool m_fatal = false;
+  // While loading, messages only fill mailboxes: the first requests go out
+  // from the engine thread, so start() (and "ready") does not wait for them.
+  bool m_loading = false;
 };
 
 }  // namespace statefun

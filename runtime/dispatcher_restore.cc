@@ -23,9 +23,15 @@ Result<void> Dispatcher::Impl::load_durable_state() {
 
   auto pending = store.load_pending();
   if (!pending) return std::unexpected(pending.error());
+  m_loading = true;
   for (auto& message : *pending) enqueue(std::move(message));
+  m_loading = false;
   publish_counters();
   return {};
+}
+
+void Dispatcher::Impl::send_all_ready() {
+  for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
 }
 
 void Dispatcher::Impl::prune_old_records() {
@@ -97,6 +103,7 @@ void Dispatcher::Impl::finish_restore_when_quiet() {
     restore.done(std::unexpected(r.error()));
     return;
   }
+  send_all_ready();
   for (auto& p : parked) {
     AcceptEvent event{std::move(p.message), std::move(p.done)};
     handle_accept(event);

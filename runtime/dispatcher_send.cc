@@ -40,7 +40,7 @@ void Dispatcher::Impl::enqueue(InboxMessage message) {
 }
 
 void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
-  if (box.busy || box.backlog.empty()) return;
+  if (m_loading || box.busy || box.backlog.empty()) return;
   const auto& route = route_for(address.type);
   if (!route) {
     if (m_reported_unroutable.insert(address.type).second && m_options.observer) {
@@ -125,7 +125,7 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
 void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
   while (!box.parked.empty() && !is_backpressured(address, box)) {
     ParkedAccept parked = std::move(box.parked.front());
-    box.parked.pop_front();
+    box.parked.erase(box.parked.begin());
     AcceptEvent event{std::move(parked.message), std::move(parked.done)};
     handle_accept(event);
   }

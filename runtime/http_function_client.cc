@@ -458,21 +458,26 @@ struct PendingCall {
 // when the client object is destroyed from inside one of its own callbacks.
 class CallQueue {
  public:
-  // False once closed: the call is not taken.
-  bool push(PendingCall call) {
+  enum class Pushed { kRejected, kQueued, kQueuedNoIdleWorker };
+
+  // kRejected once closed: the call is not taken. kQueuedNoIdleWorker tells
+  // the client that every worker is busy, so it may start another.
+  Pushed push(PendingCall call) {
     // Notified under the lock: the call's own callback may destroy the last
     // owner of this queue as soon as a worker can see the call.
     std::lock_guard lock(mutex_);
-    if (closed_) return false;
+    if (closed_) return Pushed::kRejected;
     pending_.push_back(std::move(call));
     ready_.notify_one();
-    return true;
+    return pending_.size() > idle_ ? Pushed::kQueuedNoIdleWorker : Pushed::kQueued;
   }
 
   // Blocks until a call is available; nullopt once the queue is closed.
   std::optional<PendingCall> pop() {
     std::unique_lock lock(mutex_);
+    ++idle_;
     ready_.wait(lock, [this] { return closed_ || !pending_.empty(); });
+    --idle_;
     if (closed_) return std::nullopt;
     PendingCall call = std::move(pending_.front());
     pending_.pop_front();
@@ -496,6 +501,7 @@ class CallQueue {
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<PendingCall> pending_;
+  std::size_t idle_ = 0;  // workers waiting in pop()
   bool closed_ = false;
 };
 
@@ -524,14 +530,11 @@ void run_worker(std::shared_ptr<CallQueue> queue) {
 
 class HttpFunctionClient final : public FunctionClient {
  public:
-  explicit HttpFunctionClient(int workers) : queue_(std::make_shared<CallQueue>()) {
-    try {
-      for (int i = 0; i < std::max(1, workers); ++i) workers_.emplace_back(run_worker, queue_);
-    } catch (...) {
-      shutdown();
-      throw;
-    }
-  }
+  // Workers start on demand, up to `max_workers`: an idle emulator keeps no
+  // threads (and no memory) for requests it does not make.
+  explicit HttpFunctionClient(int max_workers)
+      : queue_(std::make_shared<CallQueue>()),
+        max_workers_(static_cast<std::size_t>(std::max(1, max_workers))) {}
 
   ~HttpFunctionClient() override {
     shutdown();
@@ -544,7 +547,12 @@ class HttpFunctionClient final : public FunctionClient {
   // promises no callback once shutdown has begun.
   void call(const std::string& url, std::string body, const CallOptions& options,
             std::function<void(CallOutcome)> done) override {
-    queue_->push(PendingCall{url, std::move(body), options, std::move(done)});
+    if (queue_->push(PendingCall{url, std::move(body), options, std::move(done)}) !=
+        CallQueue::Pushed::kQueuedNoIdleWorker) {
+      return;
+    }
+    std::lock_guard lock(shutdown_mutex_);
+    if (workers_.size() < max_workers_ && !shut_down_) workers_.emplace_back(run_worker, queue_);
   }
 
   void shutdown() override {
@@ -553,14 +561,17 @@ class HttpFunctionClient final : public FunctionClient {
     // a callback risks deadlock; the destructor or an outside shutdown joins.
     if (queue_of_current_worker == queue_.get()) return;
     std::lock_guard lock(shutdown_mutex_);
+    shut_down_ = true;
     for (std::thread& worker : workers_) worker.join();
     workers_.clear();
   }
 
  private:
   std::shared_ptr<CallQueue> queue_;
-  std::mutex shutdown_mutex_;
+  const std::size_t max_workers_;
+  std::mutex shutdown_mutex_;  // guards workers_ and shut_down_
   std::vector<std::thread> workers_;
+  bool shut_down_ = false;
 };
 
 }  // namespace
