@@ -11,9 +11,10 @@
 // scheduled at a fixed offered rate and latency is measured from the
 // scheduled time, so a slow server cannot hide queueing (no coordinated
 // omission). With --egress, every message body is its sequence number and
-// the generator pops the topic until each one came back: end-to-end latency
-// from ingress to a readable egress record. With --admin it waits until the
-// emulator is idle and reports processing throughput (sent -> all applied).
+// the generator watches the topic until each one came back: latency from
+// ingress acceptance to a readable egress record (read through the admin API
+// by default, or popped from the playground egress with --readable-via pop). With --admin it waits
+// until the emulator is idle and reports processing throughput (sent -> all applied).
 #include <httplib.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include <cstdlib>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -39,6 +41,9 @@ struct Options {
   std::string content_type = "application/vnd.bench/raw";
   std::string path;  // request path; {key} becomes the key (default /<target>/{key})
   std::string method = "PUT";
+  // How egress records are seen: "admin" reads the topic from an offset
+  // through the admin API (needs --admin); "pop" pops the playground egress.
+  std::string readable_via = "admin";
   std::string egress, topic = "out", admin;
   int keys = 1000;
   long messages = 10000;
@@ -68,6 +73,7 @@ Options parse(int argc, char** argv) {
       {"--content-type", [&](const std::string& v) { o.content_type = v; }},
       {"--path", [&](const std::string& v) { o.path = v; }},
       {"--method", [&](const std::string& v) { o.method = v; }},
+      {"--readable-via", [&](const std::string& v) { o.readable_via = v; }},
       {"--egress", [&](const std::string& v) { o.egress = v; }},
       {"--topic", [&](const std::string& v) { o.topic = v; }},
       {"--admin", [&](const std::string& v) { o.admin = v; }},
@@ -97,13 +103,27 @@ std::string path_for(const Options& o, long key) {
 }
 
 struct Shared {
+  explicit Shared(long messages)
+      : acked_ns(new std::atomic<int64_t>[messages]()),
+        readable_ns(new std::atomic<int64_t>[messages]()) {}
   std::atomic<long> next{0};
   std::atomic<long> ok{0}, errors{0};
-  std::vector<Clock::time_point> scheduled;  // per message (rate mode or egress mode)
-  std::vector<double> received_ms;           // per message: egress latency, -1 = not yet
+  Clock::time_point start;
+  // Per message, nanoseconds after `start` (0 = not yet): when the ingress
+  // acknowledged it, and when its egress record was seen readable.
+  std::unique_ptr<std::atomic<int64_t>[]> acked_ns, readable_ns;
   std::atomic<long> received{0};
   std::mutex latency_mutex;
   std::vector<double> ack_ms;
+
+  int64_t now_ns() const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
+  }
+  void saw_readable(long n, long messages) {
+    if (n < 0 || n >= messages) return;
+    int64_t unset = 0;
+    if (readable_ns[n].compare_exchange_strong(unset, now_ns())) ++received;
+  }
 };
 
 void send_loop(const Options& o, Shared& s, Clock::time_point start) {
@@ -122,13 +142,13 @@ void send_loop(const Options& o, Shared& s, Clock::time_point start) {
       due = start + std::chrono::nanoseconds(static_cast<long>(n * 1e9 / o.rate));
       std::this_thread::sleep_until(due);
     }
-    s.scheduled[n] = due;
     const std::string path = path_for(o, n % o.keys);
     auto res = o.method == "POST" ? client.Post(path, headers, std::to_string(n), o.content_type)
                                   : client.Put(path, headers, std::to_string(n), o.content_type);
     const auto done = Clock::now();
     if (res && res->status == 200) {
       ++s.ok;
+      s.acked_ns[n] = std::max<int64_t>(1, s.now_ns());
       local.push_back(std::chrono::duration<double, std::milli>(done - due).count());
     } else {
       ++s.errors;
@@ -150,11 +170,30 @@ void egress_loop(const Options& o, Shared& s, std::atomic<bool>& stop) {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
       continue;
     }
-    const auto now = Clock::now();
-    const long n = std::strtol(res->body.c_str(), nullptr, 10);
-    if (n < 0 || n >= o.messages) continue;
-    s.received_ms[n] = std::chrono::duration<double, std::milli>(now - s.scheduled[n]).count();
-    ++s.received;
+    s.saw_readable(std::strtol(res->body.c_str(), nullptr, 10), o.messages);
+  }
+}
+
+// Reads the topic through the admin API from an offset, consuming nothing:
+// "readable" without the cost of one durable pop per record.
+void admin_read_loop(const Options& o, Shared& s, std::atomic<bool>& stop) {
+  auto [host, port] = split_host_port(o.admin);
+  httplib::Client client(host, port);
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+  int64_t from = 0;
+  while (!stop) {
+    auto res = client.Get("/v1/egress/" + o.topic + "?limit=5000&from=" + std::to_string(from));
+    auto body = res && res->status == 200 ? nlohmann::json::parse(res->body, nullptr, false)
+                                          : nlohmann::json();
+    const auto records =
+        body.is_object() ? body.value("records", nlohmann::json::array()) : nlohmann::json::array();
+    for (const auto& record : records) {
+      const auto payload = record.value("payload", std::string());
+      s.saw_readable(std::strtol(payload.c_str(), nullptr, 10), o.messages);
+    }
+    if (body.is_object() && body.contains("next")) from = body["next"].get<int64_t>();
+    if (records.empty()) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
 }
 
@@ -177,17 +216,18 @@ bool wait_idle(const Options& o, double timeout_s) {
 
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
-  Shared s;
-  s.scheduled.resize(o.messages);
-  s.received_ms.assign(o.messages, -1);
+  Shared s(o.messages);
+  s.start = Clock::now();
+  const auto start = s.start;
 
   std::atomic<bool> stop_egress{false};
   std::vector<std::thread> pollers;
-  if (!o.egress.empty()) {
+  if (!o.egress.empty() && o.readable_via == "pop") {
     for (int i = 0; i < 4; ++i)
       pollers.emplace_back(egress_loop, std::cref(o), std::ref(s), std::ref(stop_egress));
+  } else if (!o.egress.empty()) {
+    pollers.emplace_back(admin_read_loop, std::cref(o), std::ref(s), std::ref(stop_egress));
   }
-  const auto start = Clock::now();
   std::vector<std::thread> senders;
   for (int i = 0; i < o.concurrency; ++i)
     senders.emplace_back(send_loop, std::cref(o), std::ref(s), start);
@@ -226,9 +266,12 @@ int main(int argc, char** argv) {
     out["processed_per_second"] = s.ok / total_s;
   }
   if (!o.egress.empty()) {
+    // From ingress acceptance to readable; a record can be readable before
+    // its acknowledgement reached us, which counts as zero.
     std::vector<double> e2e;
-    for (double v : s.received_ms) {
-      if (v >= 0) e2e.push_back(v);
+    for (long n = 0; n < o.messages; ++n) {
+      const int64_t acked = s.acked_ns[n], readable = s.readable_ns[n];
+      if (acked && readable) e2e.push_back(std::max<int64_t>(0, readable - acked) / 1e6);
     }
     std::sort(e2e.begin(), e2e.end());
     out["egress_received"] = e2e.size();
