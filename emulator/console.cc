@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace statefun::emulator {
 namespace {
@@ -154,6 +155,8 @@ void Console::banner(const Banner& b) {
     }
     j["recovered_messages"] = b.recovered_messages;
     j["recovered_timers"] = b.recovered_timers;
+    j["history"] = b.history;
+    j["snapshots"] = b.snapshots.empty() ? Json(nullptr) : Json(b.snapshots);
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
@@ -176,6 +179,8 @@ void Console::banner(const Banner& b) {
     const std::string by = r.process.empty() ? "" : paint(kDim, fmt::format("  ({})", r.process));
     info(fmt::format("  functions  {} → {}{}", r.functions, r.url, by));
   }
+  if (!b.history.empty()) info(fmt::format("  history    {}", b.history));
+  if (!b.snapshots.empty()) info(fmt::format("  snapshots  {}", b.snapshots));
   if (b.recovered_messages || b.recovered_timers) {
     info(fmt::format("  recovered  {} pending message(s), {} timer(s)", b.recovered_messages,
                      b.recovered_timers));
@@ -224,9 +229,23 @@ void Console::on_step(const TraceRecord& step) {
                     paint(kDim, fmt::format("#{}", step.step)), effects));
 }
 
+int Console::admit(const FunctionType& type, bool failure) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(m_digest_mutex);
+  Digest& digest = m_digests[type];
+  auto& last = failure ? digest.last_failure : digest.last_recovery;
+  int& suppressed = failure ? digest.suppressed_failures : digest.suppressed_recoveries;
+  if (now - last < std::chrono::seconds(1)) {
+    ++suppressed;
+    return -1;
+  }
+  last = now;
+  return std::exchange(suppressed, 0);
+}
+
 void Console::on_call_failed(const Address& address, const std::string& reason, int attempt) {
-  if (!worth_reporting(attempt)) return;
   if (json()) {
+    if (!worth_reporting(attempt)) return;
     Json j = event_json("call_failed");
     j["address"] = address.str();
     j["attempt"] = attempt;
@@ -234,9 +253,15 @@ void Console::on_call_failed(const Address& address, const std::string& reason, 
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
+  if (!worth_reporting(attempt)) return;
+  const int held_back = admit(address.type, /*failure=*/true);
+  if (held_back < 0) return;
+  const std::string more = held_back ? fmt::format(" (+{} more failures of {} in the last second)",
+                                                   held_back, address.type.str())
+                                     : "";
   write(m_options.err,
-        paint(kRed, fmt::format("{} {} failed (attempt {}): {}; message kept, retrying",
-                                clock_time(), address.str(), attempt, reason)));
+        paint(kRed, fmt::format("{} {} failed (attempt {}): {}; message kept, retrying{}",
+                                clock_time(), address.str(), attempt, reason, more)));
 }
 
 void Console::on_recovered(const Address& address, int failed_attempts) {
@@ -247,9 +272,13 @@ void Console::on_recovered(const Address& address, int failed_attempts) {
     write_json(j.dump());
     return;
   }
-  write(m_options.err, paint(kGreen, fmt::format("{} {} recovered after {} failed attempt{}",
+  const int held_back = admit(address.type, /*failure=*/false);
+  if (held_back < 0) return;
+  const std::string more =
+      held_back ? fmt::format(" (and {} more addresses of {})", held_back, address.type.str()) : "";
+  write(m_options.err, paint(kGreen, fmt::format("{} {} recovered after {} failed attempt{}{}",
                                                  clock_time(), address.str(), failed_attempts,
-                                                 failed_attempts == 1 ? "" : "s")));
+                                                 failed_attempts == 1 ? "" : "s", more)));
 }
 
 void Console::on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) {

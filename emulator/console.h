@@ -47,6 +47,8 @@ struct Banner {
   };
   std::vector<Route> routes;
   int64_t recovered_messages = 0, recovered_timers = 0;
+  std::string history;    // what retention keeps, e.g. "1000 versions per entity, ..."
+  std::string snapshots;  // automatic snapshots; empty when off
 };
 
 class Console final : public DispatcherObserver, public ProcessObserver {
@@ -84,6 +86,19 @@ class Console final : public DispatcherObserver, public ProcessObserver {
 
   ConsoleOptions m_options;
   std::mutex m_mutex;
+
+  // Per function type: failures and recoveries are printed at most once a
+  // second each; the rest are counted into the next line, so a function
+  // that fails for 1,000 addresses at once prints one line, not 1,000.
+  struct Digest {
+    std::chrono::steady_clock::time_point last_failure{}, last_recovery{};
+    int suppressed_failures = 0, suppressed_recoveries = 0;
+  };
+  // Returns how many earlier events of the kind were held back, or -1 when
+  // this one is held back too. Thread-safe.
+  int admit(const FunctionType& type, bool failure);
+  std::mutex m_digest_mutex;
+  std::map<FunctionType, Digest> m_digests;
   std::mutex m_colors_mutex;
   std::map<std::string, const char*> m_process_colors;  // guarded by m_colors_mutex
 };
