@@ -6,7 +6,10 @@
 #include "cli/completion_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
+#include "cli/replay_command.h"
+#include "cli/rewind_command.h"
 #include "cli/send_command.h"
+#include "cli/snapshot_command.h"
 #include "cli/state_command.h"
 #include "cli/status_command.h"
 #include "cli/timers_command.h"
@@ -30,6 +33,9 @@ int run(int argc, char** argv) {
   setup_dev_command(app, exit_code);
   setup_send_command(app, exit_code);
   setup_state_command(app, exit_code);
+  setup_rewind_command(app, exit_code);
+  setup_replay_command(app, exit_code);
+  setup_snapshot_command(app, exit_code);
   setup_egress_command(app, exit_code);
   setup_timers_command(app, exit_code);
   setup_trace_command(app, exit_code);

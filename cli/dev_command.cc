@@ -1,12 +1,15 @@
 #include "cli/dev_command.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <memory>
 
 #include "emulator/dev_server.h"
+#include "emulator/module_config.h"
 
 namespace statefun::cli {
 namespace {
@@ -29,7 +32,29 @@ struct DevArgs {
   std::string color = "auto";
   std::string log_format = "plain";
   std::string sync = "normal";
+  std::string snapshot_every;
+  int snapshot_keep = 5;
+  bool snapshot_on_exit = false;
+  int64_t history_versions = 1000;
+  std::string retention;
 };
+
+// --snapshot-every / --retention: a duration with a unit, or 0 for off.
+Result<std::chrono::milliseconds> duration_flag(const std::string& flag, const std::string& text) {
+  if (text == "0") return std::chrono::milliseconds(0);
+  const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  auto duration = digits_only ? make_error(ErrorCode::kInvalidArgument, "it has no unit")
+                              : emulator::parse_duration(text);
+  if (!duration) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{} '{}': expected a duration such as 30s, 10m, 2h or 7d (0 = "
+                                  "off)",
+                                  flag, text));
+  }
+  return *duration;
+}
 
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the
 // shutdown runs on the main thread with the usual locks, not in a handler.
@@ -54,6 +79,19 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
   if (given(dev, "--admin-port")) settings.admin_port = args.admin_port;
   if (given(dev, "--ingress-port")) settings.ingress_port = args.ingress_port;
   if (given(dev, "--egress-port")) settings.egress_port = args.egress_port;
+  if (given(dev, "--snapshot-every")) {
+    auto every = duration_flag("--snapshot-every", args.snapshot_every);
+    if (!every) return std::unexpected(every.error());
+    settings.snapshot_every = *every;
+  }
+  if (given(dev, "--snapshot-keep")) settings.snapshot_keep = args.snapshot_keep;
+  if (given(dev, "--snapshot-on-exit")) settings.snapshot_on_exit = args.snapshot_on_exit;
+  if (given(dev, "--history-versions")) settings.history_versions = args.history_versions;
+  if (given(dev, "--retention")) {
+    auto age = duration_flag("--retention", args.retention);
+    if (!age) return std::unexpected(age.error());
+    settings.retention_age = *age;
+  }
   for (const auto& text : args.hosts) {
     auto mapping = emulator::parse_host_mapping(text);
     if (!mapping)
@@ -113,6 +151,13 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   if (settings.admin_port) options.admin_port = *settings.admin_port;
   if (settings.ingress_port) options.ingress_port = settings.ingress_port;
   if (settings.egress_port) options.egress_port = settings.egress_port;
+  if (settings.history_versions) options.retention.history_versions = *settings.history_versions;
+  if (settings.retention_age) options.retention.max_age_ms = settings.retention_age->count();
+  if (settings.snapshot_every) options.snapshots.every = *settings.snapshot_every;
+  if (settings.snapshot_keep) options.snapshots.keep = *settings.snapshot_keep;
+  // At exit too when taken on a period, unless turned off explicitly.
+  options.snapshots.on_exit =
+      settings.snapshot_on_exit.value_or(options.snapshots.every.count() > 0);
   options.watch_files = !args.no_watch;
   options.synchronous_full = args.sync == "full";
 
@@ -182,6 +227,27 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "fsync policy of group commits: full (power-loss safe) or normal (crash safe)")
       ->check(CLI::IsMember({"full", "normal"}))
       ->capture_default_str();
+  dev->add_option("--snapshot-every", args->snapshot_every,
+                  "Take an automatic snapshot this often, e.g. 10m (default: off); one more is "
+                  "taken at a clean shutdown")
+      ->type_name("DURATION")
+      ->envname("STATEFUN_SNAPSHOT_EVERY");
+  dev->add_option("--snapshot-keep", args->snapshot_keep,
+                  "Automatic snapshots kept (older ones are removed; named ones never)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  dev->add_flag("--snapshot-on-exit,!--no-snapshot-on-exit", args->snapshot_on_exit,
+                "Take an automatic snapshot at a clean shutdown (default: when --snapshot-every "
+                "is set)");
+  dev->add_option("--history-versions", args->history_versions,
+                  "State history versions kept per entity (0 = all)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  dev->add_option("--retention", args->retention,
+                  "Keep the trace, consumed messages and read egress this long, e.g. 7d (0 = "
+                  "forever; default 7d)")
+      ->type_name("DURATION")
+      ->envname("STATEFUN_RETENTION");
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
   dev->add_option("--color", args->color, "Colour output: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "cli/history_command.h"
 #include "cli/value_args.h"
 #include "emulator/admin_json.h"
 
@@ -194,7 +195,8 @@ void setup_state_command(CLI::App& app, int& exit_code) {
       "  statefun state get example/person/Bob\n"
       "  statefun state get example/person/Bob visits --json\n"
       "  statefun state set example/person/Bob visits 41\n"
-      "  statefun state rm example/person/Bob visits");
+      "  statefun state rm example/person/Bob visits\n"
+      "  statefun state history example/person/Bob");
 
   auto add = [&](const char* name, const char* help, int (*run)(StateArgs&), const char* footer) {
     auto args = std::make_shared<StateArgs>();
@@ -268,6 +270,7 @@ void setup_state_command(CLI::App& app, int& exit_code) {
     add_output_flags(cmd, args->common);
     add_admin_flags(cmd, args->common);
   }
+  setup_history_command(*state, exit_code);
 }
 
 }  // namespace statefun::cli

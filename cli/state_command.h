@@ -1,4 +1,4 @@
-// `statefun state ls|get|set|rm`: look at and edit the state of entities.
+// `statefun state ls|get|set|rm|history`: look at and edit the state of entities.
 // Reads work offline (database) when no emulator runs; writes need one.
 #pragma once
 

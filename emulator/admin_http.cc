@@ -239,13 +239,16 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   register_state_routes(server, c);
   register_read_routes(server, c);
   register_stream_routes(server, c);
+  register_time_travel_routes(server, c);
+  register_snapshot_routes(server, c);
 }
 
 AdminApi::~AdminApi() { stop(); }
 
 Result<int> AdminApi::start(const std::string& host, int port) {
-  auto reader = StoreReader::open(database_path(m_facts.data_dir));
+  auto reader = ReopenableReader::open(database_path(m_facts.data_dir));
   if (!reader) return std::unexpected(reader.error());
+  m_context->reopenable = reader->get();
   m_context->reader = std::move(*reader);
   auto bound = m_listener->start(host, port);
   if (bound) m_facts.admin_port = *bound;
@@ -257,6 +260,8 @@ void AdminApi::stop() {
   m_context->hub.close();
   m_listener->stop();
 }
+
+void AdminApi::set_hooks(AdminHooks hooks) { m_context->hooks = std::move(hooks); }
 
 void AdminApi::set_ports(int ingress_port, int egress_port) {
   m_facts.ingress_port = ingress_port;

@@ -16,6 +16,7 @@
 #include "emulator/admin_http.h"
 #include "emulator/admin_json.h"
 #include "emulator/event_hub.h"
+#include "emulator/reopenable_reader.h"
 #include "runtime/dispatcher.h"
 #include "runtime/store_reader.h"
 
@@ -28,6 +29,9 @@ struct Context {
   AdminFacts& facts;
   std::unique_ptr<StoreReader> reader;  // opened when the API starts
   std::atomic<bool> stopping{false};    // ends long polls and streams
+  AdminHooks hooks{};                   // set before the API starts
+  // `reader`, seen as what a snapshot restore closes and reopens.
+  ReopenableReader* reopenable = nullptr;
 };
 
 void reply(httplib::Response& res, int status, const Json& body);
@@ -64,5 +68,7 @@ int64_t now_ms();
 void register_state_routes(httplib::Server& server, Context& context);   // admin_state.cc
 void register_read_routes(httplib::Server& server, Context& context);    // admin_reads.cc
 void register_stream_routes(httplib::Server& server, Context& context);  // admin_stream.cc
+void register_time_travel_routes(httplib::Server& server, Context& c);   // admin_time_travel.cc
+void register_snapshot_routes(httplib::Server& server, Context& c);      // admin_snapshots.cc
 
 }  // namespace statefun::emulator::admin

@@ -20,7 +20,9 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopKeys = {"data", "listen", "ports", "hosts", "processes"};
+const Keys kTopKeys = {"data", "listen", "ports", "hosts", "processes", "snapshots", "retention"};
+const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
+const Keys kRetentionKeys = {"history_versions", "age"};
 const Keys kPortKeys = {"admin", "ingress", "egress"};
 const Keys kProcessKeys = {"name", "command", "working_dir", "env",
                            "url",  "port",    "ready",       "watch"};
@@ -113,6 +115,14 @@ class Parser {
     if (auto hosts = root["hosts"]; hosts) {
       if (auto r = parse_hosts(hosts, config.hosts); !r) return std::unexpected(r.error());
     }
+    if (auto snapshots = root["snapshots"]; snapshots) {
+      if (auto r = parse_snapshots(snapshots, config.settings); !r)
+        return std::unexpected(r.error());
+    }
+    if (auto retention = root["retention"]; retention) {
+      if (auto r = parse_retention(retention, config.settings); !r)
+        return std::unexpected(r.error());
+    }
     if (auto processes = root["processes"]; processes) {
       if (!processes.IsSequence()) {
         return fail(processes, "processes", "expected a list, got " + describe(processes));
@@ -204,6 +214,76 @@ class Parser {
         if (!port) return std::unexpected(port.error());
         field.target = *port;
       }
+    }
+    return {};
+  }
+
+  // A duration with a unit ("10m", "7d"); "0" alone means off.
+  Result<std::chrono::milliseconds> duration_value(const YAML::Node& node,
+                                                   const std::string& where) const {
+    auto text = string_value(node, where);
+    if (!text) return std::unexpected(text.error());
+    if (*text == "0") return std::chrono::milliseconds(0);
+    if (std::ranges::all_of(*text, [](char c) { return c >= '0' && c <= '9'; })) {
+      return fail(node, where,
+                  fmt::format("{} has no unit; write e.g. \"{}m\" or \"{}s\"", in_quotes(*text),
+                              *text, *text));
+    }
+    auto duration = parse_duration(*text);
+    if (!duration) return fail(node, where, duration.error().message);
+    return *duration;
+  }
+
+  Result<int64_t> count_value(const YAML::Node& node, const std::string& where) const {
+    int64_t value = -1;
+    if (node.IsScalar()) {
+      const auto& text = node.Scalar();
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error != std::errc() || end != text.data() + text.size()) value = -1;
+    }
+    if (value < 0) return fail(node, where, "expected a whole number >= 0, got " + describe(node));
+    return value;
+  }
+
+  Result<void> parse_snapshots(const YAML::Node& node, DevSettings& settings) const {
+    if (!node.IsMap()) return fail(node, "snapshots", "expected a mapping, got " + describe(node));
+    if (auto r = check_keys(node, "snapshots", kSnapshotKeys); !r) return r;
+    if (auto every = node["every"]; every) {
+      auto value = duration_value(every, "snapshots.every");
+      if (!value) return std::unexpected(value.error());
+      settings.snapshot_every = *value;
+    }
+    if (auto keep = node["keep"]; keep) {
+      auto value = count_value(keep, "snapshots.keep");
+      if (!value) return std::unexpected(value.error());
+      if (*value < 1 || *value > 100000) {
+        return fail(keep, "snapshots.keep", "expected a number from 1 to 100000");
+      }
+      settings.snapshot_keep = static_cast<int>(*value);
+    }
+    if (auto on_exit = node["on_exit"]; on_exit) {
+      bool value = false;
+      if (!on_exit.IsScalar() || !YAML::convert<bool>::decode(on_exit, value)) {
+        return fail(on_exit, "snapshots.on_exit",
+                    "expected true or false, got " + describe(on_exit));
+      }
+      settings.snapshot_on_exit = value;
+    }
+    return {};
+  }
+
+  Result<void> parse_retention(const YAML::Node& node, DevSettings& settings) const {
+    if (!node.IsMap()) return fail(node, "retention", "expected a mapping, got " + describe(node));
+    if (auto r = check_keys(node, "retention", kRetentionKeys); !r) return r;
+    if (auto versions = node["history_versions"]; versions) {
+      auto value = count_value(versions, "retention.history_versions");
+      if (!value) return std::unexpected(value.error());
+      settings.history_versions = *value;
+    }
+    if (auto age = node["age"]; age) {
+      auto value = duration_value(age, "retention.age");
+      if (!value) return std::unexpected(value.error());
+      settings.retention_age = *value;
     }
     return {};
   }
@@ -432,6 +512,11 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
   if (over.admin_port) settings.admin_port = over.admin_port;
   if (over.ingress_port) settings.ingress_port = over.ingress_port;
   if (over.egress_port) settings.egress_port = over.egress_port;
+  if (over.snapshot_every) settings.snapshot_every = over.snapshot_every;
+  if (over.snapshot_keep) settings.snapshot_keep = over.snapshot_keep;
+  if (over.snapshot_on_exit) settings.snapshot_on_exit = over.snapshot_on_exit;
+  if (over.history_versions) settings.history_versions = over.history_versions;
+  if (over.retention_age) settings.retention_age = over.retention_age;
   for (const auto& [name, target] : overrides.hosts) file.hosts[name] = target;
   if (overrides.process) file.processes = {*overrides.process};
   return file;

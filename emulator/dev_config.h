@@ -54,6 +54,15 @@ struct DevSettings {
   std::optional<std::string> data_dir;  // absolute once resolved
   std::optional<std::string> listen_host;
   std::optional<int> admin_port, ingress_port, egress_port;
+  // Automatic snapshots (`snapshots:`): period (0 = off), how many to keep,
+  // and whether to take one at a clean shutdown.
+  std::optional<std::chrono::milliseconds> snapshot_every;
+  std::optional<int> snapshot_keep;
+  std::optional<bool> snapshot_on_exit;
+  // Retention (`retention:`): history versions per entity (0 = all) and
+  // the age of trace, consumed messages and read egress (0 = forever).
+  std::optional<int64_t> history_versions;
+  std::optional<std::chrono::milliseconds> retention_age;
 
   bool operator==(const DevSettings&) const = default;
 };

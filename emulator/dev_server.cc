@@ -1,21 +1,41 @@
 #include "emulator/dev_server.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
 
 #include "emulator/admin_http.h"
+#include "emulator/data_lock.h"
 #include "emulator/dev_loop.h"
 #include "emulator/event_hub.h"
 #include "emulator/module_config.h"
 #include "emulator/playground_http.h"
+#include "emulator/time_travel_json.h"
 #include "runtime/dispatcher.h"
+#include "runtime/snapshots.h"
 #include "runtime/store.h"
 
 namespace statefun::emulator {
 namespace fs = std::filesystem;
 
 namespace {
+
+std::string describe_retention(const RetentionPolicy& retention) {
+  return fmt::format(
+      "{}; trace, consumed messages and read egress {}",
+      retention.history_versions ? fmt::format("{} versions per entity", retention.history_versions)
+                                 : std::string("every version"),
+      retention.max_age_ms ? "for " + duration_text(retention.max_age_ms) : std::string("forever"));
+}
+
+std::string describe_snapshots(const SnapshotPolicy& policy, const std::string& data_dir) {
+  if (policy.every.count() == 0 && !policy.on_exit) return "";
+  std::string when = policy.every.count() ? "every " + duration_text(policy.every.count()) : "";
+  if (policy.on_exit) when += when.empty() ? "at exit" : " and at exit";
+  return fmt::format("{}, newest {} kept, in {}", when, policy.keep,
+                     (fs::path(data_dir) / "snapshots").string());
+}
 
 void print_banner(Console& console, const DevOptions& options, const ModuleConfig& config,
                   const std::string& data_dir, int ingress_port, int egress_port, int admin_port,
@@ -33,6 +53,8 @@ void print_banner(Console& console, const DevOptions& options, const ModuleConfi
   banner.routes = std::move(routes);
   banner.recovered_messages = recovered.pending + recovered.unroutable;
   banner.recovered_timers = recovered.timers;
+  banner.history = describe_retention(options.retention);
+  banner.snapshots = describe_snapshots(options.snapshots, data_dir);
   console.banner(banner);
 }
 
@@ -60,11 +82,20 @@ int run_dev(const DevOptions& options, Console& console,
     console.error(fmt::format("cannot create data directory {}: {}", data_dir, ec.message()));
     return 1;
   }
-  auto store = Store::open(database_path(data_dir), StoreOptions{options.synchronous_full});
-  if (!store) {
-    console.error(store.error().message);
+  // The lock keeps a second statefun dev (or an offline restore) away.
+  auto lock = DataDirLock::acquire(data_dir, fmt::format("statefun dev (pid {})", ::getpid()));
+  if (!lock) {
+    console.error(lock.error().message);
     return 1;
   }
+  const std::string db_path = database_path(data_dir);
+  const StoreOptions store_options{options.synchronous_full, options.retention};
+  auto opened = Store::open(db_path, store_options);
+  if (!opened) {
+    console.error(opened.error().message);
+    return 1;
+  }
+  std::unique_ptr<Store> store = std::move(*opened);
 
   // 3. The engine: function client, routes, egress validation, recovery.
   auto client = make_http_function_client({options.function_client_workers});
@@ -81,7 +112,8 @@ int run_dev(const DevOptions& options, Console& console,
   loop_options.watch_files = options.watch_files;
   DevLoop dev_loop(std::move(loop_options), console);
   DispatcherOptions dispatcher_options;
-  dispatcher_options.store = store->get();
+  dispatcher_options.store = store.get();
+  dispatcher_options.retention_age_ms = options.retention.max_age_ms;
   dispatcher_options.client = client.get();
   dispatcher_options.clock = &clock;
   dispatcher_options.resolve = dev_loop.resolver();
@@ -112,7 +144,24 @@ int run_dev(const DevOptions& options, Console& console,
     admin_facts.functions.emplace_back(e.functions, e.url_path_template);
   }
   if (config->playground_egress) admin_facts.egress_topics = config->playground_egress->topics;
+  SnapshotKeeper snapshots(data_dir, options.snapshots, console);
   AdminApi admin(dispatcher, hub, std::move(admin_facts));
+  AdminHooks hooks;
+  hooks.route = [&dev_loop](const FunctionType& type) { return dev_loop.resolver()(type); };
+  hooks.client = client.get();
+  hooks.snapshots = &snapshots;
+  // A restore: on the engine thread, with everything committed and the
+  // admin API's reader closed.
+  hooks.install = [&store, &store_options, &db_path](
+                      const std::string& snapshot, std::optional<Error>& failed) -> Result<Store*> {
+    store.reset();  // closed (and checkpointed) before its file is replaced
+    if (auto r = install_snapshot(snapshot, db_path); !r) failed = r.error();
+    auto reopened = Store::open(db_path, store_options);
+    if (!reopened) return std::unexpected(reopened.error());
+    store = std::move(*reopened);
+    return store.get();
+  };
+  admin.set_hooks(std::move(hooks));
   std::unique_ptr<PlaygroundEgress> egress;
   std::unique_ptr<PlaygroundIngress> ingress;
   int egress_port = 0, ingress_port = 0, admin_port = 0;
@@ -140,12 +189,14 @@ int run_dev(const DevOptions& options, Console& console,
 
   if (!exit_code) {
     admin.set_ports(ingress_port, egress_port);
+    lock->set_holder(fmt::format("statefun dev (pid {}, admin port {})", ::getpid(), admin_port));
     print_banner(console, options, *config, data_dir, ingress_port, egress_port, admin_port,
                  recovered, dev_loop.routes());
     const auto ready = std::chrono::steady_clock::now() - options.started_at;
     console.ready(std::chrono::duration_cast<std::chrono::milliseconds>(ready));
     // Function processes last: messages accepted meanwhile wait for them.
     dev_loop.start(dispatcher);
+    snapshots.start(dispatcher);
     wait_for_shutdown();
     console.info("statefun dev stopping: committing and closing");
   }
@@ -153,7 +204,8 @@ int run_dev(const DevOptions& options, Console& console,
   // 5. Shutdown: stop the engine first (final commit; waiting HTTP handlers
   // get their answer), then the servers, then the function client.
   dispatcher.stop();
-  dev_loop.stop();  // the function processes, before the dispatcher goes away
+  snapshots.stop();  // the snapshot at exit, of everything committed
+  dev_loop.stop();   // the function processes, before the dispatcher goes away
   if (ingress) ingress->stop();
   if (egress) egress->stop();
   admin.stop();

@@ -9,6 +9,8 @@
 
 #include "emulator/console.h"
 #include "emulator/dev_config.h"
+#include "emulator/snapshot_keeper.h"
+#include "runtime/store.h"
 
 namespace statefun::emulator {
 
@@ -23,6 +25,10 @@ struct DevOptions {
   std::optional<int> ingress_port, egress_port;  // override module.yaml
   int function_client_workers = 64;              // requests in flight at once
   bool synchronous_full = false;                 // fsync every group commit (power-loss safe)
+  // How much history, trace and consumed messages the database keeps.
+  RetentionPolicy retention;
+  // Automatic snapshots (off by default).
+  SnapshotPolicy snapshots;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   // statefun.yaml as loaded with `overrides` applied: the function processes
   // to start and the hosts map (none of either without a statefun.yaml).

@@ -288,6 +288,69 @@ class SqliteStoreReader final : public StoreReader {
     return q.i64(0);
   }
 
+  Result<std::vector<HistoryRow>> entity_history(const Address& address) override {
+    std::lock_guard lock(m_mutex);
+    Query q(m_db,
+            "SELECT version,name,typename,value,step,at,cause_type,cause_caller FROM history "
+            "WHERE ns=? AND type=? AND id=? ORDER BY version,name");
+    q.address(address);
+    std::vector<HistoryRow> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      HistoryRow row;
+      row.version = q.i64(0);
+      row.name = q.str(1);
+      if (!q.is_null(2)) row.value = TypedValue{q.str(2), true, q.blob(3)};
+      row.step = q.i64(4);
+      row.at_ms = q.i64(5);
+      row.cause_type = q.str(6);
+      if (!q.is_null(7)) row.cause_caller = q.str(7);
+      out.push_back(std::move(row));
+    }
+    if (rc != SQLITE_DONE) return fail("reading state history");
+    return out;
+  }
+
+  Result<int64_t> history_floor(const Address& address) override {
+    std::lock_guard lock(m_mutex);
+    Query q(m_db,
+            "SELECT coalesce((SELECT version FROM history_floor WHERE ns=? AND type=? AND "
+            "id=?),0)");
+    q.address(address);
+    if (!q.ok() || q.step() != SQLITE_ROW) return fail("reading the history floor");
+    return q.i64(0);
+  }
+
+  Result<std::vector<InboxMessage>> received(const Address& address, int64_t after_step) override {
+    std::lock_guard lock(m_mutex);
+    Query q(m_db,
+            "SELECT seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,"
+            "source,accepted_at FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? "
+            "ORDER BY seq");
+    q.address(address).integer(after_step);
+    std::vector<InboxMessage> out;
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      InboxMessage m;
+      m.seq = q.i64(0);
+      m.target = q.addr(1);
+      if (!q.is_null(4)) m.caller = q.addr(4);
+      m.argument = {q.str(7), q.i64(8) != 0, q.blob(9)};
+      m.source = static_cast<MessageSource>(q.i64(10));
+      m.accepted_at_ms = q.i64(11);
+      out.push_back(std::move(m));
+    }
+    if (rc != SQLITE_DONE) return fail("reading received messages");
+    return out;
+  }
+
+  Result<int64_t> pruned_through_step() override {
+    std::lock_guard lock(m_mutex);
+    Query q(m_db, "SELECT coalesce((SELECT value FROM meta WHERE key='pruned_through_step'),0)");
+    if (!q.ok() || q.step() != SQLITE_ROW) return fail("reading the pruned step");
+    return q.i64(0);
+  }
+
  private:
   static constexpr const char* kTimerColumns =
       "SELECT id,due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,value,"

@@ -103,6 +103,19 @@ class StoreReader {
                                                     const std::string& name) = 0;
   // The highest committed step id (0 for a new database).
   virtual Result<int64_t> last_step() = 0;
+
+  // For rewind and replay previews (runtime/time_travel.h), the same rows
+  // the engine sees: every version of every state of an address, oldest
+  // first (empty for an address that never changed).
+  virtual Result<std::vector<HistoryRow>> entity_history(const Address& address) = 0;
+  // The oldest version retention left rebuildable (0: nothing folded).
+  virtual Result<int64_t> history_floor(const Address& address) = 0;
+  // The messages an address consumed in steps after `after_step`, in
+  // arrival order.
+  virtual Result<std::vector<InboxMessage>> received(const Address& address,
+                                                     int64_t after_step) = 0;
+  // The step through which consumed messages were pruned (0 if never).
+  virtual Result<int64_t> pruned_through_step() = 0;
 };
 
 }  // namespace statefun

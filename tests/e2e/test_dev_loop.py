@@ -239,6 +239,10 @@ def test_a_message_nobody_serves_is_kept_and_delivered_once_module_yaml_gains_an
 
     module.write_text(module_yaml({"dev/*": f"http://localhost:{port}/statefun"}, 1, 1))
     wait_for_output(emulator, r"module\.yaml changed: configuration reloaded")
+    # Not wait_idle(): held (unroutable) messages do not count as pending, so
+    # the emulator can look idle before the reload has re-routed them.
+    wait_until(lambda: emulator.state_int(COUNTER, "count") == 1, 10,
+               "the held message to be delivered")
     emulator.wait_idle()
     assert emulator.state_int(COUNTER, "count") == 1
     text = output(emulator)

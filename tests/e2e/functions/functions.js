@@ -163,3 +163,25 @@ module.exports.bindAll = function bindAllWithKeeper(statefun) {
     },
   });
 };
+
+// e2e/adder  state `sum` (int): adds the number of each message (JSON {n})
+//            and egresses {id, sum}; with {n, to} it also sends {n} on to
+//            e2e/adder/<to>. With ADDER_BUG=1 it adds n + 1 — the bug a
+//            time-travel test fixes by restarting without it, then replays.
+const ADDER_BUG = process.env.ADDER_BUG === "1";
+const bindAllBeforeAdder = module.exports.bindAll;
+module.exports.bindAll = function bindAllWithAdder(statefun) {
+  bindAllBeforeAdder(statefun);
+  statefun.bind({
+    typename: "e2e/adder",
+    specs: [{ name: "sum", type: StateFun.intType() }],
+    fn(context, message) {
+      const { n, to } = message.as(Json);
+      context.storage.sum = (context.storage.sum ?? 0) + n + (ADDER_BUG ? 1 : 0);
+      emit(context, { id: context.self.id, sum: context.storage.sum });
+      if (to) {
+        context.send(messageBuilder({ typename: "e2e/adder", id: to, value: { n }, valueType: Json }));
+      }
+    },
+  });
+};
