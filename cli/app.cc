@@ -6,6 +6,7 @@
 #include "cli/completion_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
+#include "cli/init_command.h"
 #include "cli/replay_command.h"
 #include "cli/rewind_command.h"
 #include "cli/send_command.h"
@@ -30,6 +31,7 @@ int run(int argc, char** argv) {
       "Run 'statefun <command> --help' for a command's options and examples.");
 
   int exit_code = 0;
+  setup_init_command(app, exit_code);
   setup_dev_command(app, exit_code);
   setup_send_command(app, exit_code);
   setup_state_command(app, exit_code);

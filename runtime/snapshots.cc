@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view kAutomaticPrefix = "auto-";
-constexpr int kNewestSchema = 1;  // keep in sync with store.cc
 
 // A read-only connection that closes itself.
 class ReadConnection {
@@ -264,7 +263,7 @@ Result<void> install_snapshot(const std::string& snapshot_path, const std::strin
     if (!db) return std::unexpected(db.error());
     auto version = db->scalar("PRAGMA user_version");
     if (!version) return std::unexpected(version.error());
-    if (*version > kNewestSchema) {
+    if (*version > kStoreSchemaVersion) {
       return make_error(
           ErrorCode::kFailedPrecondition,
           fmt::format("{}: written by a newer statefun (schema {})", snapshot_path, *version));

@@ -11,7 +11,6 @@
 namespace statefun {
 namespace {
 
-constexpr int kSchemaVersion = 1;
 
 // Schema version 1. Addresses are stored as three columns so that listing
 // the ids of one function type is an index range scan.
@@ -219,9 +218,9 @@ class SqliteStore final : public Store {
     // One immediate transaction: a fresh database is created with one commit,
     // not one per statement (which cost ~20 ms of start-up); an existing one
     // at this version needs no write at all.
-    if (*version != kSchemaVersion) {
+    if (*version != kStoreSchemaVersion) {
       if (auto r = exec(fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version={}; COMMIT;", kSchema,
-                                    kSchemaVersion));
+                                    kStoreSchemaVersion));
           !r) {
         return r;
       }
@@ -563,11 +562,11 @@ class SqliteStore final : public Store {
     if (rc == SQLITE_ROW) version = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_ROW) return fail(ErrorCode::kCorruption, "reading the schema version");
-    if (version > kSchemaVersion) {
+    if (version > kStoreSchemaVersion) {
       return make_error(ErrorCode::kFailedPrecondition,
                         fmt::format("{}: written by a newer statefun (schema {}, this build "
                                     "understands up to {})",
-                                    m_path, version, kSchemaVersion));
+                                    m_path, version, kStoreSchemaVersion));
     }
     return version;
   }

@@ -22,6 +22,10 @@
 
 namespace statefun {
 
+// The state database's schema version (PRAGMA user_version). Readers refuse
+// databases with a higher one: a newer statefun wrote them.
+inline constexpr int kStoreSchemaVersion = 1;
+
 // Where a message came from; shown in traces and history.
 enum class MessageSource { kIngress = 0, kFunction = 1, kTimer = 2, kAdmin = 3 };
 

@@ -11,7 +11,6 @@
 namespace statefun {
 namespace {
 
-constexpr int kNewestSchema = 1;  // keep in step with kSchemaVersion in store.cc
 
 // A prepared statement for one query; finalized when it goes out of scope.
 class Query {
@@ -91,11 +90,11 @@ class SqliteStoreReader final : public StoreReader {
     Query q(m_db, "PRAGMA user_version");
     if (!q.ok() || q.step() != SQLITE_ROW) return fail("reading the schema version");
     const int64_t version = q.i64(0);
-    if (version > kNewestSchema) {
+    if (version > kStoreSchemaVersion) {
       return make_error(ErrorCode::kFailedPrecondition,
                         fmt::format("{}: written by a newer statefun (schema {}, this build "
                                     "understands up to {})",
-                                    m_path, version, kNewestSchema));
+                                    m_path, version, kStoreSchemaVersion));
     }
     if (version == 0) {
       return make_error(ErrorCode::kNotFound,

@@ -1,0 +1,37 @@
+// {{project}}: one function to start from, written with the official
+// JavaScript SDK (npm apache-flink-statefun 3.3.0).
+//
+//   {{namespace}}/hello  counts the messages each id received (state `count`)
+//                      and writes a line to the playground egress topic `out`.
+"use strict";
+
+const http = require("http");
+const { StateFun, egressMessageBuilder } = require("apache-flink-statefun");
+
+const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
+
+const statefun = new StateFun();
+
+statefun.bind({
+  typename: "{{namespace}}/hello",
+  specs: [{ name: "count", type: StateFun.intType() }],
+  fn(context, message) {
+    // Your code goes here. The message is in `message` (message.as(type)),
+    // the id in context.self.id, this id's state in context.storage.
+    const count = (context.storage.count ?? 0) + 1;
+    context.storage.count = count;
+    context.send(
+      egressMessageBuilder({
+        typename: "io.statefun.playground/egress",
+        value: { topic: "out", payload: `hello ${context.self.id} (message ${count})` },
+        valueType: EgressRecord,
+      })
+    );
+  },
+});
+
+// The SDK's handler answers on every path: module.yaml uses /statefun.
+const port = Number(process.env.PORT || 8000);
+http.createServer(statefun.handler()).listen(port, () => {
+  console.log(`functions listening on port ${port}`);
+});

@@ -1,0 +1,67 @@
+// {{project}}: the StateFun greeter, written with the official JavaScript SDK
+// (npm apache-flink-statefun 3.3.0).
+//
+//   {{namespace}}/person   counts each person's visits (state `visits`) and
+//                        asks {{namespace}}/greeter to greet them.
+//   {{namespace}}/greeter  turns a visit count into a greeting on the
+//                        playground egress topic `greetings`.
+"use strict";
+
+const http = require("http");
+const {
+  StateFun,
+  messageBuilder,
+  egressMessageBuilder,
+} = require("apache-flink-statefun");
+
+// Message types. An ingress request says which one it carries in its
+// Content-Type: application/vnd.{{namespace}}/GreetRequest.
+const GreetRequest = StateFun.jsonType("{{namespace}}/GreetRequest");
+const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
+
+const statefun = new StateFun();
+
+statefun.bind({
+  typename: "{{namespace}}/person",
+  specs: [{ name: "visits", type: StateFun.intType() }],
+  fn(context, message) {
+    const { name } = message.as(GreetRequest);
+    // A state that was never written reads as null.
+    const visits = (context.storage.visits ?? 0) + 1;
+    context.storage.visits = visits;
+    context.send(
+      messageBuilder({
+        typename: "{{namespace}}/greeter",
+        id: name,
+        value: { name, visits },
+        valueType: GreetRequest,
+      })
+    );
+  },
+});
+
+function greetingFor(name, visits) {
+  if (visits === 1) return `Hello ${name}! Nice to meet you.`;
+  if (visits === 2) return `Hello ${name}! Good to see you again.`;
+  return `Hello ${name}! This is visit number ${visits}.`;
+}
+
+statefun.bind({
+  typename: "{{namespace}}/greeter",
+  fn(context, message) {
+    const { name, visits } = message.as(GreetRequest);
+    context.send(
+      egressMessageBuilder({
+        typename: "io.statefun.playground/egress",
+        value: { topic: "greetings", payload: greetingFor(name, visits) },
+        valueType: EgressRecord,
+      })
+    );
+  },
+});
+
+// The SDK's handler answers on every path: module.yaml uses /statefun.
+const port = Number(process.env.PORT || 8000);
+http.createServer(statefun.handler()).listen(port, () => {
+  console.log(`functions listening on port ${port}`);
+});
