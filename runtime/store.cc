@@ -11,7 +11,6 @@
 namespace statefun {
 namespace {
 
-
 // Schema version 1. Addresses are stored as three columns so that listing
 // the ids of one function type is an index range scan.
 constexpr const char* kSchema = R"sql(

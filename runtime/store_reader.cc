@@ -11,7 +11,6 @@
 namespace statefun {
 namespace {
 
-
 // A prepared statement for one query; finalized when it goes out of scope.
 class Query {
  public:
