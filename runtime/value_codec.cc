@@ -80,15 +80,6 @@ std::optional<json> decode_well_known(const TypedValue& v) {
   return std::nullopt;
 }
 
-std::string hex(std::string_view bytes, std::size_t max_bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
-    out += fmt::format("{:02x}", static_cast<unsigned char>(bytes[i]));
-  }
-  if (bytes.size() > max_bytes) out += "..";
-  return out;
-}
-
 std::unexpected<Error> bad_input(std::string_view input, std::string_view type_name,
                                  std::string_view why) {
   std::string shown(input.substr(0, 60));
@@ -380,7 +371,7 @@ std::string human(const TypedValue& value, const ProtoTypes* protos, std::size_t
   const auto decoded = decode(value, protos);
   std::string text;
   if (decoded.kind == ValueKind::kBytes) {
-    text = fmt::format("<{} bytes: {}>", value.value.size(), hex(value.value, 32));
+    text = fmt::format("<{} bytes: {}>", value.value.size(), types::hex(value.value, 32));
   } else if (decoded.kind == ValueKind::kNone) {
     text = "(no value)";
   } else {

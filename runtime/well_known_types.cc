@@ -41,15 +41,6 @@ std::string ellipsize(std::string text, std::size_t max_chars) {
   return text + "...";
 }
 
-std::string hex(std::string_view bytes, std::size_t max_bytes) {
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
-    out += fmt::format("{:02x}", static_cast<unsigned char>(bytes[i]));
-  }
-  if (bytes.size() > max_bytes) out += "..";
-  return out;
-}
-
 std::optional<std::string> render_well_known(const TypedValue& v) {
   const std::string_view t = v.type_name;
   if (t == kBool) {
@@ -97,6 +88,15 @@ std::optional<double> decode_double(std::string_view b) {
 }
 std::optional<std::string> decode_string(std::string_view b) {
   return decode_wrapper<pb::StringWrapper>(b);
+}
+
+std::string hex(std::string_view bytes, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < max_bytes; ++i) {
+    out += fmt::format("{:02x}", static_cast<unsigned char>(bytes[i]));
+  }
+  if (bytes.size() > max_bytes) out += "..";
+  return out;
 }
 
 std::string render(const TypedValue& value, std::size_t max_chars) {

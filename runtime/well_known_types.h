@@ -39,6 +39,9 @@ std::optional<float> decode_float(std::string_view bytes);
 std::optional<double> decode_double(std::string_view bytes);
 std::optional<std::string> decode_string(std::string_view bytes);
 
+// Lower-case hex of at most `max_bytes` bytes, ".." appended when cut short.
+std::string hex(std::string_view bytes, std::size_t max_bytes);
+
 // A one-line human rendering: well-known types decoded, JSON shown as
 // compact text, other printable UTF-8 as a quoted string, anything else as
 // hex with its length. Never longer than `max_chars` (ellipsized).
