@@ -51,7 +51,6 @@ struct Mailbox {
   bool waiting_gate = false;            // the batch waits for its gate to open
   int failed_attempts = 0;
   int handshakes = 0;
-  int64_t sent_at_ms = 0;
   std::chrono::steady_clock::time_point sent_at;
 };
 

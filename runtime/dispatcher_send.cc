@@ -114,7 +114,6 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
   }
   box.on_wire = true;
   ++m_on_wire;
-  box.sent_at_ms = m_options.clock->now_ms();
   box.sent_at = std::chrono::steady_clock::now();
   m_options.client->call(route->url, codec::encode_request(request), route->call,
                          [this, address](CallOutcome outcome) {
