@@ -13,7 +13,7 @@ sudo_cmd=()
 
 debs=(build-essential cmake ninja-build pkg-config git curl ca-certificates
       libcli11-dev libprotobuf-dev libprotoc-dev protobuf-compiler libsqlite3-dev sqlite3
-      libcpp-httplib-dev libssl-dev zlib1g-dev libbrotli-dev
+      libcpp-httplib-dev libhttp-parser-dev libssl-dev zlib1g-dev libbrotli-dev
       nlohmann-json3-dev libfmt-dev catch2 libyaml-cpp-dev clang-format
       python3 python3-venv)
 missing=()
