@@ -98,6 +98,10 @@ int run_dev(const DevOptions& options, Console& console,
   std::unique_ptr<Store> store = std::move(*opened);
 
   // 3. The engine: function client, routes, egress validation, recovery.
+  // The engine thread drives this loop: the playground servers and the
+  // function client live on it, so a message reaches the engine without a
+  // thread switch.
+  net::EventLoop net_loop;
   auto client = make_http_function_client({options.function_client_workers});
   SystemClock clock;
   // Routes follow module.yaml and statefun.yaml as they change; messages for
@@ -113,6 +117,7 @@ int run_dev(const DevOptions& options, Console& console,
   DevLoop dev_loop(std::move(loop_options), console);
   DispatcherOptions dispatcher_options;
   dispatcher_options.store = store.get();
+  dispatcher_options.loop = &net_loop;
   dispatcher_options.retention_age_ms = options.retention.max_age_ms;
   dispatcher_options.client = client.get();
   dispatcher_options.clock = &clock;

@@ -64,7 +64,7 @@ void Dispatcher::Impl::stop() {
     if (m_stop_requested && !m_thread.joinable()) return;
     m_stop_requested = true;
   }
-  m_wakeup.notify_all();
+  m_loop->wake();
   if (m_thread.joinable()) m_thread.join();
 }
 
@@ -73,7 +73,7 @@ void Dispatcher::Impl::post(Event event) {
     std::lock_guard lock(m_mutex);
     if (!m_stop_requested) {
       m_events.push_back(std::move(event));
-      m_wakeup.notify_one();
+      m_loop->wake();  // free on the engine thread, which is awake
       return;
     }
   }
@@ -116,15 +116,26 @@ void Dispatcher::Impl::run() {
   std::vector<Event> events;
   for (;;) {
     {
-      std::unique_lock lock(m_mutex);
-      const int64_t wake_at = next_wakeup_ms();
-      auto ready = [&] { return m_stop_requested || !m_events.empty(); };
-      if (wake_at == std::numeric_limits<int64_t>::max()) {
-        m_wakeup.wait(lock, ready);
-      } else {
-        const int64_t wait_ms = wake_at - m_options.clock->now_ms();
-        if (wait_ms > 0) m_wakeup.wait_for(lock, std::chrono::milliseconds(wait_ms), ready);
-      }
+      std::lock_guard lock(m_mutex);
+      if (m_stop_requested) break;
+    }
+    // Sleep until I/O, a posted event or the next timer, retry or retention
+    // sample; wake() ends the wait early.
+    std::optional<std::chrono::milliseconds> max_wait;
+    if (const int64_t wake_at = next_wakeup_ms(); wake_at != std::numeric_limits<int64_t>::max()) {
+      max_wait =
+          std::chrono::milliseconds(std::max<int64_t>(0, wake_at - m_options.clock->now_ms()));
+    }
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_events.empty()) max_wait = std::chrono::milliseconds(0);
+    }
+    m_loop->wait(max_wait);
+    // Servers and the function client run here; what they learn arrives as
+    // posted events, handled in this same group.
+    m_loop->dispatch();
+    {
+      std::lock_guard lock(m_mutex);
       if (m_stop_requested) break;
       // Take a bounded group so acknowledgements are never held back long.
       const std::size_t take =

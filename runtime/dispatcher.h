@@ -4,8 +4,9 @@
 // and runtime/README.md for how durability works.
 //
 // Threading: the dispatcher runs one engine thread that owns the store and
-// all in-memory state. Public methods are thread-safe: they post events to
-// that thread. Completion callbacks run on the engine thread and must not
+// all in-memory state, and drives the event loop (DispatcherOptions::loop)
+// that network I/O lives on. Public methods are thread-safe: they post events
+// to that thread. Completion callbacks run on the engine thread and must not
 // block.
 #pragma once
 
@@ -21,6 +22,7 @@
 #include "runtime/clock.h"
 #include "runtime/function_client.h"
 #include "runtime/model.h"
+#include "runtime/net/event_loop.h"
 #include "runtime/result.h"
 #include "runtime/store.h"
 
@@ -69,6 +71,11 @@ struct DispatcherOptions {
   RouteResolver resolve;                   // required
   EgressRouter route_egress;               // required
   DispatcherObserver* observer = nullptr;  // optional
+  // The engine thread drives this loop between groups, so servers and the
+  // function client registered on it run on the engine thread and reach it
+  // without a thread switch. Optional (owned by the caller); without one the
+  // dispatcher drives a private loop.
+  net::EventLoop* loop = nullptr;
   // Largest number of events handled in one group commit.
   int max_events_per_commit = 4096;
   // Backoff between failed attempts: 2 ms doubling up to this cap.

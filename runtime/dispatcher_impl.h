@@ -5,7 +5,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -108,7 +107,10 @@ using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEv
 
 class Dispatcher::Impl {
  public:
-  explicit Impl(DispatcherOptions options) : m_options(std::move(options)) {}
+  explicit Impl(DispatcherOptions options)
+      : m_options(std::move(options)),
+        m_own_loop(m_options.loop ? nullptr : std::make_unique<net::EventLoop>()),
+        m_loop(m_options.loop ? m_options.loop : m_own_loop.get()) {}
 
   Result<void> start();
   void stop();
@@ -172,9 +174,10 @@ class Dispatcher::Impl {
 
   // Shared with other threads.
   mutable std::mutex m_mutex;
-  std::condition_variable m_wakeup;
-  std::vector<Event> m_events;    // guarded by m_mutex
-  bool m_stop_requested = false;  // guarded by m_mutex
+  std::unique_ptr<net::EventLoop> m_own_loop;  // when the options bring none
+  net::EventLoop* m_loop = nullptr;            // what the engine thread waits on
+  std::vector<Event> m_events;                 // guarded by m_mutex
+  bool m_stop_requested = false;               // guarded by m_mutex
   std::thread m_thread;
   std::atomic<int64_t> m_pending{0}, m_in_flight{0}, m_unroutable{0}, m_timer_count{0}, m_steps{0},
       m_failing{0};
