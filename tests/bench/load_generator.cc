@@ -1,39 +1,60 @@
 // statefun-load: drives a running `statefun dev` through its playground
 // ingress and reports throughput and latency as one JSON object on stdout.
 //
-//   statefun-load --ingress 127.0.0.1:8090 --target bench/counter --keys 1000 \
-//                 --messages 100000 --concurrency 64 [--rate 5000] \
+//   statefun-load --ingress 127.0.0.1:8090 --target bench/counter --keys 1000
+//                 --messages 100000 --concurrency 64 [--rate 5000]
 //                 [--egress 127.0.0.1:8091 --topic out] [--admin 127.0.0.1:8092]
+//                 [--readable-via admin|pop] [--timeout 300]
 //                 [--method POST --path '/Counter/{key}/add' --content-type application/json]
 //
 // Closed loop by default (each of --concurrency connections sends its next
 // message when the previous one is acknowledged). With --rate, messages are
 // scheduled at a fixed offered rate and latency is measured from the
 // scheduled time, so a slow server cannot hide queueing (no coordinated
-// omission). With --egress, every message body is its sequence number and
-// the generator watches the topic until each one came back: latency from
-// ingress acceptance to a readable egress record (read through the admin API
-// by default, or popped from the playground egress with --readable-via pop). With --admin it waits
-// until the emulator is idle and reports processing throughput (sent -> all applied).
-#include <httplib.h>
-
+// omission): a message whose time has come waits for a free connection. With
+// --egress, every message body is its sequence number and the generator
+// watches the topic until each one came back: latency from ingress
+// acceptance to a readable egress record (read through the admin API by
+// default, or popped from the playground egress with --readable-via pop).
+// With --admin it waits until the emulator is idle and reports processing
+// throughput (sent -> all applied).
+//
+// Everything runs on one thread around one event loop with non-blocking
+// sockets (load_net.h): the generator shares the CPU with the emulator and
+// the functions it measures, so it must cost a few microseconds per message,
+// not a thread switch per message.
 #include <algorithm>
-#include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
-#include <thread>
+#include <string_view>
 #include <vector>
 
+#include "runtime/net/event_loop.h"
+#include "runtime/net/http_message.h"
+#include "tests/bench/load_net.h"
+
+namespace statefun::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using std::chrono::microseconds;
+
+// As long as the httplib client this generator used before waited for an
+// ingress response.
+constexpr std::chrono::seconds kRequestTimeout{60};
+constexpr int kPopConnections = 4;
+// Between polls that found nothing; short, because it bounds the latency resolution.
+constexpr microseconds kEmptyPollDelay{200};
+constexpr microseconds kStatusPollDelay{2000};
 
 struct Options {
   std::string ingress = "127.0.0.1:8090";
@@ -52,16 +73,9 @@ struct Options {
   double timeout_s = 300;
 };
 
-std::pair<std::string, int> split_host_port(const std::string& text) {
-  const auto colon = text.rfind(':');
-  return {text.substr(0, colon), std::stoi(text.substr(colon + 1))};
-}
-
-double percentile(std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  const std::size_t index =
-      std::min(sorted.size() - 1, static_cast<std::size_t>(p / 100.0 * sorted.size()));
-  return sorted[index];
+[[noreturn]] void usage_error(const std::string& why) {
+  std::fprintf(stderr, "statefun-load: %s\n", why.c_str());
+  std::exit(2);
 }
 
 Options parse(int argc, char** argv) {
@@ -86,199 +100,345 @@ Options parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     auto flag = flags.find(argv[i]);
     if (flag == flags.end() || i + 1 >= argc) {
-      std::fprintf(stderr, "statefun-load: unknown flag or missing value: %s\n", argv[i]);
-      std::exit(2);
+      usage_error(std::string("unknown flag or missing value: ") + argv[i]);
     }
     flag->second(argv[++i]);
   }
   if (o.path.empty()) o.path = "/" + o.target + "/{key}";
+  if (o.keys < 1 || o.concurrency < 1 || o.messages < 0) {
+    usage_error("--keys and --concurrency must be at least 1, --messages not negative");
+  }
+  if (o.readable_via != "admin" && o.readable_via != "pop") {
+    usage_error("--readable-via is admin or pop");
+  }
+  if (!o.egress.empty() && o.readable_via == "admin" && o.admin.empty()) {
+    usage_error("--egress reads records through the admin API: add --admin or --readable-via pop");
+  }
   return o;
 }
 
-std::string path_for(const Options& o, long key) {
-  std::string path = o.path;
-  const auto at = path.find("{key}");
-  if (at != std::string::npos) path.replace(at, 5, "k" + std::to_string(key));
-  return path;
+Clock::duration seconds(double s) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
 }
 
-struct Shared {
-  explicit Shared(long messages)
-      : acked_ns(new std::atomic<int64_t>[messages]()),
-        readable_ns(new std::atomic<int64_t>[messages]()) {}
-  std::atomic<long> next{0};
-  std::atomic<long> ok{0}, errors{0};
-  Clock::time_point start;
+double percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const std::size_t index =
+      std::min(sorted.size() - 1, static_cast<std::size_t>(p / 100.0 * sorted.size()));
+  return sorted[index];
+}
+
+// A message's sequence number from an egress payload; -1 for anything else.
+long sequence_of(std::string_view payload) {
+  long n = -1;
+  const auto [end, error] = std::from_chars(payload.data(), payload.data() + payload.size(), n);
+  return error == std::errc() && end == payload.data() + payload.size() ? n : -1;
+}
+
+// What the run observed. Only the loop thread touches it.
+struct Tally {
+  Tally(long messages, Clock::time_point started)
+      : start(started), acked_ns(messages), readable_ns(messages) {
+    ack_ms.reserve(messages);
+  }
+
+  // Nanoseconds after `start`, never 0 (which means "not yet" below).
+  std::int64_t ns_since_start(Clock::time_point t) const {
+    return std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::nanoseconds>(t - start).count());
+  }
+  void saw_readable(long n) {
+    if (n < 0 || n >= static_cast<long>(readable_ns.size()) || readable_ns[n]) return;
+    readable_ns[n] = ns_since_start(Clock::now());
+    ++readable;
+  }
+
+  const Clock::time_point start;
+  long ok = 0, errors = 0;
+  long readable = 0;  // messages whose egress record was seen
   // Per message, nanoseconds after `start` (0 = not yet): when the ingress
   // acknowledged it, and when its egress record was seen readable.
-  std::unique_ptr<std::atomic<int64_t>[]> acked_ns, readable_ns;
-  std::atomic<long> received{0};
-  std::mutex latency_mutex;
-  std::vector<double> ack_ms;
-
-  int64_t now_ns() const {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
-  }
-  void saw_readable(long n, long messages) {
-    if (n < 0 || n >= messages) return;
-    int64_t unset = 0;
-    if (readable_ns[n].compare_exchange_strong(unset, now_ns())) ++received;
-  }
+  std::vector<std::int64_t> acked_ns, readable_ns;
+  std::vector<double> ack_ms;  // acknowledged messages only
 };
 
-void send_loop(const Options& o, Shared& s, Clock::time_point start) {
-  auto [host, port] = split_host_port(o.ingress);
-  httplib::Client client(host, port);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
-  client.set_read_timeout(std::chrono::seconds(60));
-  std::vector<double> local;
-  const httplib::Headers headers;
-  for (;;) {
-    const long n = s.next.fetch_add(1);
-    if (n >= o.messages) break;
-    Clock::time_point due = Clock::now();
-    if (o.rate > 0) {
-      due = start + std::chrono::nanoseconds(static_cast<long>(n * 1e9 / o.rate));
-      std::this_thread::sleep_until(due);
-    }
-    const std::string path = path_for(o, n % o.keys);
-    auto res = o.method == "POST" ? client.Post(path, headers, std::to_string(n), o.content_type)
-                                  : client.Put(path, headers, std::to_string(n), o.content_type);
-    const auto done = Clock::now();
-    if (res && res->status == 200) {
-      ++s.ok;
-      s.acked_ns[n] = std::max<int64_t>(1, s.now_ns());
-      local.push_back(std::chrono::duration<double, std::milli>(done - due).count());
-    } else {
-      ++s.errors;
-    }
-  }
-  std::lock_guard lock(s.latency_mutex);
-  s.ack_ms.insert(s.ack_ms.end(), local.begin(), local.end());
-}
+// Offers the messages to the ingress over --concurrency keep-alive
+// connections, one request per connection at a time.
+class Sender {
+ public:
+  Sender(net::EventLoop& loop, const Options& o, Tally& tally);
+  void start();
+  bool done() const { return m_tally.ok + m_tally.errors >= m_options.messages; }
 
-void egress_loop(const Options& o, Shared& s, std::atomic<bool>& stop) {
-  auto [host, port] = split_host_port(o.egress);
-  httplib::Client client(host, port);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
-  const std::string path = "/" + o.topic;
-  while (!stop) {
-    auto res = client.Get(path);
-    if (!res || res->status != 200) {
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-      continue;
-    }
-    s.saw_readable(std::strtol(res->body.c_str(), nullptr, 10), o.messages);
-  }
-}
+ private:
+  struct Slot {
+    std::unique_ptr<Connection> connection;
+    long message = -1;
+    Clock::time_point due;  // latency counts from here
+  };
 
-// Reads the topic through the admin API from an offset, consuming nothing:
-// "readable" without the cost of one durable pop per record.
-void admin_read_loop(const Options& o, Shared& s, std::atomic<bool>& stop) {
-  auto [host, port] = split_host_port(o.admin);
-  httplib::Client client(host, port);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
-  int64_t from = 0;
-  while (!stop) {
-    auto res = client.Get("/v1/egress/" + o.topic + "?limit=5000&from=" + std::to_string(from));
-    auto body = res && res->status == 200 ? nlohmann::json::parse(res->body, nullptr, false)
-                                          : nlohmann::json();
-    const auto records =
-        body.is_object() ? body.value("records", nlohmann::json::array()) : nlohmann::json::array();
-    for (const auto& record : records) {
-      const auto payload = record.value("payload", std::string());
-      s.saw_readable(std::strtol(payload.c_str(), nullptr, 10), o.messages);
-    }
-    if (body.is_object() && body.contains("next")) from = body["next"].get<int64_t>();
-    if (records.empty()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  Clock::time_point scheduled(long n) const;
+  void release_due();
+  void pump();
+  void send(Slot& slot, long n);
+  void on_response(Slot& slot, net::HttpMessage* response);
+
+  const Options& m_options;
+  Tally& m_tally;
+  std::string m_path_head, m_path_tail;  // around "{key}"
+  bool m_path_has_key = false;
+  std::vector<Slot> m_slots;
+  // Free connections, longest idle first: with --rate they take turns, so
+  // none sits idle long enough for the server to close it.
+  std::deque<Slot*> m_free;
+  long m_next = 0;                // the first message not sent yet
+  long m_ready_end = 0;           // messages before this one may be sent now
+  PreciseTimer m_pacer;           // --rate: when the next message is due
+  std::string m_path, m_request;  // reused: no allocation per message
+};
+
+Sender::Sender(net::EventLoop& loop, const Options& o, Tally& tally)
+    : m_options(o),
+      m_tally(tally),
+      m_slots(static_cast<std::size_t>(o.concurrency)),
+      m_pacer(loop, [this] { release_due(); }) {
+  const auto at = o.path.find("{key}");
+  m_path_has_key = at != std::string::npos;
+  m_path_head = o.path.substr(0, at);
+  if (m_path_has_key) m_path_tail = o.path.substr(at + 5);
+  const sockaddr_in address = resolve_ipv4(o.ingress);
+  for (Slot& slot : m_slots) {
+    slot.connection = std::make_unique<Connection>(
+        loop, address, kRequestTimeout,
+        [this, &slot](net::HttpMessage* response) { on_response(slot, response); });
+    m_free.push_back(&slot);
   }
 }
 
-bool wait_idle(const Options& o, double timeout_s) {
-  auto [host, port] = split_host_port(o.admin);
-  httplib::Client client(host, port);
-  const auto deadline = Clock::now() + std::chrono::duration<double>(timeout_s);
-  while (Clock::now() < deadline) {
-    auto res = client.Get("/v1/status");
-    if (res && res->status == 200) {
-      auto status = nlohmann::json::parse(res->body, nullptr, false);
-      if (!status.is_discarded() && status.value("idle", false)) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+void Sender::start() {
+  if (m_options.rate > 0) {
+    m_pacer.arm_at(scheduled(0));
+  } else {
+    m_ready_end = m_options.messages;
+    pump();
   }
-  return false;
 }
 
-}  // namespace
+Clock::time_point Sender::scheduled(long n) const {
+  return m_tally.start + std::chrono::nanoseconds(static_cast<long>(n * 1e9 / m_options.rate));
+}
 
-int main(int argc, char** argv) {
-  const Options o = parse(argc, argv);
-  Shared s(o.messages);
-  s.start = Clock::now();
-  const auto start = s.start;
+// The pacer fired: every message whose time has come queues for a connection.
+void Sender::release_due() {
+  const auto now = Clock::now();
+  while (m_ready_end < m_options.messages && scheduled(m_ready_end) <= now) ++m_ready_end;
+  pump();
+  if (m_ready_end < m_options.messages) m_pacer.arm_at(scheduled(m_ready_end));
+}
 
-  std::atomic<bool> stop_egress{false};
-  std::vector<std::thread> pollers;
-  if (!o.egress.empty() && o.readable_via == "pop") {
-    for (int i = 0; i < 4; ++i)
-      pollers.emplace_back(egress_loop, std::cref(o), std::ref(s), std::ref(stop_egress));
-  } else if (!o.egress.empty()) {
-    pollers.emplace_back(admin_read_loop, std::cref(o), std::ref(s), std::ref(stop_egress));
+void Sender::pump() {
+  while (!m_free.empty() && m_next < m_ready_end) {
+    Slot& slot = *m_free.front();
+    m_free.pop_front();
+    send(slot, m_next++);
   }
-  std::vector<std::thread> senders;
-  for (int i = 0; i < o.concurrency; ++i)
-    senders.emplace_back(send_loop, std::cref(o), std::ref(s), start);
-  for (auto& t : senders) t.join();
-  const auto sent = Clock::now();
+  // Nothing left to send: idle connections close at once, as the
+  // per-thread clients of the old generator did when their thread ended. A
+  // server with a thread per keep-alive connection (httplib) may have left
+  // one of ours waiting for a thread, which it only gets when another
+  // connection closes.
+  if (m_next >= m_options.messages) {
+    for (Slot* idle : m_free) idle->connection->disconnect();
+  }
+}
 
-  bool idle = true;
-  if (!o.admin.empty()) idle = wait_idle(o, o.timeout_s);
-  const auto applied = Clock::now();
-  if (!o.egress.empty()) {
-    const auto deadline = Clock::now() + std::chrono::duration<double>(o.timeout_s);
-    while (s.received < s.ok && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+void Sender::send(Slot& slot, long n) {
+  slot.message = n;
+  slot.due = m_options.rate > 0 ? scheduled(n) : Clock::now();
+  char key[24], body[24];
+  const auto key_end = std::to_chars(key, key + sizeof(key), n % m_options.keys).ptr;
+  const auto body_end = std::to_chars(body, body + sizeof(body), n).ptr;
+  m_path.assign(m_path_head);
+  if (m_path_has_key) m_path.append("k").append(key, key_end).append(m_path_tail);
+  m_request.clear();
+  append_request(m_request, m_options.method, m_path, m_options.ingress, m_options.content_type,
+                 std::string_view(body, body_end - body));
+  slot.connection->send(m_request);
+}
+
+void Sender::on_response(Slot& slot, net::HttpMessage* response) {
+  const auto done = Clock::now();
+  if (response && response->status == 200) {
+    ++m_tally.ok;
+    m_tally.acked_ns[slot.message] = m_tally.ns_since_start(done);
+    m_tally.ack_ms.push_back(std::chrono::duration<double, std::milli>(done - slot.due).count());
+  } else {
+    ++m_tally.errors;
+  }
+  m_free.push_back(&slot);
+  pump();
+}
+
+// Marks messages readable as their egress records appear, by popping the
+// playground egress or by reading the topic through the admin API.
+class EgressWatch {
+ public:
+  EgressWatch(net::EventLoop& loop, const Options& o, Tally& tally);
+  void stop() {
+    for (auto& poller : m_pollers) poller->stop();
+  }
+
+ private:
+  std::optional<microseconds> on_pop(net::HttpMessage* response);
+  std::string admin_target() const;
+  std::optional<microseconds> on_admin_read(net::HttpMessage* response);
+
+  const Options& m_options;
+  Tally& m_tally;
+  std::vector<std::unique_ptr<Poller>> m_pollers;
+  std::int64_t m_from = 0;  // admin reads: the topic offset to read from next
+};
+
+EgressWatch::EgressWatch(net::EventLoop& loop, const Options& o, Tally& tally)
+    : m_options(o), m_tally(tally) {
+  if (o.egress.empty()) return;
+  if (o.readable_via == "pop") {
+    // A pop answers one record: several connections keep up with the ingress.
+    for (int i = 0; i < kPopConnections; ++i) {
+      m_pollers.push_back(std::make_unique<Poller>(
+          loop, o.egress, [path = "/" + o.topic] { return path; },
+          [this](net::HttpMessage* response) { return on_pop(response); }));
     }
-    stop_egress = true;
-    for (auto& t : pollers) t.join();
+  } else {
+    m_pollers.push_back(std::make_unique<Poller>(
+        loop, o.admin, [this] { return admin_target(); },
+        [this](net::HttpMessage* response) { return on_admin_read(response); }));
   }
+  for (auto& poller : m_pollers) poller->start();
+}
 
-  std::sort(s.ack_ms.begin(), s.ack_ms.end());
+std::optional<microseconds> EgressWatch::on_pop(net::HttpMessage* response) {
+  if (!response || response->status != 200) return kEmptyPollDelay;
+  m_tally.saw_readable(sequence_of(response->body));
+  return microseconds(0);
+}
+
+// Reading from an offset consumes nothing: "readable" without the cost of
+// one durable pop per record.
+std::string EgressWatch::admin_target() const {
+  return "/v1/egress/" + m_options.topic + "?limit=5000&from=" + std::to_string(m_from);
+}
+
+std::optional<microseconds> EgressWatch::on_admin_read(net::HttpMessage* response) {
+  const auto body = response && response->status == 200
+                        ? nlohmann::json::parse(response->body, nullptr, false)
+                        : nlohmann::json();
+  if (!body.is_object()) return kEmptyPollDelay;
+  const auto records = body.value("records", nlohmann::json::array());
+  for (const auto& record : records) {
+    if (record.is_object()) m_tally.saw_readable(sequence_of(record.value("payload", "")));
+  }
+  if (body.contains("next") && body["next"].is_number_integer()) {
+    m_from = body["next"].get<std::int64_t>();
+  }
+  return records.empty() ? kEmptyPollDelay : microseconds(0);
+}
+
+// Drives the loop until `finished()`, which is checked at least every 10 ms.
+template <typename Predicate>
+void run_until(net::EventLoop& loop, Predicate finished) {
+  while (!finished()) {
+    loop.wait(std::chrono::milliseconds(10));
+    loop.dispatch();
+  }
+}
+
+// Polls the admin API until the emulator reports idle, i.e. every message
+// sent was applied; false when --timeout passed first.
+bool wait_idle(net::EventLoop& loop, const Options& o) {
+  const auto deadline = Clock::now() + seconds(o.timeout_s);
+  bool idle = false;
+  Poller status(
+      loop, o.admin, [] { return std::string("/v1/status"); },
+      [&idle](net::HttpMessage* response) -> std::optional<microseconds> {
+        if (response && response->status == 200) {
+          const auto json = nlohmann::json::parse(response->body, nullptr, false);
+          idle = json.is_object() && json.value("idle", false);
+        }
+        if (idle) return std::nullopt;
+        return kStatusPollDelay;
+      });
+  status.start();
+  run_until(loop, [&] { return idle || Clock::now() >= deadline; });
+  return idle;
+}
+
+nlohmann::json latency_json(const std::vector<double>& sorted) {
+  return {{"p50", percentile(sorted, 50)},
+          {"p99", percentile(sorted, 99)},
+          {"p999", percentile(sorted, 99.9)}};
+}
+
+// From ingress acceptance to readable; a record can be readable before its
+// acknowledgement reached us, which counts as zero.
+std::vector<double> sorted_e2e_ms(const Tally& tally) {
+  std::vector<double> e2e;
+  for (std::size_t n = 0; n < tally.acked_ns.size(); ++n) {
+    const std::int64_t acked = tally.acked_ns[n], readable = tally.readable_ns[n];
+    if (acked && readable) e2e.push_back(std::max<std::int64_t>(0, readable - acked) / 1e6);
+  }
+  std::sort(e2e.begin(), e2e.end());
+  return e2e;
+}
+
+nlohmann::json report(const Options& o, Tally& tally, Clock::time_point sent,
+                      Clock::time_point applied, bool idle) {
+  std::sort(tally.ack_ms.begin(), tally.ack_ms.end());
+  const double send_s = std::chrono::duration<double>(sent - tally.start).count();
+  const double total_s = std::chrono::duration<double>(applied - tally.start).count();
   nlohmann::json out;
-  const double send_s = std::chrono::duration<double>(sent - start).count();
-  const double total_s = std::chrono::duration<double>(applied - start).count();
   out["messages"] = o.messages;
-  out["acknowledged"] = s.ok.load();
-  out["errors"] = s.errors.load();
+  out["acknowledged"] = tally.ok;
+  out["errors"] = tally.errors;
   out["concurrency"] = o.concurrency;
   out["offered_rate"] = o.rate;
   out["send_seconds"] = send_s;
-  out["accept_per_second"] = s.ok / send_s;
-  out["ack_ms"] = {{"p50", percentile(s.ack_ms, 50)},
-                   {"p99", percentile(s.ack_ms, 99)},
-                   {"p999", percentile(s.ack_ms, 99.9)}};
+  out["accept_per_second"] = tally.ok / send_s;
+  out["ack_ms"] = latency_json(tally.ack_ms);
   if (!o.admin.empty()) {
     out["idle_reached"] = idle;
     out["processed_seconds"] = total_s;
-    out["processed_per_second"] = s.ok / total_s;
+    out["processed_per_second"] = tally.ok / total_s;
   }
   if (!o.egress.empty()) {
-    // From ingress acceptance to readable; a record can be readable before
-    // its acknowledgement reached us, which counts as zero.
-    std::vector<double> e2e;
-    for (long n = 0; n < o.messages; ++n) {
-      const int64_t acked = s.acked_ns[n], readable = s.readable_ns[n];
-      if (acked && readable) e2e.push_back(std::max<int64_t>(0, readable - acked) / 1e6);
-    }
-    std::sort(e2e.begin(), e2e.end());
+    const auto e2e = sorted_e2e_ms(tally);
     out["egress_received"] = e2e.size();
-    out["e2e_ms"] = {{"p50", percentile(e2e, 50)},
-                     {"p99", percentile(e2e, 99)},
-                     {"p999", percentile(e2e, 99.9)}};
+    out["e2e_ms"] = latency_json(e2e);
   }
-  std::printf("%s\n", out.dump().c_str());
-  return s.errors == 0 && idle ? 0 : 1;
+  return out;
 }
+
+int run(const Options& o) {
+  net::EventLoop loop;
+  Tally tally(o.messages, Clock::now());
+  EgressWatch egress(loop, o, tally);
+  Sender sender(loop, o, tally);
+  sender.start();
+  run_until(loop, [&] { return sender.done(); });
+  const auto sent = Clock::now();
+
+  const bool idle = o.admin.empty() || wait_idle(loop, o);
+  const auto applied = Clock::now();
+  if (!o.egress.empty()) {
+    const auto deadline = Clock::now() + seconds(o.timeout_s);
+    run_until(loop, [&] { return tally.readable >= tally.ok || Clock::now() >= deadline; });
+    egress.stop();
+  }
+  std::printf("%s\n", report(o, tally, sent, applied, idle).dump().c_str());
+  return tally.errors == 0 && idle ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace statefun::bench
+
+int main(int argc, char** argv) { return statefun::bench::run(statefun::bench::parse(argc, argv)); }
