@@ -24,7 +24,9 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
     std::lock_guard lock(m_mutex);
     if (m_stopping) return;
     m_tasks.push_back(std::move(task));
-    if (m_idle == 0 && m_threads.size() < m_max_threads) {
+    // m_idle still counts threads already woken for earlier tasks, so compare
+    // against the queue: each waiting task needs an idle thread of its own.
+    if (m_tasks.size() > m_idle && m_threads.size() < m_max_threads) {
       m_threads.emplace_back([this] { work(); });
     } else {
       m_ready.notify_one();
