@@ -180,13 +180,14 @@ int run_dev(const DevOptions& options, Console& console,
     fail(port.error());
   }
   if (!exit_code && config->playground_egress) {
-    egress = std::make_unique<PlaygroundEgress>(dispatcher, config->playground_egress->topics);
+    egress = std::make_unique<PlaygroundEgress>(dispatcher, net_loop,
+                                                config->playground_egress->topics);
     auto port = egress->start(options.listen_host,
                               options.egress_port.value_or(config->playground_egress->port));
     port ? void(egress_port = *port) : fail(port.error());
   }
   if (!exit_code && config->playground_ingress) {
-    ingress = std::make_unique<PlaygroundIngress>(dispatcher);
+    ingress = std::make_unique<PlaygroundIngress>(dispatcher, net_loop);
     auto port = ingress->start(options.listen_host,
                                options.ingress_port.value_or(config->playground_ingress->port));
     port ? void(ingress_port = *port) : fail(port.error());

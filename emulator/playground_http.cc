@@ -3,9 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 
-#include "emulator/listener.h"
+#include "runtime/net/http_target.h"
 #include "runtime/well_known_types.h"
 
 namespace statefun::emulator {
@@ -13,19 +12,14 @@ namespace {
 
 constexpr std::string_view kVndPrefix = "application/vnd.";
 
-void reply_text(httplib::Response& res, int status, const std::string& text) {
-  res.status = status;
-  res.set_content(text + "\n", "text/plain; charset=utf-8");
+net::HttpResponse text_response(int status, const std::string& text) {
+  return {status, "text/plain; charset=utf-8", text + "\n", {}};
 }
 
-void register_any_method(httplib::Server& server, const std::string& pattern,
-                         const httplib::Server::Handler& handler) {
-  server.Get(pattern, handler);
-  server.Post(pattern, handler);
-  server.Put(pattern, handler);
-  server.Patch(pattern, handler);
-  server.Delete(pattern, handler);
-  server.Options(pattern, handler);
+net::HttpServer::Options server_options(std::string label) {
+  net::HttpServer::Options options;
+  options.label = std::move(label);
+  return options;
 }
 
 }  // namespace
@@ -60,62 +54,60 @@ std::string ingress_typename(const std::string& content_type) {
   return std::string(types::kString);
 }
 
-PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher)
-    : m_dispatcher(dispatcher), m_listener(std::make_unique<Listener>("playground ingress")) {
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    auto target = parse_ingress_path(req.path);
-    if (!target) return reply_text(res, 400, target.error().message);
-    InboxMessage message;
-    message.target = std::move(*target);
-    message.argument = {ingress_typename(req.get_header_value("Content-Type")), true, req.body};
-    message.source = MessageSource::kIngress;
-    std::promise<Result<void>> committed;
-    auto future = committed.get_future();
-    m_dispatcher.accept(std::move(message),
-                        [&committed](Result<void> r) { committed.set_value(std::move(r)); });
-    auto result = future.get();
-    if (!result) return reply_text(res, 503, result.error().message);
-    res.status = 200;
-  };
-  register_any_method(m_listener->server(), ".*", handler);
+PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loop)
+    : m_dispatcher(dispatcher),
+      m_server(loop, server_options("playground ingress"),
+               [this](net::HttpMessage& request, net::HttpServer::Responder respond) {
+                 handle(request, std::move(respond));
+               }) {}
+
+void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  auto target = parse_ingress_path(net::target_path(request.target));
+  if (!target) return respond(text_response(400, target.error().message));
+  InboxMessage message;
+  message.target = std::move(*target);
+  const std::string* content_type = request.header("Content-Type");
+  message.argument = {ingress_typename(content_type ? *content_type : std::string()), true,
+                      std::move(request.body)};
+  message.source = MessageSource::kIngress;
+  // Answered once committed, from the engine thread; nothing waits here.
+  m_dispatcher.accept(std::move(message), [respond = std::move(respond)](Result<void> committed) {
+    respond(committed ? net::HttpResponse{} : text_response(503, committed.error().message));
+  });
 }
 
-PlaygroundIngress::~PlaygroundIngress() = default;
 Result<int> PlaygroundIngress::start(const std::string& host, int port) {
-  return m_listener->start(host, port);
+  return m_server.start(host, port);
 }
-void PlaygroundIngress::stop() { m_listener->stop(); }
+void PlaygroundIngress::stop() { m_server.stop(); }
 
-PlaygroundEgress::PlaygroundEgress(Dispatcher& dispatcher, std::vector<std::string> topics)
+PlaygroundEgress::PlaygroundEgress(Dispatcher& dispatcher, net::EventLoop& loop,
+                                   std::vector<std::string> topics)
     : m_dispatcher(dispatcher),
       m_topics(std::move(topics)),
-      m_listener(std::make_unique<Listener>("playground egress", 16)) {
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string topic = req.path.empty() ? std::string() : req.path.substr(1);
-    if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {
-      return reply_text(res, 405, fmt::format("unknown egress topic '{}'", topic));
-    }
-    std::promise<Result<std::optional<EgressRecord>>> popped;
-    auto future = popped.get_future();
-    m_dispatcher.pop_egress(topic, [&popped](Result<std::optional<EgressRecord>> r) {
-      popped.set_value(std::move(r));
-    });
-    auto record = future.get();
-    if (!record) return reply_text(res, 503, record.error().message);
-    if (!*record) {
-      res.status = 404;
-      return;
-    }
-    res.status = 200;
-    res.body = std::move((*record)->payload);
-  };
-  register_any_method(m_listener->server(), ".*", handler);
+      m_server(loop, server_options("playground egress"),
+               [this](net::HttpMessage& request, net::HttpServer::Responder respond) {
+                 handle(request, std::move(respond));
+               }) {}
+
+void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  const std::string path = net::target_path(request.target);
+  const std::string topic = path.empty() ? std::string() : path.substr(1);
+  if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {
+    return respond(text_response(405, fmt::format("unknown egress topic '{}'", topic)));
+  }
+  m_dispatcher.pop_egress(
+      topic, [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
+        if (!record) return respond(text_response(503, record.error().message));
+        if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
+        // As on the playground: the payload alone, no Content-Type.
+        respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
+      });
 }
 
-PlaygroundEgress::~PlaygroundEgress() = default;
 Result<int> PlaygroundEgress::start(const std::string& host, int port) {
-  return m_listener->start(host, port);
+  return m_server.start(host, port);
 }
-void PlaygroundEgress::stop() { m_listener->stop(); }
+void PlaygroundEgress::stop() { m_server.stop(); }
 
 }  // namespace statefun::emulator

@@ -8,41 +8,48 @@
 // 400 for a bad path, 503 while shutting down.
 // Egress: any method on /<topic> pops one committed record: 200 + payload,
 // 404 when the topic is empty, 405 for an unknown topic.
+//
+// Both serve on the engine's event loop (net::HttpServer): a request is
+// handed to the dispatcher on the loop thread and answered from the
+// dispatcher's completion callback, with no thread blocked in between.
+// start() and stop() follow HttpServer's threading rules.
 #pragma once
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/dispatcher.h"
+#include "runtime/net/event_loop.h"
+#include "runtime/net/http_server.h"
 
 namespace statefun::emulator {
 
-class Listener;
-
 class PlaygroundIngress {
  public:
-  explicit PlaygroundIngress(Dispatcher& dispatcher);
-  ~PlaygroundIngress();
+  // `loop` is the one the dispatcher's engine thread drives.
+  PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loop);
   Result<int> start(const std::string& host, int port);
   void stop();
 
  private:
+  void handle(net::HttpMessage& request, net::HttpServer::Responder respond);
+
   Dispatcher& m_dispatcher;
-  std::unique_ptr<Listener> m_listener;
+  net::HttpServer m_server;
 };
 
 class PlaygroundEgress {
  public:
-  PlaygroundEgress(Dispatcher& dispatcher, std::vector<std::string> topics);
-  ~PlaygroundEgress();
+  PlaygroundEgress(Dispatcher& dispatcher, net::EventLoop& loop, std::vector<std::string> topics);
   Result<int> start(const std::string& host, int port);
   void stop();
 
  private:
+  void handle(net::HttpMessage& request, net::HttpServer::Responder respond);
+
   Dispatcher& m_dispatcher;
   std::vector<std::string> m_topics;
-  std::unique_ptr<Listener> m_listener;
+  net::HttpServer m_server;
 };
 
 // Parses an ingress path as the playground does: strip the leading '/',
