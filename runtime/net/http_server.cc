@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,6 +65,28 @@ int bind_and_listen(const std::string& host, int port) {
   return fd;
 }
 
+// A listening, non-blocking UNIX socket at `path`, or -1. A socket file left
+// by a killed server is replaced; anything else at the path is not ours.
+int bind_unix_and_listen(const std::string& path) {
+  sockaddr_un address{};
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) return -1;
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) == 0) {
+    if (!S_ISSOCK(info.st_mode)) return -1;
+    ::unlink(path.c_str());
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, path.size());
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd, kListenBacklog) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 }  // namespace
 
 class HttpServer::Impl final : public HttpConnectionOwner,
@@ -75,6 +99,7 @@ class HttpServer::Impl final : public HttpConnectionOwner,
         m_settings{m_options.label, m_options.max_body_bytes} {}
 
   Result<int> start(const std::string& host, int port);
+  Result<void> start_unix(const std::string& path);
   void stop();
   void respond(std::uint64_t connection, std::uint64_t request, HttpResponse response);
 
@@ -83,6 +108,7 @@ class HttpServer::Impl final : public HttpConnectionOwner,
   void on_closed(HttpConnection& connection) override;
 
  private:
+  void listen_on(int fd);
   void register_listener();
   void accept_ready();
   void pause_accepting(std::optional<std::chrono::milliseconds> retry_after);
@@ -118,6 +144,21 @@ Result<int> HttpServer::Impl::start(const std::string& host, int port) {
     ::close(fd);
     return cannot_bind();
   }
+  listen_on(fd);
+  return port_of(bound);
+}
+
+Result<void> HttpServer::Impl::start_unix(const std::string& path) {
+  const int fd = m_listen_fd >= 0 ? -1 : bind_unix_and_listen(path);
+  if (fd < 0) {
+    return make_error(ErrorCode::kUnavailable, "UNIX socket " + path + " (" + m_options.label +
+                                                   ") cannot be bound (in use, or not a socket)");
+  }
+  listen_on(fd);
+  return {};
+}
+
+void HttpServer::Impl::listen_on(int fd) {
   m_listen_fd = fd;
   // The loop's tables belong to its thread; from elsewhere (while it runs,
   // or before it first does) the registration waits for its next dispatch.
@@ -129,7 +170,6 @@ Result<int> HttpServer::Impl::start(const std::string& host, int port) {
       if (auto self = weak.lock()) self->register_listener();
     });
   }
-  return port_of(bound);
 }
 
 void HttpServer::Impl::register_listener() {
@@ -271,6 +311,8 @@ HttpServer::HttpServer(EventLoop& loop, Options options, Handler handler)
     : m_impl(std::make_shared<Impl>(loop, std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::start_unix(const std::string& path) { return m_impl->start_unix(path); }
 
 Result<int> HttpServer::start(const std::string& host, int port) {
   return m_impl->start(host, port);

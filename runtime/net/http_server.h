@@ -88,6 +88,9 @@ class HttpServer {
   // returns the bound port. Error: "port {port} ({label}) on {host} is
   // already in use or cannot be bound".
   Result<int> start(const std::string& host, int port);
+  // Listens on a UNIX socket file instead (replacing a stale socket file,
+  // never anything else). Error: "UNIX socket {path} ({label}) cannot be bound ...".
+  Result<void> start_unix(const std::string& path);
   // Closes the listening socket and every connection; responses still owed
   // are dropped. Idempotent.
   void stop();

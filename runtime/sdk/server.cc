@@ -1,47 +1,77 @@
-// Serving Functions over HTTP with cpp-httplib, on TCP or a UNIX socket.
-// httplib stays in this file: the public header only sees Server::Impl.
-#include <httplib.h>
-#include <pthread.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
+// Serving Functions over HTTP on statefun's event loop (runtime/net), on TCP
+// or a UNIX socket. One I/O thread serves every connection; handlers run on
+// it (threads == 1) or on a pool (threads > 1), see ServeOptions::threads.
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
+#include "runtime/net/event_loop.h"
+#include "runtime/net/http_server.h"
 #include "runtime/sdk/statefun_sdk.h"
 
 namespace statefun::sdk {
 namespace {
 
-// The emulator keeps its connections open; httplib's default (5 requests
-// per connection) would make it reconnect constantly.
-constexpr std::size_t kRequestsPerConnection = 1'000'000;
-
-// httplib writes without MSG_NOSIGNAL, so a runtime that hangs up mid-answer
-// would kill the process with SIGPIPE. Threads inherit the signal mask, so
-// blocking it here covers the whole worker pool without touching the rest of
-// the user's process; the write then fails with EPIPE instead.
-void block_sigpipe_in_this_thread() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+net::HttpResponse method_not_allowed() {
+  net::HttpResponse response;
+  response.status = 405;
+  response.content_type = "text/plain; charset=utf-8";
+  response.body = "StateFun functions answer POST requests only\n";
+  response.headers.push_back({"Allow", "POST"});
+  return response;
 }
 
-// A socket file left by a killed server would make bind() fail; anything
-// else at that path is not ours to delete.
-void remove_stale_socket(const std::string& path) {
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0) return;
-  if (!S_ISSOCK(info.st_mode)) {
-    throw std::runtime_error(path + " exists and is not a UNIX socket");
+// Runs handlers off the I/O thread, so slow or blocking functions overlap.
+// Each job answers through its Responder, which posts back to the loop.
+class HandlerPool {
+ public:
+  explicit HandlerPool(int threads) {
+    for (int i = 0; i < threads; ++i) m_threads.emplace_back([this] { work(); });
   }
-  ::unlink(path.c_str());
-}
+  ~HandlerPool() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_ready.notify_all();
+    for (auto& thread : m_threads) thread.join();
+  }
+  void submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_jobs.push_back(std::move(job));
+    }
+    m_ready.notify_one();
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      m_ready.wait(lock, [this] { return m_stopping || !m_jobs.empty(); });
+      if (m_jobs.empty()) return;  // stopping
+      auto job = std::move(m_jobs.front());
+      m_jobs.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_ready;
+  std::deque<std::function<void()>> m_jobs;
+  bool m_stopping = false;
+  std::vector<std::thread> m_threads;
+};
 
 }  // namespace
 
@@ -53,23 +83,17 @@ class Server::Impl {
   ~Impl() { stop(); }
 
   void start() {
-    std::unique_lock lock(m_mutex);
+    std::lock_guard lock(m_mutex);
     if (m_started) throw std::logic_error("the server was already started");
-    configure();
+    m_http = std::make_unique<net::HttpServer>(
+        m_loop, net::HttpServer::Options{.label = "statefun functions"},
+        [this](net::HttpMessage& request, net::HttpServer::Responder respond) {
+          serve(request, std::move(respond));
+        });
     bind();
+    if (m_options.threads > 1) m_pool = std::make_unique<HandlerPool>(m_options.threads);
     m_started = true;
-    m_thread = std::thread([this] {
-      block_sigpipe_in_this_thread();
-      m_http.listen_after_bind();
-      std::lock_guard done(m_mutex);
-      m_finished = true;
-      m_finished_changed.notify_all();
-    });
-    // httplib's stop() does nothing until the accept loop runs, so a stop()
-    // right after start() would be lost and wait() would never return.
-    while (!m_http.is_running() && !m_finished) {
-      m_finished_changed.wait_for(lock, std::chrono::milliseconds(1));
-    }
+    m_thread = std::thread([this] { run(); });
   }
 
   int port() const { return m_port; }
@@ -80,75 +104,68 @@ class Server::Impl {
   }
 
   void stop() {
-    std::lock_guard lock(m_stop_mutex);
+    std::lock_guard stop_lock(m_stop_mutex);
     if (!m_thread.joinable()) return;
-    m_http.stop();
+    m_stop_requested = true;
+    m_loop.wake();
     m_thread.join();
+    m_pool.reset();  // finishes running handlers; their answers go nowhere
+    m_http->stop();  // the loop no longer runs, so this thread may
     if (!m_options.unix_socket_path.empty()) ::unlink(m_options.unix_socket_path.c_str());
+    std::lock_guard lock(m_mutex);
+    m_finished = true;
+    m_finished_changed.notify_all();
   }
 
  private:
-  void configure() {
-    const int threads = std::max(1, m_options.threads);
-    m_http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    m_http.set_keep_alive_max_count(kRequestsPerConnection);
-    m_http.Post(".*", [this](const httplib::Request& request, httplib::Response& response) {
-      HandleResult result = m_functions.handle(request.body);
-      if (m_options.log_errors && result.status != 200) {
-        std::fprintf(stderr, "statefun sdk: answered %s %s with %d: %s\n", request.method.c_str(),
-                     request.path.c_str(), result.status, result.body.c_str());
-      }
-      response.status = result.status;
-      response.set_content(std::move(result.body), result.content_type.c_str());
-    });
-    const auto not_allowed = [](const httplib::Request&, httplib::Response& response) {
-      response.status = 405;
-      response.set_header("Allow", "POST");
-      response.set_content("StateFun functions answer POST requests only\n",
-                           "text/plain; charset=utf-8");
-    };
-    m_http.Get(".*", not_allowed);
-    m_http.Put(".*", not_allowed);
-    m_http.Patch(".*", not_allowed);
-    m_http.Delete(".*", not_allowed);
-  }
-
   void bind() {
     if (!m_options.unix_socket_path.empty()) {
-      const std::string& path = m_options.unix_socket_path;
-      remove_stale_socket(path);
-      m_http.set_address_family(AF_UNIX);
-      // For AF_UNIX httplib takes the path as the host and ignores the port
-      // (which must not be 0, or it asks the socket for an IP port).
-      if (!m_http.bind_to_port(path, 1)) {
-        throw std::runtime_error("cannot listen on UNIX socket " + path);
+      if (auto bound = m_http->start_unix(m_options.unix_socket_path); !bound) {
+        throw std::runtime_error("cannot listen on UNIX socket " + m_options.unix_socket_path);
       }
       return;
     }
-    // Small requests and answers: do not let Nagle hold back the last segment.
-    m_http.set_tcp_nodelay(true);
-    // httplib's default also sets SO_REUSEPORT, which lets a second server
-    // bind the same port silently and steal half the requests.
-    m_http.set_socket_options([](socket_t socket) {
-      const int yes = 1;
-      ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    });
-    const std::string where = m_options.host + ":" + std::to_string(m_options.port);
-    if (m_options.port == 0) {
-      m_port = m_http.bind_to_any_port(m_options.host);
-      if (m_port < 0) throw std::runtime_error("cannot listen on " + where);
-    } else if (m_http.bind_to_port(m_options.host, m_options.port)) {
-      m_port = m_options.port;
-    } else {
-      throw std::runtime_error("cannot listen on " + where);
+    auto bound = m_http->start(m_options.host, m_options.port);
+    if (!bound) {
+      throw std::runtime_error("cannot listen on " + m_options.host + ":" +
+                               std::to_string(m_options.port));
     }
+    m_port = *bound;
+  }
+
+  void run() {
+    while (!m_stop_requested) {
+      m_loop.wait(std::nullopt);
+      m_loop.dispatch();
+    }
+  }
+
+  void serve(net::HttpMessage& request, net::HttpServer::Responder respond) {
+    if (request.method != "POST") return respond(method_not_allowed());
+    if (!m_pool) return respond(answer(request.method, request.target, request.body));
+    m_pool->submit([this, method = request.method, target = request.target,
+                    body = std::move(request.body),
+                    respond = std::move(respond)] { respond(answer(method, target, body)); });
+  }
+
+  net::HttpResponse answer(const std::string& method, const std::string& target,
+                           const std::string& body) const {
+    HandleResult result = m_functions.handle(body);
+    if (m_options.log_errors && result.status != 200) {
+      std::fprintf(stderr, "statefun sdk: answered %s %s with %d: %s\n", method.c_str(),
+                   target.c_str(), result.status, result.body.c_str());
+    }
+    return {result.status, std::move(result.content_type), std::move(result.body), {}};
   }
 
   const Functions& m_functions;
   const ServeOptions m_options;
-  httplib::Server m_http;
+  net::EventLoop m_loop;
+  std::unique_ptr<net::HttpServer> m_http;
+  std::unique_ptr<HandlerPool> m_pool;
   int m_port = 0;
   std::thread m_thread;
+  std::atomic<bool> m_stop_requested{false};
   std::mutex m_mutex;  // guards m_started, m_finished
   std::condition_variable m_finished_changed;
   bool m_started = false;

@@ -53,9 +53,9 @@
 //   the exception text and none of the batch's effects: the runtime retries
 //   the whole batch, so no message is ever dropped. Handlers must therefore
 //   tolerate being run again for the same message (at-least-once).
-// - Threading: the runtime sends at most one request per address at a time,
-//   but different addresses are handled concurrently on server threads.
-//   State needs no locking; your own globals do.
+// - Threading: the runtime sends at most one request per address at a time.
+//   With ServeOptions::threads > 1, different addresses are handled
+//   concurrently on pool threads: state needs no locking; your own globals do.
 //
 // ERRORS
 //
@@ -440,9 +440,12 @@ struct ServeOptions {
   // Non-empty: listen on this UNIX socket file instead of TCP (a stale socket
   // file left by a killed process is replaced).
   std::string unix_socket_path;
-  // Connections served at once. A keep-alive connection holds its thread, so
-  // keep this at least at the runtime's connection count (statefun dev: 64).
-  int threads = 64;
+  // Threads that run handlers. One I/O thread serves every connection
+  // either way. 1 (the default): handlers run on that thread, like the JS
+  // and Python SDKs' event loops; the fastest for handlers that compute and
+  // return. N > 1: a pool of N threads, so handlers that block (a database, a
+  // sleep) overlap, at the cost of a thread switch per request.
+  int threads = 1;
   // Print every failed request (status and reason) to stderr.
   bool log_errors = true;
 };

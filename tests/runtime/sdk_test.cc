@@ -8,12 +8,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "egress.pb.h"
 #include "runtime/codec.h"
@@ -772,4 +776,35 @@ TEST_CASE("a server refuses a port it cannot bind", "[sdk-cpp]") {
   first.start();
   sf::Server second(functions, {.host = "127.0.0.1", .port = first.port(), .log_errors = false});
   CHECK_THROWS_AS(second.start(), std::runtime_error);
+}
+
+TEST_CASE("a server with a handler pool runs handlers for different addresses at once",
+          "[sdk-cpp]") {
+  // Each handler waits until both are running: only concurrent handlers
+  // can both see the other arrive (a single thread would time out).
+  std::mutex mutex;
+  std::condition_variable changed;
+  int running = 0;
+  std::atomic<int> met{0};
+  sf::Functions functions;
+  functions.bind("example/meet", [&](sf::Context&, const sf::Message&) {
+    std::unique_lock lock(mutex);
+    ++running;
+    changed.notify_all();
+    if (changed.wait_for(lock, std::chrono::seconds(10), [&] { return running >= 2; })) ++met;
+  });
+  sf::Server server(functions, {.host = "127.0.0.1", .port = 0, .threads = 2, .log_errors = false});
+  server.start();
+  auto call = [&](const std::string& id) {
+    httplib::Client client("127.0.0.1", server.port());
+    const auto request = statefun::codec::encode_request(BatchRequest{
+        {{"example", "meet"}, id}, {}, {{std::nullopt, TypedValue{"t/x", true, "m"}}}});
+    auto response = client.Post("/statefun", request, "application/octet-stream");
+    CHECK((response && response->status == 200));
+  };
+  std::thread first(call, "a"), second(call, "b");
+  first.join();
+  second.join();
+  CHECK(met == 2);
+  server.stop();
 }
