@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "runtime/sqlite_rows.h"
+#include "runtime/wal_checkpointer.h"
 
 namespace statefun {
 namespace {
@@ -203,6 +204,7 @@ class SqliteStore final : public Store {
       : m_db(db), m_path(std::move(path)), m_retention(retention) {}
   ~SqliteStore() override {
     if (m_in_transaction) (void)exec("ROLLBACK");
+    m_checkpointer.reset();  // its connection closes before ours
     for (auto* stmt : m_stmts) sqlite3_finalize(stmt);
     sqlite3_close(m_db);
   }
@@ -224,6 +226,10 @@ class SqliteStore final : public Store {
         return r;
       }
     }
+    // The page cache grows on demand up to this (negative: KiB); SQLite's
+    // 2 MB default re-read hot pages from disk once the history outgrew it.
+    if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
+    if (is_wal()) m_checkpointer = WalCheckpointer::attach(m_db, m_path, options.synchronous_full);
     for (std::size_t i = 0; i < kStmtCount; ++i) {
       if (sqlite3_prepare_v3(m_db, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &m_stmts[i], nullptr) !=
           SQLITE_OK) {
@@ -550,6 +556,19 @@ class SqliteStore final : public Store {
     return fold_history(address, version);
   }
 
+  // In-memory databases (tests) have no write-ahead log to checkpoint.
+  bool is_wal() {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, "PRAGMA journal_mode", -1, &stmt, nullptr) != SQLITE_OK) {
+      return false;
+    }
+    const bool wal =
+        sqlite3_step(stmt) == SQLITE_ROW &&
+        std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) == "wal";
+    sqlite3_finalize(stmt);
+    return wal;
+  }
+
   // The database's schema version (0 for a new file); refuses newer ones.
   Result<int> check_schema_version() {
     sqlite3_stmt* stmt = nullptr;
@@ -600,6 +619,7 @@ class SqliteStore final : public Store {
   RetentionPolicy m_retention;
   std::array<sqlite3_stmt*, kStmtCount> m_stmts{};
   bool m_in_transaction = false;
+  std::unique_ptr<WalCheckpointer> m_checkpointer;  // null: SQLite checkpoints inline
 };
 
 }  // namespace
