@@ -18,6 +18,8 @@ std::optional<HubEvent> EventHub::Subscription::next(std::chrono::milliseconds t
   if (m_queue.empty()) return std::nullopt;
   HubEvent event = std::move(m_queue.front());
   m_queue.pop_front();
+  lock.unlock();
+  if (event.data.empty() && event.trace) event.data = to_text(trace_json(*event.trace));
   return event;
 }
 
@@ -84,7 +86,7 @@ void EventHub::publish(HubEvent event) {
 void EventHub::on_step(const TraceRecord& step) {
   if (m_forward) m_forward->on_step(step);
   m_metrics.record_step(step);
-  publish({"step", to_text(trace_json(step)), step.step, step.address});
+  publish({"step", {}, step.step, step.address, std::make_shared<const TraceRecord>(step)});
 }
 
 void EventHub::on_call_failed(const Address& address, const std::string& reason, int attempt) {

@@ -33,6 +33,10 @@ struct HubEvent {
   std::string data;
   int64_t step = 0;  // the step id for "step" events
   std::optional<Address> address;
+  // "step" events carry the record and get their `data` on the reader's
+  // thread, when a subscriber takes them: rendering JSON for every step on
+  // the engine thread cost more than the step's own bookkeeping.
+  std::shared_ptr<const TraceRecord> trace;
 };
 
 class EventHub final : public DispatcherObserver {
