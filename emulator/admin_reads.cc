@@ -10,6 +10,7 @@ namespace statefun::emulator::admin {
 namespace {
 
 constexpr int64_t kMaxLimit = 100000;
+constexpr int64_t kMaxWaitMs = 60000;
 
 Result<int> limit_param(const httplib::Request& req, int64_t fallback) {
   auto limit = int_param(req, "limit", fallback);
@@ -26,16 +27,33 @@ void read_topic(Context& c, const httplib::Request& req, httplib::Response& res)
   query.topic = req.matches[1].str();
   auto from = int_param(req, "from", 0);
   auto after = int_param(req, "after_step", 0);
+  auto wait_ms = int_param(req, "wait_ms", 0);
   auto limit = limit_param(req, 1000);
-  for (const auto* r : {&from, &after}) {
+  for (const auto* r : {&from, &after, &wait_ms}) {
     if (!*r) return reply_error(res, r->error());
   }
   if (!limit) return reply_error(res, limit.error());
   if (*from < 0) return reply_error(res, ErrorCode::kInvalidArgument, "from must be >= 0");
+  if (*wait_ms < 0 || *wait_ms > kMaxWaitMs) {
+    return reply_error(res, ErrorCode::kInvalidArgument,
+                       fmt::format("wait_ms must be between 0 and {}", kMaxWaitMs));
+  }
   query.from_offset = *from;
   query.after_step = *after;
   query.limit = *limit;
-  auto body = query_egress(*c.reader, query);
+  // Long polling: with nothing to return yet, wait for the next commit and
+  // read again, until wait_ms has passed.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*wait_ms);
+  Result<Json> body;
+  for (;;) {
+    const uint64_t seen = c.hub.commits();  // before the read: no commit slips between
+    body = query_egress(*c.reader, query);
+    if (!body || !(*body)["records"].empty()) break;
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    c.hub.wait_for_commit(seen, left);
+  }
   if (!body) return reply_error(res, body.error());
   const auto& topics = c.facts.egress_topics;
   const bool declared = std::find(topics.begin(), topics.end(), *query.topic) != topics.end();

@@ -42,9 +42,30 @@ void EventHub::unsubscribe(const std::shared_ptr<Subscription>& subscription) {
   m_subscribers.erase(subscription);
 }
 
+uint64_t EventHub::commits() const {
+  std::lock_guard lock(m_mutex);
+  return m_commits;
+}
+
+void EventHub::wait_for_commit(uint64_t seen, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(m_mutex);
+  m_committed.wait_for(lock, timeout, [&] { return m_closed || m_commits > seen; });
+}
+
+void EventHub::on_committed(int64_t last_step) {
+  if (m_forward) m_forward->on_committed(last_step);
+  {
+    std::lock_guard lock(m_mutex);
+    ++m_commits;
+  }
+  // No waiter, no system call: glibc only wakes when someone sleeps.
+  m_committed.notify_all();
+}
+
 void EventHub::close() {
   std::lock_guard lock(m_mutex);
   m_closed = true;
+  m_committed.notify_all();
   for (const auto& s : m_subscribers) {
     std::lock_guard inner(s->m_mutex);
     s->m_closed = true;

@@ -73,12 +73,20 @@ class EventHub final : public DispatcherObserver {
 
   const Metrics& metrics() const { return m_metrics; }
 
+  // Group commits so far. A reader that found nothing new passes what this
+  // said before its read to wait_for_commit(), which returns once a later
+  // commit happened (so a read now may find more), after `timeout`, or when
+  // the hub closes: long polling without a thread per waiter on the engine.
+  uint64_t commits() const;
+  void wait_for_commit(uint64_t seen, std::chrono::milliseconds timeout) const;
+
   void on_step(const TraceRecord& step) override;
   void on_call_failed(const Address& address, const std::string& reason, int attempt) override;
   void on_recovered(const Address& address, int failed_attempts) override;
   void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
   void on_unroutable(const FunctionType& type) override;
   void on_fatal(const Error& error) override;
+  void on_committed(int64_t last_step) override;
 
  private:
   static constexpr std::size_t kRecentSteps = 4096;
@@ -93,6 +101,8 @@ class EventHub final : public DispatcherObserver {
   std::deque<HubEvent> m_recent_steps;                          // guarded by m_mutex
   std::map<FunctionType, std::vector<StateSpec>> m_registered;  // guarded by m_mutex
   bool m_closed = false;                                        // guarded by m_mutex
+  uint64_t m_commits = 0;                                       // guarded by m_mutex
+  mutable std::condition_variable m_committed;
 };
 
 }  // namespace statefun::emulator

@@ -302,6 +302,7 @@ bool Dispatcher::Impl::commit_group() {
       fatal(r.error());
       return false;
     }
+    if (m_options.observer) m_options.observer->on_committed(m_last_step);
   }
   m_group_first_egress.reset();
   publish_counters();

@@ -62,6 +62,8 @@ class DispatcherObserver {
   // Reported once per function type until it becomes routable.
   virtual void on_unroutable(const FunctionType&) {}
   virtual void on_fatal(const Error&) {}
+  // A group commit made steps up to `last_step` durable and readable.
+  virtual void on_committed(int64_t /*last_step*/) {}
 };
 
 struct DispatcherOptions {

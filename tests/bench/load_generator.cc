@@ -324,9 +324,11 @@ std::optional<microseconds> EgressWatch::on_pop(net::HttpMessage* response) {
 }
 
 // Reading from an offset consumes nothing: "readable" without the cost of
-// one durable pop per record.
+// one durable pop per record. wait_ms makes it a long poll: the admin API
+// answers as soon as a commit brings a record (or after the wait).
 std::string EgressWatch::admin_target() const {
-  return "/v1/egress/" + m_options.topic + "?limit=5000&from=" + std::to_string(m_from);
+  return "/v1/egress/" + m_options.topic +
+         "?limit=5000&wait_ms=1000&from=" + std::to_string(m_from);
 }
 
 std::optional<microseconds> EgressWatch::on_admin_read(net::HttpMessage* response) {
@@ -341,7 +343,7 @@ std::optional<microseconds> EgressWatch::on_admin_read(net::HttpMessage* respons
   if (body.contains("next") && body["next"].is_number_integer()) {
     m_from = body["next"].get<std::int64_t>();
   }
-  return records.empty() ? kEmptyPollDelay : microseconds(0);
+  return microseconds(0);  // the server waited for a commit already
 }
 
 // Drives the loop until `finished()`, which is checked at least every 10 ms.

@@ -51,3 +51,31 @@ def test_egress_records_survive_a_restart_and_a_popped_record_is_never_served_ag
 
     emulator.restart()
     assert emulator.pop()[0] == 404
+
+
+@pytest.mark.timeout(60)
+def test_an_admin_egress_read_with_wait_ms_answers_when_a_record_is_committed(stack, impl):
+    import json
+    import threading
+    functions = stack.test_functions(impl=impl)
+    emulator = stack.emulator({"e2e/*": functions.url()})
+
+    # Nothing to read: the long poll answers empty once wait_ms has passed.
+    status, body = emulator.admin("/v1/egress/out?wait_ms=200")
+    assert status == 200 and json.loads(body)["records"] == []
+
+    # A reader waiting from offset 0 gets the record as soon as it is committed.
+    answer = {}
+    reader = threading.Thread(target=lambda: answer.update(
+        reply=emulator.admin("/v1/egress/out?from=0&wait_ms=30000")))
+    reader.start()
+    assert emulator.send("e2e/reporter/w", "awaited") == 200
+    reader.join(timeout=30)
+    assert not reader.is_alive(), "the long poll never answered"
+    status, body = answer["reply"]
+    assert status == 200
+    [record] = json.loads(body)["records"]
+    assert json.loads(record["payload"])["text"] == "awaited"
+
+    status, body = emulator.admin("/v1/egress/out?wait_ms=60001")
+    assert status == 400 and "wait_ms" in body.decode()
