@@ -3,7 +3,9 @@
 // past 1000 pages: on the engine thread, reading and writing megabytes and
 // waiting for fsync, which was a fifth of the engine's time under load. Here
 // the engine's commits only signal; a second connection checkpoints
-// (PASSIVE: it never blocks the writer or readers).
+// (PASSIVE: it never blocks the writer or readers). The thread and its
+// connection start with the first checkpoint, so an idle emulator has
+// neither.
 //
 // Thread safety: construct and destroy on the thread that owns `writer`.
 #pragma once
@@ -21,9 +23,9 @@ namespace statefun {
 
 class WalCheckpointer {
  public:
-  // Takes over `writer`'s WAL hook (and so its auto-checkpoint). Returns
-  // nullptr when a second connection cannot be opened: the caller keeps
-  // SQLite's own auto-checkpoint then.
+  // Takes over `writer`'s WAL hook (and so its auto-checkpoint). If the
+  // second connection cannot be opened later, the writer checkpoints itself
+  // as SQLite would.
   static std::unique_ptr<WalCheckpointer> attach(sqlite3* writer, const std::string& path,
                                                  bool synchronous_full);
   ~WalCheckpointer();  // stops the thread and restores auto-checkpointing
@@ -34,12 +36,15 @@ class WalCheckpointer {
   long checkpoints() const { return m_checkpoints.load(); }
 
  private:
-  WalCheckpointer(sqlite3* writer, sqlite3* own);
+  WalCheckpointer(sqlite3* writer, std::string path, bool synchronous_full);
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
+  sqlite3* open_own_connection() const;
   void run();
 
   sqlite3* m_writer;
-  sqlite3* m_own;  // the checkpointing connection, used only by m_thread
+  const std::string m_path;
+  const bool m_synchronous_full;
+  std::atomic<bool> m_failed{false};  // no second connection: the writer checkpoints
   std::mutex m_mutex;
   std::condition_variable m_wake;
   bool m_requested = false;  // guarded by m_mutex
