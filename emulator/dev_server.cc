@@ -102,7 +102,10 @@ int run_dev(const DevOptions& options, Console& console,
   // function client live on it, so a message reaches the engine without a
   // thread switch.
   net::EventLoop net_loop;
-  auto client = make_http_function_client({options.function_client_workers});
+  auto client = make_loop_function_client(net_loop, {});
+  // Replay dry runs call functions from admin threads and wait for the
+  // answer, so they get a client of their own.
+  auto replay_client = make_http_function_client({options.function_client_workers});
   SystemClock clock;
   // Routes follow module.yaml and statefun.yaml as they change; messages for
   // a function process wait behind its gate until the process is ready.
@@ -153,7 +156,7 @@ int run_dev(const DevOptions& options, Console& console,
   AdminApi admin(dispatcher, hub, std::move(admin_facts));
   AdminHooks hooks;
   hooks.route = [&dev_loop](const FunctionType& type) { return dev_loop.resolver()(type); };
-  hooks.client = client.get();
+  hooks.client = replay_client.get();
   hooks.snapshots = &snapshots;
   // A restore: on the engine thread, with everything committed and the
   // admin API's reader closed.
@@ -180,8 +183,8 @@ int run_dev(const DevOptions& options, Console& console,
     fail(port.error());
   }
   if (!exit_code && config->playground_egress) {
-    egress = std::make_unique<PlaygroundEgress>(dispatcher, net_loop,
-                                                config->playground_egress->topics);
+    egress =
+        std::make_unique<PlaygroundEgress>(dispatcher, net_loop, config->playground_egress->topics);
     auto port = egress->start(options.listen_host,
                               options.egress_port.value_or(config->playground_egress->port));
     port ? void(egress_port = *port) : fail(port.error());
@@ -216,6 +219,7 @@ int run_dev(const DevOptions& options, Console& console,
   if (egress) egress->stop();
   admin.stop();
   client->shutdown();
+  replay_client->shutdown();
   return exit_code;
 }
 

@@ -23,7 +23,7 @@ struct DevOptions {
   std::string listen_host = "127.0.0.1";
   int admin_port = 8092;                         // always on 127.0.0.1
   std::optional<int> ingress_port, egress_port;  // override module.yaml
-  int function_client_workers = 64;              // requests in flight at once
+  int function_client_workers = 8;               // replay dry runs: their calls in flight at once
   bool synchronous_full = false;                 // fsync every group commit (power-loss safe)
   // How much history, trace and consumed messages the database keeps.
   RetentionPolicy retention;

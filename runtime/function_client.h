@@ -2,8 +2,12 @@
 // raw response body. One call is one HTTP attempt: retries and backoff belong
 // to the dispatcher, which knows the call budget of the endpoint.
 //
-// Thread safety: call() may be invoked from any thread; `done` runs on a
-// client-owned worker thread and must not block for long.
+// Two implementations: the worker client (make_http_function_client) and the
+// event-loop client (make_loop_function_client).
+//
+// Thread safety: call() may be invoked from any thread. `done` must not block
+// for long; where it runs depends on the client: on one of the worker
+// client's threads, or on the loop thread for the loop client.
 #pragma once
 
 #include <chrono>
@@ -13,6 +17,10 @@
 #include <string>
 
 namespace statefun {
+
+namespace net {
+class EventLoop;
+}
 
 struct CallOptions {
   // Time allowed to establish a TCP connection.
@@ -49,12 +57,13 @@ class FunctionClient {
  public:
   virtual ~FunctionClient() = default;
 
-  // Starts one POST of `body` to `url`. `done` is called exactly once.
+  // Starts one POST of `body` to `url`. `done` is called exactly once, unless
+  // shutdown() comes first; never from inside call() itself.
   virtual void call(const std::string& url, std::string body, const CallOptions& options,
                     std::function<void(CallOutcome)> done) = 0;
 
-  // Stops accepting calls and waits for running ones to finish; afterwards
-  // no `done` callback runs.
+  // Stops accepting calls; afterwards no `done` callback runs. The worker
+  // client waits for running calls to finish; the loop client abandons them.
   virtual void shutdown() = 0;
 };
 
@@ -64,7 +73,26 @@ struct HttpClientOptions {
   int workers = 64;
 };
 
-// The production client: HTTP/1.1 with keep-alive (cpp-httplib).
+// HTTP/1.1 with keep-alive (cpp-httplib) on a pool of worker threads.
 std::unique_ptr<FunctionClient> make_http_function_client(const HttpClientOptions& options);
+
+struct LoopClientOptions {
+  // Connections to one endpoint (host:port) open at once, busy or idle; calls
+  // beyond it wait for one to come free. The dispatcher sends at most one
+  // request per address at once, so this only bounds bursts across addresses.
+  int max_connections_per_endpoint = 128;
+  // https:// calls are not made on the loop: they go to an internal worker
+  // client with these options (its threads start only when needed).
+  HttpClientOptions https{};
+};
+
+// HTTP/1.1 with keep-alive on `loop`, which must outlive the client: no
+// threads and no thread switches for http:// calls. call() may come from any
+// thread (from another one it is posted to the loop); `done` always runs on
+// the loop thread, https:// calls included. shutdown() and the destructor
+// must run on the loop thread, or once no thread drives the loop any more;
+// shutdown() waits for https:// calls already running on the worker client.
+std::unique_ptr<FunctionClient> make_loop_function_client(net::EventLoop& loop,
+                                                          LoopClientOptions options);
 
 }  // namespace statefun

@@ -6,13 +6,11 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <deque>
-#include <expected>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -22,211 +20,35 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/function_call_common.h"
 #include "runtime/function_client.h"
 
 namespace statefun {
 namespace {
 
+using detail::Endpoint;
+using detail::failure;
+using detail::http_status_failure;
+using detail::is_success_status;
+using detail::kErrorBodyPrefixBytes;
+using detail::kOctetStream;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::string_view kOctetStream = "application/octet-stream";
-// Error bodies only feed a one-line console message; reading megabytes of an
-// HTML error page would waste the attempt budget.
-constexpr std::size_t kErrorBodyPrefixBytes = 4096;
-constexpr std::size_t kMessageBodyChars = 200;
-
-std::string to_lower(std::string_view text) {
-  std::string lowered(text);
-  std::ranges::transform(lowered, lowered.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
-}
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view kSpaces = " \t";
-  const auto first = text.find_first_not_of(kSpaces);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(kSpaces);
-  return text.substr(first, last - first + 1);
-}
-
-// ---------------------------------------------------------------------------
-// Endpoint URLs
-
-struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without the brackets of an IPv6 literal
-  int port = 0;
-  std::string target;  // path[?query][#fragment], never empty
-
-  bool is_ipv6_literal() const { return host.find(':') != std::string::npos; }
-
-  std::string bracketed_host() const { return is_ipv6_literal() ? "[" + host + "]" : host; }
-
-  // "host:port", for messages.
-  std::string host_port() const { return fmt::format("{}:{}", bracketed_host(), port); }
-
-  // The Host header the async transport sends: the port only when it is not 80/443.
-  std::string host_header() const {
-    return port == 80 || port == 443 ? bracketed_host() : host_port();
-  }
-
-  // Workers keep one connection per distinct key.
-  std::string connection_key() const { return scheme + "://" + host_port(); }
-};
-
-using UrlResult = std::expected<Endpoint, std::string>;
-
-int default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
-
-bool has_space_or_control(std::string_view text) {
-  return std::ranges::any_of(text, [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
-}
-
-std::expected<int, std::string> parse_port(std::string_view digits, std::string_view scheme) {
-  if (digits.empty()) return default_port(scheme);
-  int port = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (error != std::errc{} || end != digits.data() + digits.size() || port < 1 || port > 65535) {
-    return std::unexpected(fmt::format("'{}' is not a port number", digits));
-  }
-  return port;
-}
-
-// Splits "host[:port]" or "[v6]:port" into the endpoint's host and port.
-std::optional<std::string> parse_authority(std::string_view authority, Endpoint& endpoint) {
-  if (authority.find('@') != std::string_view::npos) {
-    return "credentials in function URLs are not supported";
-  }
-  std::string_view host = authority;
-  std::string_view port_digits;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return "unterminated IPv6 address";
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && !after.starts_with(':')) return "unexpected text after the IPv6 address";
-    if (!after.empty()) port_digits = after.substr(1);
-  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port_digits = authority.substr(colon + 1);
-  }
-  if (host.empty()) return "the URL has no host";
-  auto port = parse_port(port_digits, endpoint.scheme);
-  if (!port) return port.error();
-  endpoint.host = std::string(host);
-  endpoint.port = *port;
-  return std::nullopt;
-}
-
-// Accepts scheme://host[:port][/path][?query][#fragment] for http and https.
-// Unix sockets (http+unix) belong to the OkHttp transport only, which this
-// client does not emulate.
-UrlResult parse_endpoint_url(std::string_view url) {
-  if (has_space_or_control(url))
-    return std::unexpected("the URL contains spaces or control characters");
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    return std::unexpected("the URL does not start with http:// or https://");
-  }
-  Endpoint endpoint;
-  endpoint.scheme = to_lower(url.substr(0, scheme_end));
-  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return std::unexpected(
-        fmt::format("scheme '{}' is not supported (use http or https)", endpoint.scheme));
-  }
-  const std::string_view rest = url.substr(scheme_end + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  if (auto problem = parse_authority(rest.substr(0, authority_end), endpoint)) {
-    return std::unexpected(std::move(*problem));
-  }
-  const std::string_view target =
-      authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
-  endpoint.target = target.starts_with('/') ? std::string(target) : "/" + std::string(target);
-  return endpoint;
-}
-
-// Keeps credentials a user may have typed into the URL out of console lines.
-std::string redact_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  const auto at = url.find('@');
-  if (scheme_end == std::string_view::npos || at == std::string_view::npos) return std::string(url);
-  const auto authority_end = url.find_first_of("/?#", scheme_end + 3);
-  if (at > authority_end) return std::string(url);
-  return fmt::format("{}***{}", url.substr(0, scheme_end + 3), url.substr(at));
-}
-
-// ---------------------------------------------------------------------------
-// Outcomes
-
-CallOutcome success(std::string body) {
-  CallOutcome outcome;
-  outcome.ok = true;
-  outcome.body = std::move(body);
-  return outcome;
-}
-
-CallOutcome failure(CallErrorKind kind, std::string message, int http_status = 0) {
-  CallOutcome outcome;
-  outcome.error.kind = kind;
-  outcome.error.http_status = http_status;
-  outcome.error.message = std::move(message);
-  return outcome;
-}
-
-bool is_success_status(int status) { return status >= 200 && status <= 299; }
-
-// First line of `text`, cut to fit one console line, with control characters
-// replaced so a hostile body cannot move the cursor.
-std::string first_line_for_console(std::string_view text) {
-  std::string_view line = text.substr(0, text.find_first_of("\r\n"));
-  if (line.size() > kMessageBodyChars) {
-    std::size_t cut = kMessageBodyChars;
-    // Do not split a UTF-8 sequence: back off to its lead byte.
-    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-    line = line.substr(0, cut);
-  }
-  std::string printable(trim(line));
-  std::ranges::replace_if(
-      printable, [](unsigned char c) { return c < 0x20 || c == 0x7f; }, '?');
-  return printable;
-}
-
-CallOutcome http_status_failure(int status, std::string_view reason, std::string_view body) {
-  std::string detail = first_line_for_console(body);
-  if (detail.empty()) detail = first_line_for_console(reason);
-  std::string message =
-      detail.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, detail);
-  return failure(CallErrorKind::kHttpStatus, std::move(message), status);
-}
-
-// Mirrors the async transport's check: some comma-separated value of some
-// Content-Type header equals application/octet-stream, ignoring case. A
-// parameter such as "; charset=" therefore fails, as it does in StateFun.
 bool is_octet_stream(const httplib::Response& response) {
   const std::size_t count = response.get_header_value_count("Content-Type");
+  std::vector<std::string> headers;
   for (std::size_t i = 0; i < count; ++i) {
-    const std::string header = response.get_header_value("Content-Type", i);
-    std::string_view values = header;
-    while (true) {
-      const auto comma = values.find(',');
-      if (to_lower(trim(values.substr(0, comma))) == kOctetStream) return true;
-      if (comma == std::string_view::npos) break;
-      values.remove_prefix(comma + 1);
-    }
+    headers.push_back(response.get_header_value("Content-Type", i));
   }
-  return false;
+  const std::vector<std::string_view> views(headers.begin(), headers.end());
+  return detail::is_octet_stream(views);
 }
 
 CallOutcome bad_content_type(const httplib::Response& response, const Endpoint& endpoint) {
-  const std::string received =
-      response.has_header("Content-Type")
-          ? fmt::format("Content-Type '{}'",
-                        first_line_for_console(response.get_header_value("Content-Type")))
-          : std::string("no Content-Type");
-  return failure(CallErrorKind::kBadContentType,
-                 fmt::format("HTTP {} from {} with {} (expected {})", response.status,
-                             endpoint.host_port(), received, kOctetStream));
+  std::optional<std::string_view> content_type;
+  const std::string first = response.get_header_value("Content-Type");
+  if (response.has_header("Content-Type")) content_type = first;
+  return detail::bad_content_type(response.status, content_type, endpoint);
 }
 
 // ---------------------------------------------------------------------------
@@ -330,7 +152,7 @@ class Attempt {
       return http_status_failure(response.status, response.reason, received_);
     }
     if (!is_octet_stream(response)) return bad_content_type(response, endpoint_);
-    return success(std::move(received_));
+    return detail::success(std::move(received_));
   }
 
   // httplib reports an expired read or write timeout as a plain Read/Write
@@ -345,21 +167,14 @@ class Attempt {
       case httplib::Error::Canceled:
         return stopped_reading_failure();
       case httplib::Error::Connection:
-        return failure(CallErrorKind::kConnect,
-                       fmt::format("could not connect to {} (connection refused, host "
-                                   "unreachable or unknown)",
-                                   where));
+        return detail::connect_refused(endpoint_);
       case httplib::Error::ConnectionTimeout:
-        return failure(CallErrorKind::kTimeout,
-                       fmt::format("connecting to {} timed out after {} ms", where,
-                                   options_.connect_timeout.count()));
+        return detail::connect_timed_out(endpoint_, options_);
       case httplib::Error::Read:
       case httplib::Error::Write:
-        if (attempt_time_used_up()) return attempt_timeout_failure();
-        return failure(CallErrorKind::kDisconnected,
-                       error == httplib::Error::Write
-                           ? fmt::format("connection to {} closed while sending the request", where)
-                           : fmt::format("connection to {} closed before a full response", where));
+        if (attempt_time_used_up()) return detail::attempt_timed_out(endpoint_, options_);
+        return error == httplib::Error::Write ? detail::closed_while_sending(endpoint_)
+                                              : detail::closed_before_response(endpoint_);
       case httplib::Error::SSLConnection:
       case httplib::Error::SSLLoadingCerts:
       case httplib::Error::SSLServerVerification:
@@ -375,21 +190,13 @@ class Attempt {
   CallOutcome stopped_reading_failure() const {
     switch (stop_reason_) {
       case StopReason::kTooLarge:
-        return failure(CallErrorKind::kTooLarge,
-                       fmt::format("response from {} is larger than {} bytes",
-                                   endpoint_.host_port(), options_.max_response_bytes));
+        return detail::response_too_large(endpoint_, options_);
       case StopReason::kPastDeadline:
-        return attempt_timeout_failure();
+        return detail::attempt_timed_out(endpoint_, options_);
       default:
         return failure(CallErrorKind::kDisconnected,
                        fmt::format("request to {} was cancelled", endpoint_.host_port()));
     }
-  }
-
-  CallOutcome attempt_timeout_failure() const {
-    return failure(CallErrorKind::kTimeout,
-                   fmt::format("no complete response from {} within {} ms", endpoint_.host_port(),
-                               options_.attempt_timeout.count()));
   }
 
   const Endpoint& endpoint_;
@@ -407,11 +214,8 @@ class Attempt {
 class WorkerConnections {
  public:
   CallOutcome call(const std::string& url, std::string body, const CallOptions& options) {
-    const UrlResult endpoint = parse_endpoint_url(url);
-    if (!endpoint) {
-      return failure(CallErrorKind::kBadUrl,
-                     fmt::format("cannot call '{}': {}", redact_url(url), endpoint.error()));
-    }
+    const auto endpoint = detail::parse_endpoint_url(url);
+    if (!endpoint) return detail::bad_url(url, endpoint.error());
     const std::string key = endpoint->connection_key();
     AttemptResult result = Attempt(*endpoint, options).run(client_for(*endpoint), std::move(body));
     if (result.connection_unusable) clients_.erase(key);

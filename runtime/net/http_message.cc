@@ -44,6 +44,10 @@ struct ParserCallbacks {
     owner(p)->m_message.target.append(at, size);
     return 0;
   }
+  static int on_status(http_parser* p, const char* at, std::size_t size) {
+    owner(p)->m_message.reason.append(at, size);
+    return 0;
+  }
   static int on_header_field(http_parser* p, const char* at, std::size_t size) {
     auto& self = *owner(p);
     if (self.m_in_value || self.m_message.headers.empty()) {
@@ -110,6 +114,7 @@ struct ParserCallbacks {
       http_parser_settings s;
       http_parser_settings_init(&s);
       s.on_url = on_url;
+      s.on_status = on_status;
       s.on_header_field = on_header_field;
       s.on_header_value = on_header_value;
       s.on_headers_complete = on_headers_complete;

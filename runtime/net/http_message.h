@@ -25,6 +25,7 @@ struct HttpMessage {
   std::string method;  // requests: "GET", "POST", ...
   std::string target;  // requests: path[?query] as sent
   int status = 0;      // responses
+  std::string reason;  // responses: the reason phrase as sent ("Not Found")
   std::vector<HttpHeader> headers;
   std::string body;               // de-chunked
   bool keep_alive = true;         // the connection may carry another message

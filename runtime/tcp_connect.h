@@ -1,0 +1,38 @@
+// The socket calls behind the loop client's connections: resolving a host
+// and starting a non-blocking TCP connect. Nothing here knows HTTP.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+namespace statefun::detail {
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  bool operator==(const SocketAddress& other) const;
+};
+
+// Every TCP address of host:port, in getaddrinfo's order; empty when the name
+// does not resolve. Blocks while resolving, which is acceptable for function
+// hosts: IP literals, localhost or names from /etc/hosts.
+std::vector<SocketAddress> resolve_tcp(const std::string& host, int port);
+
+struct ConnectStart {
+  int fd = -1;             // the caller owns it when >= 0
+  bool connected = false;  // done at once; otherwise wait for EPOLLOUT, then connect_result()
+  int error = 0;           // errno when fd < 0
+};
+
+// Opens a non-blocking, close-on-exec socket with TCP_NODELAY and starts
+// connecting it to `address`.
+ConnectStart start_connect(const SocketAddress& address);
+
+// Once a connecting socket reports EPOLLOUT or EPOLLERR: 0 when connected,
+// else the errno that failed the connect.
+int connect_result(int fd);
+
+}  // namespace statefun::detail
