@@ -60,3 +60,19 @@ peak_rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
+
+# median_ms N COMMAND...: runs COMMAND N times (output discarded, must
+# succeed) and prints the median wall time in milliseconds.
+median_ms() {
+  local runs=$1; shift
+  python3 - "$runs" "$@" <<'PY'
+import statistics, subprocess, sys, time
+runs, command = int(sys.argv[1]), sys.argv[2:]
+times = []
+for _ in range(runs):
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times.append((time.perf_counter() - started) * 1000)
+print(f"{statistics.median(times):.1f}")
+PY
+}

@@ -13,9 +13,13 @@
 // scheduled time, so a slow server cannot hide queueing (no coordinated
 // omission): a message whose time has come waits for a free connection. With
 // --egress, every message body is its sequence number and the generator
-// watches the topic until each one came back: latency from ingress
-// acceptance to a readable egress record (read through the admin API by
-// default, or popped from the playground egress with --readable-via pop).
+// watches the topic until each one came back: e2e_ms is the latency from
+// sending the ingress request (its scheduled time with --rate) to a readable
+// egress record, so it includes the commit that accepts the message; a
+// record often turns readable in the same instant its acknowledgement
+// arrives, which a latency from the acknowledgement would show as zero
+// (e2e_from_ack_ms). Records are read through the admin API's long poll by
+// default, or popped from the playground egress with --readable-via pop.
 // With --admin it waits until the emulator is idle and reports processing
 // throughput (sent -> all applied).
 //
@@ -138,7 +142,7 @@ long sequence_of(std::string_view payload) {
 // What the run observed. Only the loop thread touches it.
 struct Tally {
   Tally(long messages, Clock::time_point started)
-      : start(started), acked_ns(messages), readable_ns(messages) {
+      : start(started), sent_ns(messages), acked_ns(messages), readable_ns(messages) {
     ack_ms.reserve(messages);
   }
 
@@ -153,12 +157,13 @@ struct Tally {
     ++readable;
   }
 
-  const Clock::time_point start;
+  Clock::time_point start;  // reset when sending starts
   long ok = 0, errors = 0;
   long readable = 0;  // messages whose egress record was seen
-  // Per message, nanoseconds after `start` (0 = not yet): when the ingress
-  // acknowledged it, and when its egress record was seen readable.
-  std::vector<std::int64_t> acked_ns, readable_ns;
+  // Per message, nanoseconds after `start` (0 = not yet): when it was sent
+  // (or scheduled), when the ingress acknowledged it, and when its egress
+  // record was seen readable.
+  std::vector<std::int64_t> sent_ns, acked_ns, readable_ns;
   std::vector<double> ack_ms;  // acknowledged messages only
 };
 
@@ -255,6 +260,7 @@ void Sender::pump() {
 void Sender::send(Slot& slot, long n) {
   slot.message = n;
   slot.due = m_options.rate > 0 ? scheduled(n) : Clock::now();
+  m_tally.sent_ns[n] = m_tally.ns_since_start(slot.due);
   char key[24], body[24];
   const auto key_end = std::to_chars(key, key + sizeof(key), n % m_options.keys).ptr;
   const auto body_end = std::to_chars(body, body + sizeof(body), n).ptr;
@@ -287,16 +293,21 @@ class EgressWatch {
   void stop() {
     for (auto& poller : m_pollers) poller->stop();
   }
+  // Records already on the topic (earlier runs against the same emulator)
+  // are skipped, not counted: sending starts once this is true.
+  bool caught_up() const { return m_pollers_caught_up == m_pollers.size(); }
 
  private:
-  std::optional<microseconds> on_pop(net::HttpMessage* response);
+  std::optional<microseconds> on_pop(Poller* poller, net::HttpMessage* response);
   std::string admin_target() const;
   std::optional<microseconds> on_admin_read(net::HttpMessage* response);
 
   const Options& m_options;
   Tally& m_tally;
   std::vector<std::unique_ptr<Poller>> m_pollers;
-  std::int64_t m_from = 0;  // admin reads: the topic offset to read from next
+  std::int64_t m_from = 0;                   // admin reads: the topic offset to read from next
+  std::vector<const Poller*> m_found_empty;  // pollers that saw the topic empty once
+  std::size_t m_pollers_caught_up = 0;
 };
 
 EgressWatch::EgressWatch(net::EventLoop& loop, const Options& o, Tally& tally)
@@ -305,9 +316,11 @@ EgressWatch::EgressWatch(net::EventLoop& loop, const Options& o, Tally& tally)
   if (o.readable_via == "pop") {
     // A pop answers one record: several connections keep up with the ingress.
     for (int i = 0; i < kPopConnections; ++i) {
-      m_pollers.push_back(std::make_unique<Poller>(
-          loop, o.egress, [path = "/" + o.topic] { return path; },
-          [this](net::HttpMessage* response) { return on_pop(response); }));
+      auto poller = std::make_unique<Poller>(
+          loop, o.egress, [path = "/" + o.topic] { return path; }, nullptr);
+      poller->set_on_reply(
+          [this, p = poller.get()](net::HttpMessage* response) { return on_pop(p, response); });
+      m_pollers.push_back(std::move(poller));
     }
   } else {
     m_pollers.push_back(std::make_unique<Poller>(
@@ -317,9 +330,16 @@ EgressWatch::EgressWatch(net::EventLoop& loop, const Options& o, Tally& tally)
   for (auto& poller : m_pollers) poller->start();
 }
 
-std::optional<microseconds> EgressWatch::on_pop(net::HttpMessage* response) {
-  if (!response || response->status != 200) return kEmptyPollDelay;
-  m_tally.saw_readable(sequence_of(response->body));
+std::optional<microseconds> EgressWatch::on_pop(Poller* poller, net::HttpMessage* response) {
+  const bool seen_empty_before = std::ranges::find(m_found_empty, poller) != m_found_empty.end();
+  if (!response || response->status != 200) {
+    if (response && response->status == 404 && !seen_empty_before) {
+      m_found_empty.push_back(poller);
+      ++m_pollers_caught_up;
+    }
+    return kEmptyPollDelay;
+  }
+  if (seen_empty_before) m_tally.saw_readable(sequence_of(response->body));
   return microseconds(0);
 }
 
@@ -327,8 +347,8 @@ std::optional<microseconds> EgressWatch::on_pop(net::HttpMessage* response) {
 // one durable pop per record. wait_ms makes it a long poll: the admin API
 // answers as soon as a commit brings a record (or after the wait).
 std::string EgressWatch::admin_target() const {
-  return "/v1/egress/" + m_options.topic +
-         "?limit=5000&wait_ms=1000&from=" + std::to_string(m_from);
+  const char* wait = caught_up() ? "&wait_ms=1000" : "";
+  return "/v1/egress/" + m_options.topic + "?limit=5000" + wait + "&from=" + std::to_string(m_from);
 }
 
 std::optional<microseconds> EgressWatch::on_admin_read(net::HttpMessage* response) {
@@ -337,13 +357,17 @@ std::optional<microseconds> EgressWatch::on_admin_read(net::HttpMessage* respons
                         : nlohmann::json();
   if (!body.is_object()) return kEmptyPollDelay;
   const auto records = body.value("records", nlohmann::json::array());
-  for (const auto& record : records) {
-    if (record.is_object()) m_tally.saw_readable(sequence_of(record.value("payload", "")));
+  if (!caught_up()) {
+    if (records.empty()) m_pollers_caught_up = 1;  // the one admin poller
+  } else {
+    for (const auto& record : records) {
+      if (record.is_object()) m_tally.saw_readable(sequence_of(record.value("payload", "")));
+    }
   }
   if (body.contains("next") && body["next"].is_number_integer()) {
     m_from = body["next"].get<std::int64_t>();
   }
-  return microseconds(0);  // the server waited for a commit already
+  return microseconds(0);  // a long poll: the server waited for a commit already
 }
 
 // Drives the loop until `finished()`, which is checked at least every 10 ms.
@@ -381,13 +405,15 @@ nlohmann::json latency_json(const std::vector<double>& sorted) {
           {"p999", percentile(sorted, 99.9)}};
 }
 
-// From ingress acceptance to readable; a record can be readable before its
-// acknowledgement reached us, which counts as zero.
-std::vector<double> sorted_e2e_ms(const Tally& tally) {
+// From `from` (sent or acknowledged) to readable, for acknowledged messages;
+// a record seen before the acknowledgement counts as zero.
+std::vector<double> sorted_e2e_ms(const Tally& tally, const std::vector<std::int64_t>& from) {
   std::vector<double> e2e;
   for (std::size_t n = 0; n < tally.acked_ns.size(); ++n) {
-    const std::int64_t acked = tally.acked_ns[n], readable = tally.readable_ns[n];
-    if (acked && readable) e2e.push_back(std::max<std::int64_t>(0, readable - acked) / 1e6);
+    const std::int64_t start = from[n], readable = tally.readable_ns[n];
+    if (tally.acked_ns[n] && readable) {
+      e2e.push_back(std::max<std::int64_t>(0, readable - start) / 1e6);
+    }
   }
   std::sort(e2e.begin(), e2e.end());
   return e2e;
@@ -413,9 +439,10 @@ nlohmann::json report(const Options& o, Tally& tally, Clock::time_point sent,
     out["processed_per_second"] = tally.ok / total_s;
   }
   if (!o.egress.empty()) {
-    const auto e2e = sorted_e2e_ms(tally);
+    const auto e2e = sorted_e2e_ms(tally, tally.sent_ns);
     out["egress_received"] = e2e.size();
     out["e2e_ms"] = latency_json(e2e);
+    out["e2e_from_ack_ms"] = latency_json(sorted_e2e_ms(tally, tally.acked_ns));
   }
   return out;
 }
@@ -424,6 +451,8 @@ int run(const Options& o) {
   net::EventLoop loop;
   Tally tally(o.messages, Clock::now());
   EgressWatch egress(loop, o, tally);
+  run_until(loop, [&] { return egress.caught_up(); });
+  tally.start = Clock::now();
   Sender sender(loop, o, tally);
   sender.start();
   run_until(loop, [&] { return sender.done(); });

@@ -111,6 +111,8 @@ class Poller {
   // `target` is asked for the request target before every request.
   Poller(net::EventLoop& loop, const std::string& host_port, std::function<std::string()> target,
          OnReply on_reply);
+  // Replaces the reply handler (for handlers that need the poller itself).
+  void set_on_reply(OnReply on_reply) { m_on_reply = std::move(on_reply); }
   void start();
   // The request in flight, if any, is answered but not followed by another.
   void stop();

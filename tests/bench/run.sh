@@ -101,24 +101,31 @@ echo "bench: recovery with $ENTITIES entities and $PENDING pending messages" >&2
 "$BUILD/tests/bench/statefun-store-bench" --seed-only --entities "$ENTITIES" --pending "$PENDING" \
   --dir "$BENCH_DIR/seeded" >"$results/seed.json"
 # No function process: the pending messages stay pending, only recovery is timed.
+admin_port=$(free_port)
 "$statefun" dev -q --color never -m "$BENCH_DIR/empty/module.yaml" --data "$BENCH_DIR/seeded" \
-  --admin-port "$(free_port)" >"$BENCH_DIR/recovery.log" 2>&1 &
+  --admin-port "$admin_port" >"$BENCH_DIR/recovery.log" 2>&1 &
 pid=$!
 for _ in $(seq 1200); do grep -q "ready in" "$BENCH_DIR/recovery.log" && break; sleep 0.05; done
 recovery_ms=$(sed -n 's/.*ready in \([0-9]*\) ms.*/\1/p' "$BENCH_DIR/recovery.log" | head -1)
 recovered_kb=$(rss_kb "$pid")
-kill "$pid"; wait "$pid" 2>/dev/null || true
 if [[ -z $recovery_ms ]]; then echo "bench: recovery never became ready" >&2; exit 1; fi
+# `statefun state get` among all those entities: through the running
+# emulator's admin API, then offline on the database file.
+state_get_online_ms=$(median_ms 20 "$statefun" state get bench/counter/k4242 --admin-port "$admin_port")
+kill "$pid"; wait "$pid" 2>/dev/null || true
+state_get_offline_ms=$(median_ms 20 "$statefun" state get bench/counter/k4242 --offline \
+  --data "$BENCH_DIR/seeded")
 
 echo "bench: state database at scale" >&2
 "$BUILD/tests/bench/statefun-store-bench" --entities "$ENTITIES" --dir "$BENCH_DIR/store" \
   >"$results/store.json"
 
 python3 - "$results" "$quick" "${ready_ms[*]}" "$idle_kb" "$peak_kb" "$fresh_bytes" \
-  "$recovery_ms" "$recovered_kb" "$ENTITIES" "$PENDING" <<'PY'
+  "$recovery_ms" "$recovered_kb" "$ENTITIES" "$PENDING" "$state_get_online_ms" \
+  "$state_get_offline_ms" <<'PY'
 import json, sys
 (results, quick, ready, idle_kb, peak_kb, fresh, recovery_ms, recovered_kb, entities,
- pending) = sys.argv[1:]
+ pending, get_online_ms, get_offline_ms) = sys.argv[1:]
 r = lambda name: json.load(open(f"{results}/{name}.json"))
 rows, failures = [], []
 
@@ -143,7 +150,7 @@ for name, label in (("latency-c1", "c=1"), ("latency-c64", "c=64"),
     d = r(name); check(name, d, expect_egress=True)
     e = d["e2e_ms"]
     target = {"latency-c1": "p50 < 0.5 ms", "latency-c64": "p99 < 20 ms"}.get(name, "")
-    row(f"ingress->egress latency, {label}",
+    row(f"ingress request -> readable egress, {label}",
         f"p50 {e['p50']:.2f} / p99 {e['p99']:.2f} / p99.9 {e['p999']:.2f} ms", target)
     if name == "chain":
         row("chain throughput", f"{d['processed_per_second']:,.0f} msg/s")
@@ -154,6 +161,8 @@ row("peak resident memory under load", f"{int(peak_kb)/1024:.1f} MB")
 row("fresh data directory", f"{int(fresh)/1024:.0f} KB", "< 1 MB")
 row(f"restart with {int(entities):,} entities, {int(pending):,} pending", f"{recovery_ms} ms")
 row("resident memory after that restart", f"{int(recovered_kb)/1024:.1f} MB")
+row(f"`statefun state get` among {int(entities):,} entities (median of 20)",
+    f"{get_online_ms} ms via the admin API, {get_offline_ms} ms offline")
 s = r("store")
 row("database bytes per entity", f"{s['bytes_per_entity']:.0f} B")
 row("history growth per step", f"{s['history_bytes_per_step']:.0f} B")
@@ -169,7 +178,8 @@ for what, value, target in rows:
 all_results = {name: r(name) for name in ("throughput-cpp", "throughput-js", "latency-c1",
                "latency-c64", "latency-rate1000", "latency-rate5000", "chain", "store")}
 all_results.update(ready_ms=ready_values, idle_kb=int(idle_kb), peak_kb=int(peak_kb),
-                   fresh_data_bytes=int(fresh), recovery_ms=int(recovery_ms))
+                   fresh_data_bytes=int(fresh), recovery_ms=int(recovery_ms),
+                   state_get_ms={"admin_api": float(get_online_ms), "offline": float(get_offline_ms)})
 json.dump(all_results, open("bench-results.json", "w"), indent=1)
 print("wrote bench-results.json")
 if failures:
