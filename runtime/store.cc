@@ -228,7 +228,7 @@ class SqliteStore final : public Store {
     }
     // The page cache grows on demand up to this (negative: KiB); SQLite's
     // 2 MB default re-read hot pages from disk once the history outgrew it.
-    if (auto r = exec("PRAGMA cache_size=-65536"); !r) return r;
+    if (auto r = exec("PRAGMA cache_size=-16384"); !r) return r;
     if (is_wal()) m_checkpointer = WalCheckpointer::attach(m_db, m_path, options.synchronous_full);
     for (std::size_t i = 0; i < kStmtCount; ++i) {
       if (sqlite3_prepare_v3(m_db, kSql[i], -1, SQLITE_PREPARE_PERSISTENT, &m_stmts[i], nullptr) !=
