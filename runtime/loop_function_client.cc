@@ -29,7 +29,7 @@
 #include "runtime/function_client.h"
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_message.h"
-#include "runtime/tcp_connect.h"
+#include "runtime/net/tcp_connect.h"
 
 namespace statefun {
 namespace {

@@ -211,7 +211,7 @@ Sender::Sender(net::EventLoop& loop, const Options& o, Tally& tally)
   m_path_has_key = at != std::string::npos;
   m_path_head = o.path.substr(0, at);
   if (m_path_has_key) m_path_tail = o.path.substr(at + 5);
-  const sockaddr_in address = resolve_ipv4(o.ingress);
+  const detail::SocketAddress address = resolve_or_exit(o.ingress);
   for (Slot& slot : m_slots) {
     slot.connection = std::make_unique<Connection>(
         loop, address, kRequestTimeout,

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+#include <vector>
 
 namespace statefun::bench {
 namespace {
@@ -27,23 +28,23 @@ bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
 }  // namespace
 
-sockaddr_in resolve_ipv4(const std::string& host_port) {
+detail::SocketAddress resolve_or_exit(const std::string& host_port) {
   const auto colon = host_port.rfind(':');
-  const std::string host = colon == std::string::npos ? host_port : host_port.substr(0, colon);
-  const std::string port = colon == std::string::npos ? "" : host_port.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (port.empty() || ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found) != 0 || !found) {
+  std::vector<detail::SocketAddress> found;
+  if (colon != std::string::npos) {
+    const std::string port = host_port.substr(colon + 1);
+    int number = 0;
+    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (error == std::errc{} && end == port.data() + port.size()) {
+      found = detail::resolve_tcp(host_port.substr(0, colon), number);
+    }
+  }
+  if (found.empty()) {
     std::fprintf(stderr, "statefun-load: cannot resolve '%s' (expected host:port)\n",
                  host_port.c_str());
     std::exit(2);
   }
-  sockaddr_in address{};
-  std::memcpy(&address, found->ai_addr, sizeof(address));
-  ::freeaddrinfo(found);
-  return address;
+  return found.front();
 }
 
 void append_request(std::string& out, std::string_view method, std::string_view target,
@@ -60,7 +61,7 @@ void append_request(std::string& out, std::string_view method, std::string_view 
 
 // --- Connection ---
 
-Connection::Connection(net::EventLoop& loop, const sockaddr_in& address,
+Connection::Connection(net::EventLoop& loop, const detail::SocketAddress& address,
                        std::chrono::seconds timeout, OnResponse on_response)
     : m_loop(loop),
       m_address(address),
@@ -89,16 +90,12 @@ void Connection::send(std::string_view request) {
 }
 
 bool Connection::open() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  const int one = 1;
-  // No Nagle: the rest of a request after a partial write must not wait
+  // TCP_NODELAY: the rest of a request after a partial write must not wait
   // for the server's delayed ACK.
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  const bool started =
-      ::connect(fd, reinterpret_cast<const sockaddr*>(&m_address), sizeof(m_address)) == 0 ||
-      errno == EINPROGRESS;
-  if (!started || !m_loop.watch(fd, EPOLLIN, [this](std::uint32_t events) { on_events(events); })) {
+  const detail::ConnectStart start = detail::start_connect(m_address);
+  if (start.fd < 0) return false;
+  const int fd = start.fd;
+  if (!m_loop.watch(fd, EPOLLIN, [this](std::uint32_t events) { on_events(events); })) {
     ::close(fd);
     return false;
   }
@@ -250,7 +247,7 @@ Poller::Poller(net::EventLoop& loop, const std::string& host_port,
     : m_host(host_port),
       m_target(std::move(target)),
       m_on_reply(std::move(on_reply)),
-      m_connection(loop, resolve_ipv4(host_port), kPollTimeout,
+      m_connection(loop, resolve_or_exit(host_port), kPollTimeout,
                    [this](net::HttpMessage* response) { on_response(response); }),
       m_delay(loop, [this] { poll(); }) {}
 

@@ -15,13 +15,14 @@
 
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_message.h"
+#include "runtime/net/tcp_connect.h"
 
 namespace statefun::bench {
 
 using Clock = std::chrono::steady_clock;
 
-// "host:port" as an IPv4 address; exits the program when it does not resolve.
-sockaddr_in resolve_ipv4(const std::string& host_port);
+// "host:port" as a socket address; exits the program when it does not resolve.
+detail::SocketAddress resolve_or_exit(const std::string& host_port);
 
 // Appends one whole HTTP/1.1 request (head and body) to `out`.
 void append_request(std::string& out, std::string_view method, std::string_view target,
@@ -39,8 +40,8 @@ class Connection {
   // Never called from inside send(), so it may call send() again.
   using OnResponse = std::function<void(net::HttpMessage* response)>;
 
-  Connection(net::EventLoop& loop, const sockaddr_in& address, std::chrono::seconds timeout,
-             OnResponse on_response);
+  Connection(net::EventLoop& loop, const detail::SocketAddress& address,
+             std::chrono::seconds timeout, OnResponse on_response);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -66,7 +67,7 @@ class Connection {
   void arm_deadline();
 
   net::EventLoop& m_loop;
-  const sockaddr_in m_address;
+  const detail::SocketAddress m_address;
   const std::chrono::seconds m_timeout;
   OnResponse m_on_response;
   net::HttpParser m_parser;

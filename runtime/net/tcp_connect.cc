@@ -1,4 +1,4 @@
-#include "runtime/tcp_connect.h"
+#include "runtime/net/tcp_connect.h"
 
 #include <netdb.h>
 #include <netinet/in.h>

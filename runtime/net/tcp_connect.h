@@ -1,5 +1,6 @@
-// The socket calls behind the loop client's connections: resolving a host
-// and starting a non-blocking TCP connect. Nothing here knows HTTP.
+// Resolving a host and starting a non-blocking TCP connect (TCP_NODELAY):
+// the socket calls behind the loop function client's connections and the
+// load generator's. Nothing here knows HTTP.
 #pragma once
 
 #include <sys/socket.h>
