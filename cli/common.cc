@@ -6,10 +6,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "emulator/admin_http.h"
-#include "emulator/admin_json.h"
-#include "emulator/dev_server.h"
-#include "emulator/module_config.h"
+#include "emulator/admin/admin_http.h"
+#include "emulator/admin/admin_json.h"
+#include "emulator/config/module_config.h"
+#include "emulator/dev/dev_server.h"
 
 namespace statefun::cli {
 namespace fs = std::filesystem;

@@ -11,9 +11,9 @@
 
 #include "cli/admin_client.h"
 #include "cli/output.h"
-#include "runtime/model.h"
-#include "runtime/store_reader.h"
-#include "runtime/value_codec.h"
+#include "emulator/values/value_codec.h"
+#include "runtime/protocol/model.h"
+#include "runtime/store/store_reader.h"
 
 namespace statefun::cli {
 

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "emulator/dev_server.h"
-#include "emulator/module_config.h"
+#include "emulator/config/module_config.h"
+#include "emulator/dev/dev_server.h"
 
 namespace statefun::cli {
 namespace {

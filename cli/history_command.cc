@@ -4,7 +4,7 @@
 
 #include "cli/common.h"
 #include "cli/time_travel_view.h"
-#include "emulator/time_travel_json.h"
+#include "emulator/admin/time_travel_json.h"
 
 namespace statefun::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "runtime/result.h"
+#include "runtime/core/result.h"
 
 namespace statefun::cli {
 

@@ -8,11 +8,11 @@
 
 #include "cli/common.h"
 #include "cli/time_travel_view.h"
-#include "emulator/data_lock.h"
-#include "emulator/dev_server.h"
-#include "emulator/time_travel_json.h"
-#include "runtime/snapshots.h"
-#include "runtime/store.h"
+#include "emulator/admin/time_travel_json.h"
+#include "emulator/dev/data_lock.h"
+#include "emulator/dev/dev_server.h"
+#include "runtime/store/snapshots.h"
+#include "runtime/store/store.h"
 
 namespace statefun::cli {
 namespace {

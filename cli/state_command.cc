@@ -5,7 +5,7 @@
 #include "cli/common.h"
 #include "cli/history_command.h"
 #include "cli/value_args.h"
-#include "emulator/admin_json.h"
+#include "emulator/admin/admin_json.h"
 
 namespace statefun::cli {
 namespace {

@@ -7,7 +7,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "runtime/well_known_types.h"
+#include "runtime/protocol/well_known_types.h"
 
 namespace statefun::cli {
 

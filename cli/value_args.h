@@ -6,8 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "runtime/result.h"
-#include "runtime/value_codec.h"
+#include "emulator/values/value_codec.h"
+#include "runtime/core/result.h"
 
 namespace statefun::cli {
 

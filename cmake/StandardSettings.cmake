@@ -11,3 +11,9 @@ if(STATEFUN_SANITIZE)
                                                      -fno-sanitize-recover=undefined)
   target_link_options(statefun_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+# Reuse objects across build directories and worktrees when ccache is there.
+find_program(STATEFUN_CCACHE ccache)
+if(STATEFUN_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${STATEFUN_CCACHE})
+endif()

@@ -29,9 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "runtime/core/result.h"
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_message.h"
-#include "runtime/result.h"
 
 namespace statefun::net {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/model.h"
+#include "runtime/protocol/model.h"
 
 namespace statefun::sdk::detail {
 

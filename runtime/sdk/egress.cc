@@ -3,8 +3,8 @@
 #include <stdexcept>
 
 #include "egress.pb.h"
+#include "runtime/protocol/well_known_types.h"
 #include "runtime/sdk/statefun_sdk.h"
-#include "runtime/well_known_types.h"
 
 namespace statefun::sdk {
 namespace detail {

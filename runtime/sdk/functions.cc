@@ -3,7 +3,7 @@
 // missing state, run each invocation in order, answer with the net effects.
 #include <stdexcept>
 
-#include "runtime/codec.h"
+#include "runtime/protocol/codec.h"
 #include "runtime/sdk/batch.h"
 #include "runtime/sdk/statefun_sdk.h"
 

@@ -80,7 +80,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/model.h"
+#include "runtime/protocol/model.h"
 
 namespace statefun::sdk {
 

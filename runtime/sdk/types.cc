@@ -2,8 +2,8 @@
 // engine's runtime/well_known_types.h), JSON and raw bytes.
 #include <optional>
 
+#include "runtime/protocol/well_known_types.h"
 #include "runtime/sdk/statefun_sdk.h"
-#include "runtime/well_known_types.h"
 
 namespace statefun::sdk {
 namespace detail {

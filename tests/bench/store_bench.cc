@@ -18,11 +18,11 @@
 #include <string>
 #include <thread>
 
-#include "runtime/dispatcher.h"
-#include "runtime/snapshots.h"
-#include "runtime/store.h"
-#include "runtime/time_travel.h"
-#include "runtime/well_known_types.h"
+#include "runtime/engine/dispatcher.h"
+#include "runtime/engine/time_travel.h"
+#include "runtime/protocol/well_known_types.h"
+#include "runtime/store/snapshots.h"
+#include "runtime/store/store.h"
 
 using namespace statefun;
 namespace fs = std::filesystem;

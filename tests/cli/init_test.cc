@@ -117,8 +117,8 @@ TEST_CASE("the C++ project carries the SDK sources, byte for byte", "[cli]") {
   auto files = cli::render_project({"cpp", "greeter", "example", "my-app"});
   REQUIRE(files);
   for (const char* path :
-       {"runtime/sdk/statefun_sdk.h", "runtime/sdk/server.cc", "runtime/codec.cc",
-        "runtime/model.h", "runtime/proto/request_reply.proto"}) {
+       {"runtime/sdk/statefun_sdk.h", "runtime/sdk/server.cc", "runtime/protocol/codec.cc",
+        "runtime/protocol/model.h", "runtime/protocol/proto/request_reply.proto"}) {
     CAPTURE(path);
     const auto* file = find(*files, std::string("statefun_sdk/") + path);
     REQUIRE(file);

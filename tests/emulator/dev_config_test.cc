@@ -1,11 +1,11 @@
-#include "emulator/dev_config.h"
+#include "emulator/config/dev_config.h"
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 
-#include "emulator/function_routes.h"
-#include "emulator/http_url.h"
+#include "emulator/config/function_routes.h"
+#include "emulator/config/http_url.h"
 
 namespace statefun::emulator {
 namespace {

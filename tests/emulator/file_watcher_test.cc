@@ -1,4 +1,4 @@
-#include "emulator/file_watcher.h"
+#include "emulator/processes/file_watcher.h"
 
 #include <unistd.h>
 

@@ -1,8 +1,8 @@
-#include "emulator/metrics.h"
+#include "emulator/admin/metrics.h"
 
 #include <catch2/catch.hpp>
 
-#include "emulator/event_hub.h"
+#include "emulator/dev/event_hub.h"
 
 using namespace statefun;
 using namespace statefun::emulator;

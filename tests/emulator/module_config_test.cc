@@ -1,4 +1,4 @@
-#include "emulator/module_config.h"
+#include "emulator/config/module_config.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "emulator/supervisor.h"
+#include "emulator/processes/supervisor.h"
 
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "emulator/console.h"
-#include "emulator/process_keeper.h"
+#include "emulator/console/console.h"
+#include "emulator/processes/process_keeper.h"
 
 namespace statefun::emulator {
 namespace {

@@ -1,7 +1,7 @@
 // The JSON documents and text formats of state history, rewind, replay and
 // snapshots (emulator/time_travel_json.h), the statefun.yaml keys for
 // snapshots and retention, and the data directory lock.
-#include "emulator/time_travel_json.h"
+#include "emulator/admin/time_travel_json.h"
 
 #include <unistd.h>
 
@@ -9,10 +9,10 @@
 #include <ctime>
 #include <filesystem>
 
-#include "emulator/data_lock.h"
-#include "emulator/dev_config.h"
-#include "emulator/reopenable_reader.h"
-#include "runtime/store.h"
+#include "emulator/config/dev_config.h"
+#include "emulator/dev/data_lock.h"
+#include "emulator/dev/reopenable_reader.h"
+#include "runtime/store/store.h"
 
 namespace statefun::emulator {
 namespace {

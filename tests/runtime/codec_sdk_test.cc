@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/codec.h"
-#include "runtime/well_known_types.h"
+#include "runtime/protocol/codec.h"
+#include "runtime/protocol/well_known_types.h"
 #include "tests/test_util.h"
 
 using namespace statefun;

@@ -1,4 +1,4 @@
-#include "runtime/codec.h"
+#include "runtime/protocol/codec.h"
 
 #include <catch2/catch.hpp>
 

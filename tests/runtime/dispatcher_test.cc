@@ -1,4 +1,4 @@
-#include "runtime/dispatcher.h"
+#include "runtime/engine/dispatcher.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <thread>
 
-#include "runtime/codec.h"
-#include "runtime/dispatcher.h"
-#include "runtime/well_known_types.h"
+#include "runtime/engine/dispatcher.h"
+#include "runtime/protocol/codec.h"
+#include "runtime/protocol/well_known_types.h"
 
 namespace statefun::test {
 

@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "runtime/function_client.h"
+#include "runtime/client/function_client.h"
 #include "runtime/net/event_loop.h"
 
 namespace {

@@ -1,4 +1,4 @@
-#include "runtime/model.h"
+#include "runtime/protocol/model.h"
 
 #include <catch2/catch.hpp>
 

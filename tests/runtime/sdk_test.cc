@@ -20,9 +20,9 @@
 #include <thread>
 
 #include "egress.pb.h"
-#include "runtime/codec.h"
+#include "runtime/protocol/codec.h"
+#include "runtime/protocol/well_known_types.h"
 #include "runtime/sdk/statefun_sdk.h"
-#include "runtime/well_known_types.h"
 #include "tests/test_util.h"
 
 namespace sf = statefun::sdk;

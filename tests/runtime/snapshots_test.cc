@@ -1,10 +1,10 @@
-#include "runtime/snapshots.h"
+#include "runtime/store/snapshots.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <future>
 
-#include "runtime/store.h"
+#include "runtime/store/store.h"
 #include "tests/runtime/fake_function.h"
 
 using namespace statefun;

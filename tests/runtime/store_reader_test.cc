@@ -1,11 +1,11 @@
-#include "runtime/store_reader.h"
+#include "runtime/store/store_reader.h"
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "runtime/store.h"
+#include "runtime/store/store.h"
 
 using namespace statefun;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-#include "runtime/store.h"
+#include "runtime/store/store.h"
 
 #include <sqlite3.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/time_travel.h"
+#include "runtime/engine/time_travel.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -6,7 +6,7 @@
 #include <future>
 #include <sstream>
 
-#include "runtime/replay_simulator.h"
+#include "runtime/engine/replay_simulator.h"
 #include "tests/runtime/fake_function.h"
 
 using namespace statefun;

@@ -1,6 +1,6 @@
 // WalCheckpointer: the engine's commits only signal; another connection
 // copies the log back into the database file.
-#include "runtime/wal_checkpointer.h"
+#include "runtime/store/wal_checkpointer.h"
 
 #include <sqlite3.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "runtime/well_known_types.h"
+#include "runtime/protocol/well_known_types.h"
 
 #include <catch2/catch.hpp>
 

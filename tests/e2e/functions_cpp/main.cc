@@ -23,7 +23,7 @@
 #include <mutex>
 #include <string>
 
-#include "runtime/codec.h"
+#include "runtime/protocol/codec.h"
 #include "tests/e2e/functions_cpp/functions.h"
 
 namespace {

@@ -1,0 +1,271 @@
+// Routing, authentication and the small routes of the admin API: health,
+// status, metrics, wait-until-idle and sending a message. State, reads and
+// the event stream live in admin_state.cc, admin_reads.cc, admin_stream.cc.
+#include "emulator/admin/admin_http.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "emulator/admin/admin_routes.h"
+#include "emulator/admin/listener.h"
+#include "emulator/values/value_codec.h"
+
+namespace statefun::emulator {
+namespace admin {
+
+void reply(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(to_text(body) + "\n", "application/json");
+}
+
+void reply_error(httplib::Response& res, const Error& error) {
+  reply(res, http_status(error.code), error_json(error));
+}
+
+std::optional<std::string> param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  return req.get_param_value(name);
+}
+
+Result<int64_t> int_param(const httplib::Request& req, const char* name, int64_t fallback) {
+  auto text = param(req, name);
+  if (!text) return fallback;
+  char* end = nullptr;
+  const long long value = std::strtoll(text->c_str(), &end, 10);
+  if (text->empty() || *end != '\0') {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("query parameter {}='{}' is not an integer", name, *text));
+  }
+  return static_cast<int64_t>(value);
+}
+
+Result<std::optional<Address>> address_param(const httplib::Request& req, const char* name) {
+  auto text = param(req, name);
+  if (!text || text->empty()) return std::optional<Address>();
+  auto address = parse_address(*text);
+  if (!address) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("'{}' is not an address: expected namespace/type/id", *text));
+  }
+  return std::optional<Address>(std::move(*address));
+}
+
+Result<Json> json_body(const httplib::Request& req) {
+  auto body = Json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return make_error(ErrorCode::kInvalidArgument, "the request body must be a JSON object");
+  }
+  return body;
+}
+
+Result<TypedValue> value_from(const Json& body) {
+  auto type = body.find("typename");
+  if (type == body.end() || !type->is_string() || type->get<std::string>().empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "\"typename\" (a non-empty string) is required");
+  }
+  TypedValue value{type->get<std::string>(), true, ""};
+  const int given = body.contains("base64") + body.contains("json") + body.contains("text");
+  if (given != 1) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "give the value as exactly one of \"base64\", \"json\" or \"text\"");
+  }
+  if (auto b = body.find("base64"); b != body.end()) {
+    auto bytes = b->is_string() ? values::base64_decode(b->get<std::string>()) : std::nullopt;
+    if (!bytes) return make_error(ErrorCode::kInvalidArgument, "\"base64\" is not base64");
+    value.value = std::move(*bytes);
+  } else if (auto j = body.find("json"); j != body.end()) {
+    value.value = to_text(*j);
+  } else {
+    const auto& text = body["text"];
+    if (!text.is_string())
+      return make_error(ErrorCode::kInvalidArgument, "\"text\" must be a string");
+    value.value = text.get<std::string>();
+  }
+  return value;
+}
+
+Address address_from(const httplib::Request& req, std::size_t first) {
+  return Address{{req.matches[first].str(), req.matches[first + 1].str()},
+                 req.matches[first + 2].str()};
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+namespace {
+
+Json status_json(const Context& c) {
+  const auto s = c.dispatcher.status();
+  Json functions = Json::array();
+  for (const auto& [pattern, url] : c.facts.functions) {
+    functions.push_back({{"functions", pattern}, {"url", url}});
+  }
+  Json registered = Json::object();
+  for (const auto& [type, specs] : c.hub.all_registered()) {
+    Json list = Json::array();
+    for (const auto& spec : specs) list.push_back(spec_json(spec));
+    registered[type] = std::move(list);
+  }
+  return {{"running", true},
+          {"version", c.facts.version},
+          {"module", c.facts.module_path},
+          {"data", c.facts.data_dir},
+          {"admin_port", c.facts.admin_port},
+          {"ingress_port", c.facts.ingress_port},
+          {"egress_port", c.facts.egress_port},
+          {"egress_topics", c.facts.egress_topics},
+          {"functions", std::move(functions)},
+          {"registered", std::move(registered)},
+          {"pending", s.pending},
+          {"in_flight", s.in_flight},
+          {"unroutable", s.unroutable},
+          {"timers", s.timers},
+          {"steps", s.steps},
+          {"failing", s.failing},
+          {"queued_by_type", s.queued_by_type},
+          {"idle", s.pending == 0 && s.in_flight == 0}};
+}
+
+// Long poll: answers as soon as nothing is pending or in flight, or 408
+// after `timeout_ms`. Counters are published after each group commit, so
+// "idle" means every step so far is committed too.
+void handle_wait(Context& c, const httplib::Request& req, httplib::Response& res) {
+  auto timeout = int_param(req, "timeout_ms", 60000);
+  if (!timeout) return reply_error(res, timeout.error());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*timeout);
+  for (;;) {
+    const auto s = c.dispatcher.status();
+    if (s.pending == 0 && s.in_flight == 0) return reply(res, 200, status_json(c));
+    if (c.stopping) {
+      return reply_error(res, ErrorCode::kUnavailable, "statefun dev is shutting down");
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      Json body = error_json(
+          {ErrorCode::kTimeout,
+           fmt::format("not idle after {} ms: {} pending, {} in flight, {} failing address(es)",
+                       *timeout, s.pending, s.in_flight, s.failing)});
+      body["status"] = status_json(c);
+      return reply(res, 408, body);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void handle_send(Context& c, const httplib::Request& req, httplib::Response& res) {
+  auto body = json_body(req);
+  if (!body) return reply_error(res, body.error());
+  const auto target_text = body->value("address", std::string());
+  auto target = parse_address(target_text);
+  if (!target) {
+    return reply_error(res, ErrorCode::kInvalidArgument,
+                       fmt::format("\"address\" '{}' is not namespace/type/id", target_text));
+  }
+  auto value = value_from(*body);
+  if (!value) return reply_error(res, value.error());
+  InboxMessage message;
+  message.target = *target;
+  message.argument = std::move(*value);
+  message.source = MessageSource::kAdmin;
+  // Every step committed after this one may be an effect of the message.
+  const int64_t step = c.dispatcher.status().steps;
+  auto result = await<Result<void>>(
+      [&](auto done) { c.dispatcher.accept(std::move(message), std::move(done)); });
+  if (!result) return reply_error(res, result.error());
+  reply(res, 200,
+        {{"address", target->str()}, {"typename", (*body)["typename"]}, {"after_step", step}});
+}
+
+}  // namespace
+}  // namespace admin
+
+std::string admin_token_from_env() {
+  const char* token = std::getenv("STATEFUN_ADMIN_TOKEN");
+  return token ? std::string(token) : std::string();
+}
+
+AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
+    : m_facts(std::move(facts)),
+      m_context(new admin::Context{dispatcher, hub, m_facts, {}, {}}),
+      m_listener(std::make_unique<Listener>("admin API", 32)) {
+  using namespace admin;
+  auto& server = m_listener->server();
+  auto& c = *m_context;
+
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (m_facts.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.get_header_value("Authorization") == "Bearer " + m_facts.token) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    reply(res, 401,
+          {{"error", "missing or wrong bearer token (set STATEFUN_ADMIN_TOKEN)"},
+           {"code", "unauthenticated"}});
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const int status = res.status;
+        reply(res, status,
+              {{"error", status == 404 ? fmt::format("no admin route {} {}", req.method, req.path)
+                                       : fmt::format("HTTP {}", status)},
+               {"code", status == 404 ? "not_found" : "invalid_argument"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
+    reply(res, 200, {{"ok", true}});
+  });
+  server.Get("/v1/status", [&c](const httplib::Request&, httplib::Response& res) {
+    reply(res, 200, status_json(c));
+  });
+  server.Get("/v1/wait", [&c](const httplib::Request& req, httplib::Response& res) {
+    handle_wait(c, req, res);
+  });
+  server.Post("/v1/messages", [&c](const httplib::Request& req, httplib::Response& res) {
+    handle_send(c, req, res);
+  });
+  auto metrics = [&c](const httplib::Request&, httplib::Response& res) {
+    res.set_content(c.hub.metrics().render(c.dispatcher.status()),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  };
+  server.Get("/metrics", metrics);
+  server.Get("/v1/metrics", metrics);
+  register_state_routes(server, c);
+  register_read_routes(server, c);
+  register_stream_routes(server, c);
+  register_time_travel_routes(server, c);
+  register_snapshot_routes(server, c);
+}
+
+AdminApi::~AdminApi() { stop(); }
+
+Result<int> AdminApi::start(const std::string& host, int port) {
+  auto reader = ReopenableReader::open(database_path(m_facts.data_dir));
+  if (!reader) return std::unexpected(reader.error());
+  m_context->reopenable = reader->get();
+  m_context->reader = std::move(*reader);
+  auto bound = m_listener->start(host, port);
+  if (bound) m_facts.admin_port = *bound;
+  return bound;
+}
+
+void AdminApi::stop() {
+  m_context->stopping = true;
+  m_context->hub.close();
+  m_listener->stop();
+}
+
+void AdminApi::set_hooks(AdminHooks hooks) { m_context->hooks = std::move(hooks); }
+
+void AdminApi::set_ports(int ingress_port, int egress_port) {
+  m_facts.ingress_port = ingress_port;
+  m_facts.egress_port = egress_port;
+}
+
+}  // namespace statefun::emulator

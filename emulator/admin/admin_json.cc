@@ -1,0 +1,212 @@
+#include "emulator/admin/admin_json.h"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "emulator/values/value_codec.h"
+
+namespace statefun::emulator {
+
+std::string to_text(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string iso_time(int64_t ms) {
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
+}
+
+Json value_json(const TypedValue& value) {
+  const auto decoded = values::decode(value);
+  return {{"typename", value.type_name},
+          {"encoding", values::kind_name(decoded.kind)},
+          {"value", Json::parse(decoded.json)},
+          {"base64", values::base64_encode(value.value)}};
+}
+
+Json state_json(const StoredState& state) {
+  Json out = {{"name", state.name}, {"version", state.version}};
+  out.update(value_json({state.type_name, true, state.value}));
+  out["expires_at"] = state.expires_at_ms ? Json(iso_time(*state.expires_at_ms)) : Json(nullptr);
+  return out;
+}
+
+Json spec_json(const StateSpec& spec) {
+  Json out = {{"name", spec.name}, {"typename", spec.type_name}};
+  switch (spec.expire_mode) {
+    case ExpireMode::kAfterWrite:
+      out["expire"] = {{"mode", "after-write"}, {"after_ms", spec.expire_after_ms}};
+      break;
+    case ExpireMode::kAfterInvoke:
+      out["expire"] = {{"mode", "after-invoke"}, {"after_ms", spec.expire_after_ms}};
+      break;
+    default:
+      out["expire"] = nullptr;
+  }
+  return out;
+}
+
+Json timer_json(const TimerRecord& timer, int64_t now_ms) {
+  return {{"id", timer.id},
+          {"due_at", iso_time(timer.due_ms)},
+          {"due_at_ms", timer.due_ms},
+          {"due_in_ms", timer.due_ms - now_ms},
+          {"target", timer.target.str()},
+          {"sender", timer.sender.str()},
+          {"token", timer.token.empty() ? Json(nullptr) : Json(timer.token)},
+          {"message", value_json(timer.argument)}};
+}
+
+Json topic_json(const TopicSummary& topic) {
+  return {{"topic", topic.topic},
+          {"egress", topic.egress_id},
+          {"records", topic.records},
+          {"unpopped", topic.unpopped}};
+}
+
+Json egress_json(const EgressEntry& entry) {
+  const auto& r = entry.record;
+  const bool text = values::is_valid_utf8(r.payload);
+  return {{"topic", r.topic},
+          {"offset", entry.offset},
+          {"egress", r.egress_id},
+          {"step", r.step},
+          {"at", iso_time(r.at_ms)},
+          {"at_ms", r.at_ms},
+          {"popped", entry.popped},
+          {"payload", text ? Json(r.payload) : Json(nullptr)},
+          {"payload_base64", values::base64_encode(r.payload)},
+          {"record", value_json(r.argument)}};
+}
+
+Json trace_json(const TraceRecord& step) {
+  return {{"step", step.step},
+          {"at", iso_time(step.at_ms)},
+          {"at_ms", step.at_ms},
+          {"address", step.address.str()},
+          {"invocations", step.invocations},
+          {"message_type", step.first_type},
+          {"duration_us", step.duration_us},
+          {"states_changed", step.changed_states},
+          {"messages", step.messages},
+          {"delayed", step.delayed},
+          {"egress", step.egress}};
+}
+
+Json address_json(const AddressSummary& summary) {
+  return {{"address", summary.address.str()},
+          {"states", summary.states},
+          {"messages", summary.messages},
+          {"pending", summary.pending}};
+}
+
+const char* error_code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kIo:
+      return "io";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kCorruption:
+      return "corruption";
+    case ErrorCode::kFailedPrecondition:
+      return "failed_precondition";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+  }
+  return "internal";
+}
+
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kTimeout:
+      return 408;
+    case ErrorCode::kFailedPrecondition:
+      return 409;
+    case ErrorCode::kUnavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+Json error_json(const Error& error) {
+  return {{"error", error.message}, {"code", error_code_name(error.code)}};
+}
+
+Result<Json> query_addresses(StoreReader& reader, const std::optional<FunctionType>& type) {
+  auto rows = reader.addresses(type);
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(address_json(row));
+  return Json{{"addresses", std::move(list)}};
+}
+
+Result<Json> query_states(StoreReader& reader, const Address& address, int64_t now_ms) {
+  auto rows = reader.states(address, now_ms);
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(state_json(row));
+  return Json{{"address", address.str()}, {"states", std::move(list)}};
+}
+
+Result<Json> query_timers(StoreReader& reader, const std::optional<Address>& target,
+                          int64_t now_ms) {
+  auto rows = reader.timers(target);
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(timer_json(row, now_ms));
+  return Json{{"timers", std::move(list)}};
+}
+
+Result<Json> query_topics(StoreReader& reader, const std::vector<std::string>& declared) {
+  auto rows = reader.topics();
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(topic_json(row));
+  for (const auto& topic : declared) {
+    const bool seen = std::any_of(rows->begin(), rows->end(),
+                                  [&](const TopicSummary& t) { return t.topic == topic; });
+    if (!seen) list.push_back(topic_json({"io.statefun.playground/egress", topic, 0, 0}));
+  }
+  std::sort(list.begin(), list.end(),
+            [](const Json& a, const Json& b) { return a["topic"] < b["topic"]; });
+  return Json{{"topics", std::move(list)}};
+}
+
+Result<Json> query_egress(StoreReader& reader, const EgressQuery& query) {
+  auto rows = reader.egress(query);
+  if (!rows) return std::unexpected(rows.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(egress_json(row));
+  const int64_t next = rows->empty() ? query.from_offset : rows->back().offset + 1;
+  Json out = {{"records", std::move(list)}};
+  if (query.topic) {
+    out["topic"] = *query.topic;
+    out["next"] = next;
+  }
+  return out;
+}
+
+Result<Json> query_trace(StoreReader& reader, const TraceQuery& query) {
+  auto rows = reader.trace(query);
+  if (!rows) return std::unexpected(rows.error());
+  auto last = reader.last_step();
+  if (!last) return std::unexpected(last.error());
+  Json list = Json::array();
+  for (const auto& row : *rows) list.push_back(trace_json(row));
+  return Json{{"steps", std::move(list)}, {"last_step", *last}};
+}
+
+}  // namespace statefun::emulator

@@ -1,0 +1,52 @@
+// The JSON shapes of the admin API (docs/admin-api.md), and the read
+// queries that produce them from the state database. The admin API serves
+// them; the CLI builds the very same documents from the database when no
+// emulator runs (offline mode), so both paths print the same thing.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "runtime/engine/dispatcher.h"
+#include "runtime/store/store_reader.h"
+
+namespace statefun::emulator {
+
+using Json = nlohmann::json;
+
+// {"typename", "encoding", "value", "base64"}: `value` is the decoded value
+// (runtime/value_codec.h: well-known types, JSON, text; null for bytes),
+// `base64` the exact bytes.
+Json value_json(const TypedValue& value);
+Json state_json(const StoredState& state);
+Json spec_json(const StateSpec& spec);
+Json timer_json(const TimerRecord& timer, int64_t now_ms);
+Json topic_json(const TopicSummary& topic);
+Json egress_json(const EgressEntry& entry);
+Json trace_json(const TraceRecord& step);
+Json address_json(const AddressSummary& summary);
+// Compact JSON text; invalid UTF-8 in strings is replaced, never thrown on.
+std::string to_text(const Json& value);
+// "2025-11-24T21:58:12.350Z"
+std::string iso_time(int64_t ms);
+
+// {"error": message, "code": "not_found" | ...}
+Json error_json(const Error& error);
+const char* error_code_name(ErrorCode code);
+// The HTTP status of an error: 400, 404, 408, 503 or 500.
+int http_status(ErrorCode code);
+
+// Read queries: the bodies of the admin API's GET answers.
+Result<Json> query_addresses(StoreReader& reader, const std::optional<FunctionType>& type);
+// {"address", "states": [...]}
+Result<Json> query_states(StoreReader& reader, const Address& address, int64_t now_ms);
+Result<Json> query_timers(StoreReader& reader, const std::optional<Address>& target,
+                          int64_t now_ms);
+// `declared`: topics known from module.yaml, listed even without records.
+Result<Json> query_topics(StoreReader& reader, const std::vector<std::string>& declared);
+// {"topic", "records": [...], "next": the offset to read from next}
+Result<Json> query_egress(StoreReader& reader, const EgressQuery& query);
+// {"steps": [...], "last_step": the highest committed step}
+Result<Json> query_trace(StoreReader& reader, const TraceQuery& query);
+
+}  // namespace statefun::emulator

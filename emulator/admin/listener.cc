@@ -1,0 +1,122 @@
+#include "emulator/admin/listener.h"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+namespace statefun::emulator {
+namespace {
+
+// httplib's ThreadPool starts all its threads up front. This one starts a
+// thread only when a connection arrives and every thread is busy (a
+// keep-alive connection holds its thread), up to `max_threads`, so an idle
+// emulator keeps few threads and little memory.
+class OnDemandThreadPool final : public httplib::TaskQueue {
+ public:
+  explicit OnDemandThreadPool(std::size_t max_threads) : m_max_threads(max_threads) {}
+  ~OnDemandThreadPool() override { shutdown(); }
+
+  void enqueue(std::function<void()> task) override {
+    std::lock_guard lock(m_mutex);
+    if (m_stopping) return;
+    m_tasks.push_back(std::move(task));
+    // m_idle still counts threads already woken for earlier tasks, so compare
+    // against the queue: each waiting task needs an idle thread of its own.
+    if (m_tasks.size() > m_idle && m_threads.size() < m_max_threads) {
+      m_threads.emplace_back([this] { work(); });
+    } else {
+      m_ready.notify_one();
+    }
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_ready.notify_all();
+    for (auto& thread : m_threads) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      ++m_idle;
+      m_ready.wait(lock, [this] { return m_stopping || !m_tasks.empty(); });
+      --m_idle;
+      if (m_tasks.empty()) return;  // stopping, nothing left to run
+      auto task = std::move(m_tasks.front());
+      m_tasks.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  const std::size_t m_max_threads;
+  std::mutex m_mutex;
+  std::condition_variable m_ready;
+  std::deque<std::function<void()>> m_tasks;
+  std::vector<std::thread> m_threads;
+  std::size_t m_idle = 0;
+  bool m_stopping = false;
+};
+
+}  // namespace
+
+Listener::Listener(std::string label, int worker_threads) : m_label(std::move(label)) {
+  // Handlers block until their message is committed, so the pool must be
+  // large enough for every client that waits on a group commit.
+  m_server.new_task_queue = [worker_threads] {
+    return new OnDemandThreadPool(static_cast<std::size_t>(worker_threads));
+  };
+  m_server.set_keep_alive_max_count(100000);
+  // httplib writes headers and body separately: with Nagle on, the body waits
+  // for the delayed ACK of the headers (~40 ms per response).
+  m_server.set_tcp_nodelay(true);
+  // httplib's defaults set SO_REUSEPORT, which would let a second emulator
+  // bind the same port silently; SO_REUSEADDR only skips TIME_WAIT.
+  m_server.set_socket_options([this](int socket) {
+    int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    m_socket = socket;
+  });
+  m_server.set_payload_max_length(64u * 1024u * 1024u);
+}
+
+Listener::~Listener() { stop(); }
+
+Result<int> Listener::start(const std::string& host, int port) {
+  int bound = port;
+  if (port == 0) {
+    bound = m_server.bind_to_any_port(host);
+  } else if (!m_server.bind_to_port(host, port)) {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("port {} ({}) on {} is already in use or cannot be bound", port,
+                                  m_label, host));
+  }
+  // httplib listens with a backlog of 5: a burst of clients would overflow it
+  // and see resets. Listening again only enlarges the backlog.
+  ::listen(m_socket, 1024);
+  m_thread = std::thread([this] { m_server.listen_after_bind(); });
+  return bound;
+}
+
+void Listener::stop() {
+  if (m_thread.joinable()) {
+    m_server.stop();
+    m_thread.join();
+  }
+}
+
+}  // namespace statefun::emulator

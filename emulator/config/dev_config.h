@@ -1,0 +1,118 @@
+// statefun.yaml: the dev-only settings that sit beside module.yaml (which
+// stays the cluster's own file). How to start each function process, which
+// host names of module.yaml mean this machine, where the state lives and
+// which ports to use. docs/statefun-yaml.md describes the format.
+//
+// Pure parsing and merging: nothing here starts a process or opens a socket.
+// Errors are one line naming the file, the line and the key, e.g.
+//   statefun.yaml:4: processes[0].comand: unknown key (did you mean "command"?)
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/core/result.h"
+
+namespace statefun::emulator {
+
+// How the supervisor decides that a process serves requests.
+struct ReadyCheck {
+  // GET this URL until it answers 2xx or 3xx. Empty: a TCP connect to the
+  // process's port is enough.
+  std::string http_url;
+  // How long to wait before saying that the process never got ready (it is
+  // still waited for afterwards).
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
+
+  bool operator==(const ReadyCheck&) const = default;
+};
+
+// One function process `statefun dev` starts, watches and restarts.
+struct ProcessSpec {
+  std::string name;                        // unique; prefixes its output and names its gate
+  std::string command;                     // run by /bin/sh -c
+  std::string working_dir;                 // absolute
+  std::map<std::string, std::string> env;  // added to statefun's own environment
+  // Where it serves StateFun requests: module.yaml endpoints whose URL (after
+  // the hosts map) has this host and port are held back until it is ready.
+  // Empty: http://localhost:<port>.
+  std::string url;
+  std::optional<int> port;  // from `port`, else `url`, else env PORT
+  ReadyCheck ready;
+  std::vector<std::string> watch;  // globs relative to working_dir
+
+  bool operator==(const ProcessSpec&) const = default;
+};
+
+// The settings the command line and STATEFUN_* variables may also give.
+// Unset fields fall back to the next layer (file, then built-in defaults).
+struct DevSettings {
+  std::optional<std::string> data_dir;  // absolute once resolved
+  std::optional<std::string> listen_host;
+  std::optional<int> admin_port, ingress_port, egress_port;
+  // Automatic snapshots (`snapshots:`): period (0 = off), how many to keep,
+  // and whether to take one at a clean shutdown.
+  std::optional<std::chrono::milliseconds> snapshot_every;
+  std::optional<int> snapshot_keep;
+  std::optional<bool> snapshot_on_exit;
+  // Retention (`retention:`): history versions per entity (0 = all) and
+  // the age of trace, consumed messages and read egress (0 = forever).
+  std::optional<int64_t> history_versions;
+  std::optional<std::chrono::milliseconds> retention_age;
+
+  bool operator==(const DevSettings&) const = default;
+};
+
+// statefun.yaml after parsing (relative paths resolved against its folder).
+struct DevConfig {
+  std::string path;  // the file as given; empty when there is none
+  DevSettings settings;
+  // module.yaml host name -> "host" or "host:port" to use instead, e.g.
+  // functions -> localhost turns http://functions:8000/x into
+  // http://localhost:8000/x.
+  std::map<std::string, std::string> hosts;
+  std::vector<ProcessSpec> processes;
+};
+
+// What the command line and STATEFUN_* variables decide; every field that is
+// set wins over statefun.yaml.
+struct DevOverrides {
+  DevSettings settings;
+  std::map<std::string, std::string> hosts;  // added to, and winning over, the file's
+  // `statefun dev -- CMD`: the only process, instead of the file's.
+  std::optional<ProcessSpec> process;
+};
+
+// Parses YAML text; `path` labels messages and `base_dir` resolves relative
+// paths (data, working_dir).
+Result<DevConfig> parse_dev_config(std::string_view text, const std::string& path,
+                                   const std::string& base_dir);
+
+// Reads and parses a file; a missing file is an error naming it.
+Result<DevConfig> load_dev_config(const std::string& path);
+
+// The statefun.yaml that goes with a module.yaml: the one beside it.
+std::string dev_config_path_for(const std::string& module_path);
+
+// Layers: the file's values, then `overrides` on top.
+DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides);
+
+// `statefun dev -- node functions.js`: one process running `argv` in
+// `working_dir`, on `port` (also given to it as PORT), named after the
+// script it runs (functions) or else the program (node). It watches the files
+// with the script's extension, or `watch` when given.
+ProcessSpec command_process(const std::vector<std::string>& argv, int port,
+                            const std::string& working_dir, std::vector<std::string> watch);
+
+// Parses "name=host[:port]" as given to --host.
+Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view text);
+
+// The closest of `candidates` to a misspelt `word`, if one is close enough.
+std::optional<std::string> closest_word(std::string_view word,
+                                        const std::vector<std::string_view>& candidates);
+
+}  // namespace statefun::emulator

@@ -1,0 +1,97 @@
+// Loads a StateFun module.yaml (every kind of ../shared/spec/module-yaml.md)
+// into plain structs. Pure parsing: nothing here opens sockets or starts
+// anything. Errors name the file, the document (1-based) and the field, e.g.
+//   module.yaml: document 2 (io.statefun.endpoints.v2/http): spec.functions: missing required field
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/core/result.h"
+
+namespace statefun::emulator {
+
+enum class TransportKind { kAsync, kOkHttp };
+
+// One `io.statefun.endpoints.v1/http` or `v2/http` component.
+struct HttpEndpointSpec {
+  int document = 0;       // 1-based YAML document index (for messages)
+  std::string kind;       // the component kind as written
+  std::string functions;  // "ns/name" or "ns/*" exactly as written
+  std::string function_namespace;
+  std::optional<std::string> function_name;  // nullopt for a namespace wildcard
+  std::string url_path_template;
+  int max_num_batch_requests = 1000;  // <= 0 disables backpressure
+  TransportKind transport = TransportKind::kAsync;
+  // Effective timeouts after defaults and the `timeouts` object rules:
+  // async: call 2 min / connect 20 s (or 1 min / 10 s when `timeouts` is present);
+  // okhttp and v1: call 1 min, connect/read/write 10 s.
+  std::chrono::milliseconds call_timeout{std::chrono::minutes(2)};
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(20)};
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
+  std::int64_t payload_max_bytes = 33554432;
+  std::chrono::milliseconds pool_ttl{std::chrono::seconds(15)};
+  int pool_size = 1024;
+
+  // The URL for one function type name: every "{function.name}" replaced.
+  std::string url_for(std::string_view function_name) const;
+};
+
+struct PlaygroundIngressSpec {
+  int document = 0;
+  int port = 0;  // 0 when missing (the playground then picks a random port)
+};
+
+struct PlaygroundEgressSpec {
+  int document = 0;
+  int port = 0;
+  std::vector<std::string> topics;
+};
+
+// Kafka / Kinesis components: parsed and validated, not emulated yet.
+struct ExternalIoSpec {
+  int document = 0;
+  std::string kind;  // e.g. io.statefun.kafka.v1/ingress
+  std::string id;    // the ingress or egress id (typename)
+  // Topics or streams it reads (ingress) with their value types and targets.
+  struct Route {
+    std::string source;      // topic or stream
+    std::string value_type;  // typename used verbatim
+    std::vector<std::string> targets;
+  };
+  std::vector<Route> routes;
+};
+
+struct ModuleConfig {
+  std::string path;  // the file as given, used in messages
+  std::vector<HttpEndpointSpec> endpoints;
+  std::optional<PlaygroundIngressSpec> playground_ingress;
+  std::optional<PlaygroundEgressSpec> playground_egress;
+  std::vector<ExternalIoSpec> kafka_ingresses, kafka_egresses;
+  std::vector<ExternalIoSpec> kinesis_ingresses, kinesis_egresses;
+  bool legacy_format = false;  // version: "3.0" single-document file
+  // Non-fatal remarks, one line each (e.g. "no ingress: the real runtime
+  // refuses to start without one", "kafka ingress x/y is not emulated yet").
+  std::vector<std::string> warnings;
+
+  // The endpoint serving a function type: an exact binding wins over a
+  // namespace wildcard. nullptr if none.
+  const HttpEndpointSpec* endpoint_for(std::string_view ns, std::string_view name) const;
+};
+
+// Parses YAML text. `path` only labels error messages.
+Result<ModuleConfig> parse_module_yaml(std::string_view text, const std::string& path);
+
+// Reads and parses a file; a missing/unreadable file is an error naming it.
+Result<ModuleConfig> load_module_yaml(const std::string& path);
+
+// Flink TimeUtils.parseDuration as described in module-yaml.md §2 (plus `m`
+// for minutes). Errors name the offending text.
+Result<std::chrono::milliseconds> parse_duration(std::string_view text);
+
+}  // namespace statefun::emulator

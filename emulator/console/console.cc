@@ -1,0 +1,428 @@
+#include "emulator/console/console.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace statefun::emulator {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr const char* kRed = "31";
+constexpr const char* kGreen = "32";
+constexpr const char* kYellow = "33";
+constexpr const char* kDim = "2";
+constexpr const char* kBold = "1";
+// Process name colours, handed out in the order processes first appear.
+constexpr const char* kProcessColors[] = {"36", "35", "34", "96", "95", "94"};
+
+std::string clock_time() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  return fmt::format("{:02}:{:02}:{:02}.{:03}", local.tm_hour, local.tm_min, local.tm_sec, ms);
+}
+
+// ISO 8601 in UTC with milliseconds, for JSON lines.
+std::string utc_time() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
+}
+
+Json event_json(const char* event) {
+  Json j;
+  j["time"] = utc_time();
+  j["event"] = event;
+  return j;
+}
+
+std::string format_duration_us(int64_t us) {
+  if (us < 1000) return fmt::format("{}µs", us);
+  if (us < 1000000) return fmt::format("{:.1f}ms", us / 1000.0);
+  return fmt::format("{:.2f}s", us / 1e6);
+}
+
+std::string format_ms(std::chrono::milliseconds ms) {
+  if (ms.count() < 1000) return fmt::format("{} ms", ms.count());
+  return fmt::format("{:.1f} s", ms.count() / 1000.0);
+}
+
+// Failures are reported on the first attempt and then ever more rarely, so
+// a function that is down for a minute produces a handful of lines.
+bool worth_reporting(int attempt) {
+  return attempt <= 2 || (attempt & (attempt - 1)) == 0 || attempt % 30 == 0;
+}
+
+// What a shell's exit code usually means, for "exited at once".
+std::string exit_hint(const ExitStatus& status) {
+  if (status.signal) return "";
+  if (status.code == 127) return " (the command was not found)";
+  if (status.code == 126) return " (the command is not executable)";
+  return "";
+}
+
+std::string describe_exit(const ExitStatus& status) {
+  if (status.signal) return fmt::format("was killed by {}", status.str());
+  return fmt::format("exited with code {}{}", status.code, exit_hint(status));
+}
+
+const char* kind_name(ProcessEvent::Kind kind) {
+  switch (kind) {
+    case ProcessEvent::Kind::kStarted:
+      return "started";
+    case ProcessEvent::Kind::kReady:
+      return "ready";
+    case ProcessEvent::Kind::kNotReady:
+      return "not_ready";
+    case ProcessEvent::Kind::kExited:
+      return "exited";
+    case ProcessEvent::Kind::kRestarting:
+      return "restarting";
+    case ProcessEvent::Kind::kCannotStart:
+      return "cannot_start";
+    case ProcessEvent::Kind::kStopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string Console::paint(const char* code, const std::string& text) const {
+  if (!m_options.color) return text;
+  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
+}
+
+void Console::write(std::FILE* stream, const std::string& line) {
+  std::lock_guard lock(m_mutex);
+  std::fputs(line.c_str(), stream);
+  std::fputc('\n', stream);
+  std::fflush(stream);
+}
+
+void Console::write_json(const std::string& json_text) { write(m_options.out, json_text); }
+
+void Console::log(const char* level, std::FILE* stream, const char* color, const char* label,
+                  const std::string& line) {
+  if (json()) {
+    Json j = event_json("log");
+    j["level"] = level;
+    j["message"] = line;
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  write(stream, color ? paint(color, label) + line : line);
+}
+
+void Console::info(const std::string& line) { log("info", m_options.out, nullptr, "", line); }
+
+void Console::warn(const std::string& line) {
+  log("warning", m_options.err, kYellow, "warning: ", line);
+}
+
+void Console::error(const std::string& line) { log("error", m_options.err, kRed, "error: ", line); }
+
+void Console::banner(const Banner& b) {
+  if (json()) {
+    Json j = event_json("banner");
+    j["version"] = b.version;
+    j["module"] = b.module_path;
+    j["config"] = b.config_path.empty() ? Json(nullptr) : Json(b.config_path);
+    j["data"] = b.data_dir;
+    j["listen"] = b.listen_host;
+    j["ingress_port"] = b.ingress_port ? Json(b.ingress_port) : Json(nullptr);
+    j["egress_port"] = b.egress_port ? Json(b.egress_port) : Json(nullptr);
+    j["topics"] = b.topics;
+    j["admin_port"] = b.admin_port;
+    j["functions"] = Json::array();
+    for (const auto& r : b.routes) {
+      j["functions"].push_back({{"functions", r.functions},
+                                {"url", r.url},
+                                {"process", r.process.empty() ? Json(nullptr) : Json(r.process)}});
+    }
+    j["recovered_messages"] = b.recovered_messages;
+    j["recovered_timers"] = b.recovered_timers;
+    j["history"] = b.history;
+    j["snapshots"] = b.snapshots.empty() ? Json(nullptr) : Json(b.snapshots);
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  info(fmt::format("statefun dev {}", b.version));
+  info(fmt::format("  module     {}", b.module_path));
+  if (!b.config_path.empty()) info(fmt::format("  config     {}", b.config_path));
+  info(fmt::format("  data       {}", b.data_dir));
+  if (b.ingress_port) {
+    info(fmt::format("  ingress    http://{}:{}/<namespace>/<type>/<id>", b.listen_host,
+                     b.ingress_port));
+  }
+  if (b.egress_port) {
+    std::string topics;
+    for (const auto& t : b.topics) topics += (topics.empty() ? "" : ", ") + t;
+    info(fmt::format("  egress     http://{}:{}/<topic>  topics: {}", b.listen_host, b.egress_port,
+                     topics));
+  }
+  info(fmt::format("  admin      http://127.0.0.1:{}", b.admin_port));
+  for (const auto& r : b.routes) {
+    const std::string by = r.process.empty() ? "" : paint(kDim, fmt::format("  ({})", r.process));
+    info(fmt::format("  functions  {} → {}{}", r.functions, r.url, by));
+  }
+  if (!b.history.empty()) info(fmt::format("  history    {}", b.history));
+  if (!b.snapshots.empty()) info(fmt::format("  snapshots  {}", b.snapshots));
+  if (b.recovered_messages || b.recovered_timers) {
+    info(fmt::format("  recovered  {} pending message(s), {} timer(s)", b.recovered_messages,
+                     b.recovered_timers));
+  }
+}
+
+void Console::ready(std::chrono::milliseconds elapsed) {
+  if (json()) {
+    Json j = event_json("ready");
+    j["ms"] = elapsed.count();
+    write_json(j.dump());
+    return;
+  }
+  info(fmt::format("statefun dev ready in {} ms", elapsed.count()));
+}
+
+void Console::on_step(const TraceRecord& step) {
+  if (m_options.quiet) return;
+  if (json()) {
+    Json j = event_json("step");
+    j["step"] = step.step;
+    j["address"] = step.address.str();
+    j["type"] = step.first_type;
+    j["batch"] = step.invocations;
+    j["duration_us"] = step.duration_us;
+    j["states"] = step.changed_states;
+    j["messages"] = step.messages;
+    j["delayed"] = step.delayed;
+    j["egress"] = step.egress;
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  std::string what =
+      step.invocations == 1 ? step.first_type : fmt::format("{} messages", step.invocations);
+  std::string effects;
+  if (!step.changed_states.empty()) {
+    effects += " state:";
+    for (const auto& name : step.changed_states) effects += " " + name;
+  }
+  if (step.messages) effects += fmt::format(" → {} msg", step.messages);
+  if (step.delayed) effects += fmt::format(" ⏲ {} delayed", step.delayed);
+  if (step.egress) effects += fmt::format(" ⇥ {} egress", step.egress);
+  write(m_options.out,
+        fmt::format("{} {} {} {} {}{}", paint(kDim, clock_time()), paint(kBold, step.address.str()),
+                    what, paint(kDim, format_duration_us(step.duration_us)),
+                    paint(kDim, fmt::format("#{}", step.step)), effects));
+}
+
+int Console::admit(const FunctionType& type, bool failure) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(m_digest_mutex);
+  Digest& digest = m_digests[type];
+  auto& last = failure ? digest.last_failure : digest.last_recovery;
+  int& suppressed = failure ? digest.suppressed_failures : digest.suppressed_recoveries;
+  if (now - last < std::chrono::seconds(1)) {
+    ++suppressed;
+    return -1;
+  }
+  last = now;
+  return std::exchange(suppressed, 0);
+}
+
+void Console::on_call_failed(const Address& address, const std::string& reason, int attempt) {
+  if (json()) {
+    if (!worth_reporting(attempt)) return;
+    Json j = event_json("call_failed");
+    j["address"] = address.str();
+    j["attempt"] = attempt;
+    j["reason"] = reason;
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  if (!worth_reporting(attempt)) return;
+  const int held_back = admit(address.type, /*failure=*/true);
+  if (held_back < 0) return;
+  const std::string more = held_back ? fmt::format(" (+{} more failures of {} in the last second)",
+                                                   held_back, address.type.str())
+                                     : "";
+  write(m_options.err,
+        paint(kRed, fmt::format("{} {} failed (attempt {}): {}; message kept, retrying{}",
+                                clock_time(), address.str(), attempt, reason, more)));
+}
+
+void Console::on_recovered(const Address& address, int failed_attempts) {
+  if (json()) {
+    Json j = event_json("recovered");
+    j["address"] = address.str();
+    j["failed_attempts"] = failed_attempts;
+    write_json(j.dump());
+    return;
+  }
+  const int held_back = admit(address.type, /*failure=*/false);
+  if (held_back < 0) return;
+  const std::string more =
+      held_back ? fmt::format(" (and {} more addresses of {})", held_back, address.type.str()) : "";
+  write(m_options.err, paint(kGreen, fmt::format("{} {} recovered after {} failed attempt{}{}",
+                                                 clock_time(), address.str(), failed_attempts,
+                                                 failed_attempts == 1 ? "" : "s", more)));
+}
+
+void Console::on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) {
+  if (m_options.quiet) return;
+  if (json()) {
+    Json j = event_json("states_registered");
+    j["type"] = type.str();
+    j["states"] = Json::array();
+    for (const auto& spec : specs) {
+      Json s{{"name", spec.name}, {"type", spec.type_name}};
+      if (spec.expire_mode == ExpireMode::kAfterWrite)
+        s["expire_after_write_ms"] = spec.expire_after_ms;
+      if (spec.expire_mode == ExpireMode::kAfterInvoke) {
+        s["expire_after_invoke_ms"] = spec.expire_after_ms;
+      }
+      j["states"].push_back(std::move(s));
+    }
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  std::string names;
+  for (const auto& spec : specs) {
+    if (!names.empty()) names += ", ";
+    names += fmt::format("{} ({})", spec.name, spec.type_name);
+    if (spec.expire_mode == ExpireMode::kAfterWrite) {
+      names += fmt::format(" expires {} ms after write", spec.expire_after_ms);
+    } else if (spec.expire_mode == ExpireMode::kAfterInvoke) {
+      names += fmt::format(" expires {} ms after invoke", spec.expire_after_ms);
+    }
+  }
+  write(m_options.out,
+        paint(kDim, fmt::format("{} {} registered state: {}", clock_time(), type.str(), names)));
+}
+
+void Console::on_unroutable(const FunctionType& type) {
+  if (json()) {
+    Json j = event_json("unroutable");
+    j["type"] = type.str();
+    write_json(j.dump());
+    return;
+  }
+  error(
+      fmt::format("no endpoint in module.yaml serves function type {}; its messages are kept "
+                  "and will be delivered once one does",
+                  type.str()));
+}
+
+void Console::on_fatal(const Error& failure) {
+  error(fmt::format("state database failure, dispatch stopped: {}", failure.message));
+}
+
+std::string Console::process_prefix(const std::string& process) {
+  const char* color;
+  {
+    std::lock_guard lock(m_colors_mutex);
+    auto [it, fresh] = m_process_colors.emplace(process, nullptr);
+    if (fresh) {
+      constexpr std::size_t count = std::size(kProcessColors);
+      it->second = kProcessColors[(m_process_colors.size() - 1) % count];
+    }
+    color = it->second;
+  }
+  return paint(color, fmt::format("[{}]", process));
+}
+
+void Console::on_output(const std::string& process, OutputStream stream, std::string_view line) {
+  if (json()) {
+    Json j = event_json("output");
+    j["process"] = process;
+    j["stream"] = stream == OutputStream::kStdout ? "stdout" : "stderr";
+    j["line"] = line;
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  write(m_options.out, fmt::format("{} {}", process_prefix(process), line));
+}
+
+void Console::on_process_event(const ProcessEvent& e) {
+  using Kind = ProcessEvent::Kind;
+  if (json()) {
+    Json j = event_json("process");
+    j["process"] = e.process;
+    j["state"] = kind_name(e.kind);
+    if (e.pid) j["pid"] = e.pid;
+    if (!e.detail.empty()) j[e.kind == Kind::kStarted ? "command" : "detail"] = e.detail;
+    if (e.kind == Kind::kReady || e.kind == Kind::kNotReady) j["ms"] = e.elapsed.count();
+    if (e.status) {
+      if (e.status->signal) {
+        j["signal"] = e.status->str();
+      } else {
+        j["code"] = e.status->code;
+      }
+      j["before_ready"] = e.before_ready;
+    }
+    if (e.restart_in) j["restart_in_ms"] = e.restart_in->count();
+    if (!e.last_lines.empty()) j["last_lines"] = e.last_lines;
+    write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return;
+  }
+  const std::string prefix = process_prefix(e.process);
+  const std::string retry =
+      e.restart_in ? fmt::format("; restarting in {}", format_ms(*e.restart_in)) : "";
+  std::string text;
+  const char* color = nullptr;
+  std::FILE* stream = m_options.out;
+  switch (e.kind) {
+    case Kind::kStarted:
+      text = paint(kDim, fmt::format("$ {}  (pid {})", e.detail, e.pid));
+      break;
+    case Kind::kReady:
+      text = paint(kGreen, fmt::format("ready in {}", format_ms(e.elapsed)));
+      break;
+    case Kind::kNotReady:
+      text = fmt::format("not ready after {}: {}; still waiting, its messages stay queued",
+                         format_ms(e.elapsed), e.detail);
+      color = kRed;
+      break;
+    case Kind::kExited:
+      text = fmt::format("{}{}{}", describe_exit(*e.status),
+                         e.before_ready ? " before it was ready" : "", retry);
+      color = kRed;
+      break;
+    case Kind::kRestarting:
+      text = paint(kYellow, fmt::format("{}: restarting", e.detail));
+      break;
+    case Kind::kCannotStart:
+      text = fmt::format(
+          "cannot start: {}{}", e.detail,
+          e.restart_in ? fmt::format("; trying again in {}", format_ms(*e.restart_in)) : "");
+      color = kRed;
+      break;
+    case Kind::kStopped:
+      text = paint(kDim, "stopped");
+      break;
+  }
+  if (color) {
+    stream = m_options.err;
+    text = paint(color, text);
+  }
+  if (!e.last_lines.empty()) {
+    text += paint(kDim, e.kind == Kind::kExited ? ". Its last output:" : ". Its output so far:");
+    for (const auto& line : e.last_lines) text += fmt::format("\n{}   | {}", prefix, line);
+  }
+  write(stream, fmt::format("{} {}", prefix, text));
+}
+
+}  // namespace statefun::emulator

@@ -1,0 +1,226 @@
+#include "emulator/dev/dev_server.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "emulator/admin/admin_http.h"
+#include "emulator/admin/time_travel_json.h"
+#include "emulator/config/module_config.h"
+#include "emulator/dev/data_lock.h"
+#include "emulator/dev/dev_loop.h"
+#include "emulator/dev/event_hub.h"
+#include "emulator/surfaces/playground_http.h"
+#include "runtime/engine/dispatcher.h"
+#include "runtime/store/snapshots.h"
+#include "runtime/store/store.h"
+
+namespace statefun::emulator {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string describe_retention(const RetentionPolicy& retention) {
+  return fmt::format(
+      "{}; trace, consumed messages and read egress {}",
+      retention.history_versions ? fmt::format("{} versions per entity", retention.history_versions)
+                                 : std::string("every version"),
+      retention.max_age_ms ? "for " + duration_text(retention.max_age_ms) : std::string("forever"));
+}
+
+std::string describe_snapshots(const SnapshotPolicy& policy, const std::string& data_dir) {
+  if (policy.every.count() == 0 && !policy.on_exit) return "";
+  std::string when = policy.every.count() ? "every " + duration_text(policy.every.count()) : "";
+  if (policy.on_exit) when += when.empty() ? "at exit" : " and at exit";
+  return fmt::format("{}, newest {} kept, in {}", when, policy.keep,
+                     (fs::path(data_dir) / "snapshots").string());
+}
+
+void print_banner(Console& console, const DevOptions& options, const ModuleConfig& config,
+                  const std::string& data_dir, int ingress_port, int egress_port, int admin_port,
+                  const DispatcherStatus& recovered, std::vector<Banner::Route> routes) {
+  Banner banner;
+  banner.version = STATEFUN_VERSION;
+  banner.module_path = config.path;
+  banner.config_path = options.dev_config.path;
+  banner.data_dir = data_dir;
+  banner.listen_host = options.listen_host;
+  banner.ingress_port = ingress_port;
+  banner.egress_port = egress_port;
+  if (egress_port) banner.topics = config.playground_egress->topics;
+  banner.admin_port = admin_port;
+  banner.routes = std::move(routes);
+  banner.recovered_messages = recovered.pending + recovered.unroutable;
+  banner.recovered_timers = recovered.timers;
+  banner.history = describe_retention(options.retention);
+  banner.snapshots = describe_snapshots(options.snapshots, data_dir);
+  console.banner(banner);
+}
+
+}  // namespace
+
+std::string default_data_dir(const std::string& module_path) {
+  return (fs::path(module_path).parent_path() / ".statefun").lexically_normal().string();
+}
+
+int run_dev(const DevOptions& options, Console& console,
+            const std::function<void()>& wait_for_shutdown) {
+  // 1. Configuration: module.yaml is the cluster's own file, unchanged.
+  auto config = load_module_yaml(options.module_path);
+  if (!config) {
+    console.error(config.error().message);
+    return 1;
+  }
+  for (const auto& warning : config->warnings) console.warn(warning);
+
+  // 2. The state database: recovery needs it before anything listens.
+  const std::string data_dir = options.data_dir.value_or(default_data_dir(options.module_path));
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) {
+    console.error(fmt::format("cannot create data directory {}: {}", data_dir, ec.message()));
+    return 1;
+  }
+  // The lock keeps a second statefun dev (or an offline restore) away.
+  auto lock = DataDirLock::acquire(data_dir, fmt::format("statefun dev (pid {})", ::getpid()));
+  if (!lock) {
+    console.error(lock.error().message);
+    return 1;
+  }
+  const std::string db_path = database_path(data_dir);
+  const StoreOptions store_options{options.synchronous_full, options.retention};
+  auto opened = Store::open(db_path, store_options);
+  if (!opened) {
+    console.error(opened.error().message);
+    return 1;
+  }
+  std::unique_ptr<Store> store = std::move(*opened);
+
+  // 3. The engine: function client, routes, egress validation, recovery.
+  // The engine thread drives this loop: the playground servers and the
+  // function client live on it, so a message reaches the engine without a
+  // thread switch.
+  net::EventLoop net_loop;
+  auto client = make_loop_function_client(net_loop, {});
+  // Replay dry runs call functions from admin threads and wait for the
+  // answer, so they get a client of their own.
+  auto replay_client = make_http_function_client({options.function_client_workers});
+  SystemClock clock;
+  // Routes follow module.yaml and statefun.yaml as they change; messages for
+  // a function process wait behind its gate until the process is ready.
+  DevLoopOptions loop_options;
+  loop_options.module_path = options.module_path;
+  loop_options.config_path = options.config_path;
+  loop_options.overrides = options.overrides;
+  loop_options.module = std::make_shared<const ModuleConfig>(*config);
+  loop_options.config = options.dev_config;
+  loop_options.started_at = options.started_at;
+  loop_options.watch_files = options.watch_files;
+  DevLoop dev_loop(std::move(loop_options), console);
+  DispatcherOptions dispatcher_options;
+  dispatcher_options.store = store.get();
+  dispatcher_options.loop = &net_loop;
+  dispatcher_options.retention_age_ms = options.retention.max_age_ms;
+  dispatcher_options.client = client.get();
+  dispatcher_options.clock = &clock;
+  dispatcher_options.resolve = dev_loop.resolver();
+  dispatcher_options.route_egress = dev_loop.egress_router();
+  dispatcher_options.closed_gates = dev_loop.closed_gates();
+  // The hub fans events out to the console, metrics and admin API streams.
+  EventHub hub(&console);
+  dispatcher_options.observer = &hub;
+  Dispatcher dispatcher(dispatcher_options);
+  if (auto r = dispatcher.start(); !r) {
+    console.error(r.error().message);
+    return 1;
+  }
+  const DispatcherStatus recovered = dispatcher.status();
+
+  // 4. The HTTP surfaces. Ingress last, so nothing is accepted before the
+  // rest can serve it.
+  if (options.listen_host != "127.0.0.1" && options.listen_host != "localhost") {
+    console.warn(
+        fmt::format("the playground ingress and egress listen on {}: other machines can "
+                    "send messages and read egress",
+                    options.listen_host));
+  }
+  int exit_code = 0;
+  AdminFacts admin_facts{STATEFUN_VERSION, config->path, data_dir, 0, 0};
+  admin_facts.token = admin_token_from_env();
+  for (const auto& e : config->endpoints) {
+    admin_facts.functions.emplace_back(e.functions, e.url_path_template);
+  }
+  if (config->playground_egress) admin_facts.egress_topics = config->playground_egress->topics;
+  SnapshotKeeper snapshots(data_dir, options.snapshots, console);
+  AdminApi admin(dispatcher, hub, std::move(admin_facts));
+  AdminHooks hooks;
+  hooks.route = [&dev_loop](const FunctionType& type) { return dev_loop.resolver()(type); };
+  hooks.client = replay_client.get();
+  hooks.snapshots = &snapshots;
+  // A restore: on the engine thread, with everything committed and the
+  // admin API's reader closed.
+  hooks.install = [&store, &store_options, &db_path](
+                      const std::string& snapshot, std::optional<Error>& failed) -> Result<Store*> {
+    store.reset();  // closed (and checkpointed) before its file is replaced
+    if (auto r = install_snapshot(snapshot, db_path); !r) failed = r.error();
+    auto reopened = Store::open(db_path, store_options);
+    if (!reopened) return std::unexpected(reopened.error());
+    store = std::move(*reopened);
+    return store.get();
+  };
+  admin.set_hooks(std::move(hooks));
+  std::unique_ptr<PlaygroundEgress> egress;
+  std::unique_ptr<PlaygroundIngress> ingress;
+  int egress_port = 0, ingress_port = 0, admin_port = 0;
+  auto fail = [&](const Error& error) {
+    console.error(error.message);
+    exit_code = 1;
+  };
+  if (auto port = admin.start("127.0.0.1", options.admin_port); port) {
+    admin_port = *port;
+  } else {
+    fail(port.error());
+  }
+  if (!exit_code && config->playground_egress) {
+    egress =
+        std::make_unique<PlaygroundEgress>(dispatcher, net_loop, config->playground_egress->topics);
+    auto port = egress->start(options.listen_host,
+                              options.egress_port.value_or(config->playground_egress->port));
+    port ? void(egress_port = *port) : fail(port.error());
+  }
+  if (!exit_code && config->playground_ingress) {
+    ingress = std::make_unique<PlaygroundIngress>(dispatcher, net_loop);
+    auto port = ingress->start(options.listen_host,
+                               options.ingress_port.value_or(config->playground_ingress->port));
+    port ? void(ingress_port = *port) : fail(port.error());
+  }
+
+  if (!exit_code) {
+    admin.set_ports(ingress_port, egress_port);
+    lock->set_holder(fmt::format("statefun dev (pid {}, admin port {})", ::getpid(), admin_port));
+    print_banner(console, options, *config, data_dir, ingress_port, egress_port, admin_port,
+                 recovered, dev_loop.routes());
+    const auto ready = std::chrono::steady_clock::now() - options.started_at;
+    console.ready(std::chrono::duration_cast<std::chrono::milliseconds>(ready));
+    // Function processes last: messages accepted meanwhile wait for them.
+    dev_loop.start(dispatcher);
+    snapshots.start(dispatcher);
+    wait_for_shutdown();
+    console.info("statefun dev stopping: committing and closing");
+  }
+
+  // 5. Shutdown: stop the engine first (final commit; waiting HTTP handlers
+  // get their answer), then the servers, then the function client.
+  dispatcher.stop();
+  snapshots.stop();  // the snapshot at exit, of everything committed
+  dev_loop.stop();   // the function processes, before the dispatcher goes away
+  if (ingress) ingress->stop();
+  if (egress) egress->stop();
+  admin.stop();
+  client->shutdown();
+  replay_client->shutdown();
+  return exit_code;
+}
+
+}  // namespace statefun::emulator

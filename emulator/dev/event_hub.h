@@ -1,0 +1,108 @@
+// The dispatcher's one observer in `statefun dev`, fanning every event out
+// to the console, the metrics and the subscribers of the admin API's
+// server-sent-events stream. It also remembers the state specs each
+// function type registered (in memory, as on Flink: until the next start).
+//
+// Threading: the DispatcherObserver callbacks run on the engine thread and
+// never block on a subscriber (a subscriber that falls behind by more than
+// its queue limit loses events and is told so). Everything else is
+// thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emulator/admin/metrics.h"
+#include "runtime/engine/dispatcher.h"
+
+namespace statefun::emulator {
+
+// One event as the stream shows it: `kind` is the SSE event name ("step",
+// "call_failed", "recovered", "states_registered", "unroutable", "fatal",
+// "lagged"), `data` its JSON text.
+struct HubEvent {
+  std::string kind;
+  std::string data;
+  int64_t step = 0;  // the step id for "step" events
+  std::optional<Address> address;
+  // "step" events carry the record and get their `data` on the reader's
+  // thread, when a subscriber takes them: rendering JSON for every step on
+  // the engine thread cost more than the step's own bookkeeping.
+  std::shared_ptr<const TraceRecord> trace;
+};
+
+class EventHub final : public DispatcherObserver {
+ public:
+  // `forward` (the console) hears everything first; may be null.
+  explicit EventHub(DispatcherObserver* forward);
+
+  class Subscription {
+   public:
+    // The next event, or nullopt after `timeout` or once the hub closed.
+    std::optional<HubEvent> next(std::chrono::milliseconds timeout);
+    bool closed() const;
+
+   private:
+    friend class EventHub;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<HubEvent> m_queue;
+    bool m_closed = false;
+    bool m_lagged = false;
+  };
+
+  // A new subscriber. With `replay_steps`, its queue starts with the recent
+  // step events the hub still remembers (the last few thousand), so a
+  // reader that catches up from the database misses nothing in between.
+  std::shared_ptr<Subscription> subscribe(bool replay_steps);
+  void unsubscribe(const std::shared_ptr<Subscription>& subscription);
+  // Ends every subscription (shutdown).
+  void close();
+
+  // The specs `type` registered since start; nullopt when it has not yet.
+  std::optional<std::vector<StateSpec>> registered(const FunctionType& type) const;
+  std::map<std::string, std::vector<StateSpec>> all_registered() const;
+
+  const Metrics& metrics() const { return m_metrics; }
+
+  // Group commits so far. A reader that found nothing new passes what this
+  // said before its read to wait_for_commit(), which returns once a later
+  // commit happened (so a read now may find more), after `timeout`, or when
+  // the hub closes: long polling without a thread per waiter on the engine.
+  uint64_t commits() const;
+  void wait_for_commit(uint64_t seen, std::chrono::milliseconds timeout) const;
+
+  void on_step(const TraceRecord& step) override;
+  void on_call_failed(const Address& address, const std::string& reason, int attempt) override;
+  void on_recovered(const Address& address, int failed_attempts) override;
+  void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
+  void on_unroutable(const FunctionType& type) override;
+  void on_fatal(const Error& error) override;
+  void on_committed(int64_t last_step) override;
+
+ private:
+  static constexpr std::size_t kRecentSteps = 4096;
+  static constexpr std::size_t kMaxQueue = 10000;
+
+  void publish(HubEvent event);
+
+  DispatcherObserver* m_forward;
+  Metrics m_metrics;
+  mutable std::mutex m_mutex;
+  std::set<std::shared_ptr<Subscription>> m_subscribers;        // guarded by m_mutex
+  std::deque<HubEvent> m_recent_steps;                          // guarded by m_mutex
+  std::map<FunctionType, std::vector<StateSpec>> m_registered;  // guarded by m_mutex
+  bool m_closed = false;                                        // guarded by m_mutex
+  uint64_t m_commits = 0;                                       // guarded by m_mutex
+  mutable std::condition_variable m_committed;
+};
+
+}  // namespace statefun::emulator

@@ -1,0 +1,96 @@
+#include "emulator/dev/reopenable_reader.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+namespace statefun::emulator {
+
+Result<std::unique_ptr<ReopenableReader>> ReopenableReader::open(const std::string& path) {
+  auto reader = StoreReader::open(path);
+  if (!reader) return std::unexpected(reader.error());
+  return std::unique_ptr<ReopenableReader>(new ReopenableReader(path, std::move(*reader)));
+}
+
+Result<void> ReopenableReader::while_closed(const std::function<Result<void>()>& fn) {
+  std::unique_lock lock(m_mutex);
+  m_reader.reset();
+  auto result = fn();
+  auto reopened = StoreReader::open(m_path);
+  if (reopened) m_reader = std::move(*reopened);
+  if (!result) return result;
+  if (!reopened) return std::unexpected(reopened.error());
+  return {};
+}
+
+template <typename T>
+Result<T> ReopenableReader::with_reader(const std::function<Result<T>(StoreReader&)>& read) {
+  std::shared_lock lock(m_mutex);
+  if (!m_reader) {
+    return make_error(ErrorCode::kUnavailable,
+                      fmt::format("{}: the state database could not be opened again", m_path));
+  }
+  return read(*m_reader);
+}
+
+Result<std::vector<AddressSummary>> ReopenableReader::addresses(
+    const std::optional<FunctionType>& type) {
+  return with_reader<std::vector<AddressSummary>>(
+      [&](StoreReader& r) { return r.addresses(type); });
+}
+
+Result<std::vector<StoredState>> ReopenableReader::states(const Address& address, int64_t now_ms) {
+  return with_reader<std::vector<StoredState>>(
+      [&](StoreReader& r) { return r.states(address, now_ms); });
+}
+
+Result<std::vector<TimerRecord>> ReopenableReader::timers(const std::optional<Address>& target) {
+  return with_reader<std::vector<TimerRecord>>([&](StoreReader& r) { return r.timers(target); });
+}
+
+Result<std::optional<TimerRecord>> ReopenableReader::timer(int64_t id) {
+  return with_reader<std::optional<TimerRecord>>([&](StoreReader& r) { return r.timer(id); });
+}
+
+Result<std::vector<TopicSummary>> ReopenableReader::topics() {
+  return with_reader<std::vector<TopicSummary>>([](StoreReader& r) { return r.topics(); });
+}
+
+Result<std::vector<EgressEntry>> ReopenableReader::egress(const EgressQuery& query) {
+  return with_reader<std::vector<EgressEntry>>([&](StoreReader& r) { return r.egress(query); });
+}
+
+Result<std::vector<TraceRecord>> ReopenableReader::trace(const TraceQuery& query) {
+  return with_reader<std::vector<TraceRecord>>([&](StoreReader& r) { return r.trace(query); });
+}
+
+Result<std::vector<HistoryEntry>> ReopenableReader::history(const Address& address,
+                                                            const std::string& name) {
+  return with_reader<std::vector<HistoryEntry>>(
+      [&](StoreReader& r) { return r.history(address, name); });
+}
+
+Result<int64_t> ReopenableReader::last_step() {
+  return with_reader<int64_t>([](StoreReader& r) { return r.last_step(); });
+}
+
+Result<std::vector<HistoryRow>> ReopenableReader::entity_history(const Address& address) {
+  return with_reader<std::vector<HistoryRow>>(
+      [&](StoreReader& r) { return r.entity_history(address); });
+}
+
+Result<int64_t> ReopenableReader::history_floor(const Address& address) {
+  return with_reader<int64_t>([&](StoreReader& r) { return r.history_floor(address); });
+}
+
+Result<std::vector<InboxMessage>> ReopenableReader::received(const Address& address,
+                                                             int64_t after_step) {
+  return with_reader<std::vector<InboxMessage>>(
+      [&](StoreReader& r) { return r.received(address, after_step); });
+}
+
+Result<int64_t> ReopenableReader::pruned_through_step() {
+  return with_reader<int64_t>([](StoreReader& r) { return r.pruned_through_step(); });
+}
+
+}  // namespace statefun::emulator

@@ -1,0 +1,410 @@
+#include "emulator/processes/supervisor.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <filesystem>
+#include <thread>
+
+#include "emulator/config/http_url.h"
+#include "emulator/processes/ready_probe.h"
+
+namespace statefun::emulator {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxLine = 16 * 1024;  // longer lines are split
+constexpr milliseconds kDrainTime{300};      // output still arriving after an exit
+constexpr milliseconds kTcpProbeTimeout{500};
+constexpr milliseconds kHttpProbeTimeout{1000};
+constexpr milliseconds kLateProbeInterval{500};
+
+milliseconds since(Clock::time_point start) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+}
+
+std::string probe_host(const ProcessSpec& spec) {
+  auto url = parse_http_url(spec.url);
+  return url ? url->host : "localhost";
+}
+
+bool has_probe(const ProcessSpec& spec) { return spec.port || !spec.ready.http_url.empty(); }
+
+bool probe(const ProcessSpec& spec) {
+  if (!spec.ready.http_url.empty()) return http_ready(spec.ready.http_url, kHttpProbeTimeout);
+  return tcp_accepting(probe_host(spec), *spec.port, kTcpProbeTimeout);
+}
+
+std::string not_ready_detail(const ProcessSpec& spec) {
+  if (!spec.ready.http_url.empty()) {
+    return fmt::format("GET {} has not answered with a 2xx or 3xx status", spec.ready.http_url);
+  }
+  std::string detail =
+      fmt::format("nothing accepts connections on {}:{}", probe_host(spec), *spec.port);
+  if (auto it = spec.env.find("PORT"); it != spec.env.end()) {
+    detail += fmt::format(" (it was started with PORT={}: does it listen there?)", it->second);
+  }
+  return detail;
+}
+
+}  // namespace
+
+class Supervisor::Runner {
+ public:
+  Runner(ProcessSpec spec, ProcessObserver& observer, const SupervisorOptions& options)
+      : m_observer(observer), m_options(options), m_spec(std::move(spec)) {
+    m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    m_thread = std::thread([this] { run(); });
+  }
+
+  ~Runner() {
+    request_stop();
+    if (m_thread.joinable()) m_thread.join();
+    if (m_wake >= 0) ::close(m_wake);
+  }
+
+  ProcessSpec spec() const {
+    std::lock_guard lock(m_mutex);
+    return m_spec;
+  }
+
+  void restart(std::string reason, std::optional<ProcessSpec> spec = std::nullopt) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (spec) m_spec = std::move(*spec);
+      m_restart = std::move(reason);
+    }
+    wake();
+  }
+
+  void request_stop() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_stop = true;
+    }
+    wake();
+  }
+
+ private:
+  enum class Command { kNone, kRestart, kStop };
+  enum class Ending { kExited, kCannotStart, kRestart, kStop };
+
+  struct Outcome {
+    Ending ending = Ending::kExited;
+    std::optional<ExitStatus> status;
+    bool before_ready = true;
+    milliseconds served_for{0};
+    std::string detail;        // kCannotStart: why; kRestart: the reason
+    bool was_running = false;  // kStop: a live process was stopped
+  };
+
+  void wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(m_wake, &one, sizeof one);
+  }
+
+  Command take_command(std::string& reason) {
+    uint64_t count = 0;
+    [[maybe_unused]] auto n = ::read(m_wake, &count, sizeof count);
+    std::lock_guard lock(m_mutex);
+    if (m_stop) return Command::kStop;
+    if (m_restart) {
+      reason = std::move(*m_restart);
+      m_restart.reset();
+      return Command::kRestart;
+    }
+    return Command::kNone;
+  }
+
+  // Sleeps up to `timeout` unless a command arrives first.
+  Command wait_for_command(milliseconds timeout, std::string& reason) {
+    Command command = take_command(reason);
+    if (command != Command::kNone) return command;
+    pollfd p{m_wake, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    return take_command(reason);
+  }
+
+  void emit(ProcessEvent event) {
+    event.process = m_name;
+    m_observer.on_process_event(event);
+  }
+
+  void run() {
+    m_name = spec().name;
+    int exits_in_a_row = 0;
+    for (;;) {
+      Outcome outcome = run_once();
+      if (outcome.ending == Ending::kStop) {
+        if (outcome.was_running) emit({.kind = ProcessEvent::Kind::kStopped});
+        return;
+      }
+      if (outcome.ending == Ending::kRestart) {
+        exits_in_a_row = 0;
+        continue;
+      }
+      if (outcome.served_for >= m_options.healthy_after) exits_in_a_row = 0;
+      ++exits_in_a_row;
+      const int doublings = std::min(exits_in_a_row - 1, 16);
+      const milliseconds delay =
+          std::min(m_options.first_backoff * (int64_t{1} << doublings), m_options.max_backoff);
+      ProcessEvent event;
+      event.kind = outcome.ending == Ending::kExited ? ProcessEvent::Kind::kExited
+                                                     : ProcessEvent::Kind::kCannotStart;
+      event.status = outcome.status;
+      event.before_ready = outcome.before_ready;
+      event.detail = outcome.detail;
+      event.restart_in = delay;
+      if (outcome.before_ready) event.last_lines.assign(m_last_lines.begin(), m_last_lines.end());
+      emit(std::move(event));
+
+      std::string reason;
+      const Command command = wait_for_command(delay, reason);
+      if (command == Command::kStop) return;
+      if (command == Command::kRestart) {
+        emit({.kind = ProcessEvent::Kind::kRestarting, .detail = reason});
+        exits_in_a_row = 0;
+      }
+    }
+  }
+
+  // Waits (briefly) for someone else's server to leave the port: a process
+  // we just stopped may take a moment to let go of it.
+  std::optional<Outcome> wait_for_free_port(const ProcessSpec& spec) {
+    if (!spec.port) return std::nullopt;
+    const auto start = Clock::now();
+    while (tcp_accepting(probe_host(spec), *spec.port, kTcpProbeTimeout)) {
+      std::string reason;
+      const Command command = wait_for_command(milliseconds(50), reason);
+      if (command == Command::kStop) return Outcome{.ending = Ending::kStop};
+      if (command == Command::kRestart) return Outcome{.ending = Ending::kRestart};
+      if (since(start) >= m_options.port_wait) {
+        return Outcome{.ending = Ending::kCannotStart,
+                       .detail = fmt::format("port {} is already in use by another process; {} "
+                                             "is not started until the port is free",
+                                             *spec.port, spec.name)};
+      }
+    }
+    return std::nullopt;
+  }
+
+  Outcome run_once() {
+    const ProcessSpec spec = this->spec();
+    m_last_lines.clear();
+    {
+      std::lock_guard lock(m_mutex);
+      m_restart.reset();  // whatever asked for a restart gets this start
+      if (m_stop) return {.ending = Ending::kStop};
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_directory(spec.working_dir, ec)) {
+      return {.ending = Ending::kCannotStart,
+              .detail = fmt::format("its working directory {} does not exist", spec.working_dir)};
+    }
+    if (auto busy = wait_for_free_port(spec)) return *busy;
+
+    auto spawned = KeptProcess::spawn({spec.command, spec.working_dir, spec.env, m_options.grace});
+    if (!spawned) return {.ending = Ending::kCannotStart, .detail = spawned.error().message};
+    KeptProcess& process = *spawned;
+    emit({.kind = ProcessEvent::Kind::kStarted, .pid = process.pid(), .detail = spec.command});
+    return supervise(spec, process);
+  }
+
+  Outcome supervise(const ProcessSpec& spec, KeptProcess& process) {
+    const auto started = Clock::now();
+    auto ready_at = started;
+    bool ready = !has_probe(spec);  // nothing to wait for
+    if (ready) m_observer.on_ready(spec.name, true);
+    bool reported_not_ready = false;
+    auto next_probe = started + m_options.probe_interval;
+    std::optional<Ending> stopping;
+    std::array<int, 2> outputs = {process.stdout_fd(), process.stderr_fd()};
+    std::optional<ExitStatus> status;
+
+    while (!status) {
+      std::array<pollfd, 4> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0},
+                                   pollfd{m_wake, POLLIN, 0}, pollfd{process.exit_fd(), POLLIN, 0}};
+      int timeout = process.exit_fd() < 0 ? 100 : -1;
+      if (!ready && !stopping) {
+        const auto wait = std::chrono::duration_cast<milliseconds>(next_probe - Clock::now());
+        timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
+      }
+      ::poll(fds.data(), fds.size(), timeout);
+      for (std::size_t i = 0; i < outputs.size(); ++i) {
+        if (fds[i].revents) read_output(outputs[i], static_cast<OutputStream>(i));
+      }
+      if (fds[2].revents) {
+        std::string reason;
+        const Command command = take_command(reason);
+        if (command != Command::kNone && stopping != Ending::kStop) {
+          if (command == Command::kRestart && !stopping) {
+            emit({.kind = ProcessEvent::Kind::kRestarting, .detail = reason});
+          }
+          stopping = command == Command::kStop ? Ending::kStop : Ending::kRestart;
+          m_observer.on_ready(spec.name, false);
+          process.stop();
+        }
+      }
+      status = process.try_reap();
+      if (status || ready || stopping || Clock::now() < next_probe) continue;
+      if (probe(spec)) {
+        ready = true;
+        ready_at = Clock::now();
+        emit({.kind = ProcessEvent::Kind::kReady, .pid = process.pid(), .elapsed = since(started)});
+        m_observer.on_ready(spec.name, true);
+      } else {
+        // Once it is late, a slower pace: it may take minutes (a first build).
+        next_probe =
+            Clock::now() + (reported_not_ready ? kLateProbeInterval : m_options.probe_interval);
+        if (!reported_not_ready && since(started) >= spec.ready.timeout) {
+          reported_not_ready = true;
+          emit({.kind = ProcessEvent::Kind::kNotReady,
+                .pid = process.pid(),
+                .detail = not_ready_detail(spec),
+                .elapsed = since(started),
+                .last_lines = {m_last_lines.begin(), m_last_lines.end()}});
+        }
+      }
+    }
+    drain(outputs);
+    process.close_output();
+    if (!stopping) m_observer.on_ready(spec.name, false);
+    Outcome outcome;
+    outcome.ending = stopping.value_or(Ending::kExited);
+    outcome.status = status;
+    outcome.before_ready = !ready;
+    outcome.served_for = ready ? since(ready_at) : milliseconds(0);
+    outcome.was_running = true;
+    return outcome;
+  }
+
+  // What the process printed before it exited but we have not read yet.
+  void drain(std::array<int, 2>& outputs) {
+    const auto until = Clock::now() + kDrainTime;
+    while ((outputs[0] >= 0 || outputs[1] >= 0) && Clock::now() < until) {
+      std::array<pollfd, 2> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0}};
+      const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+      if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left.count()))) <=
+          0) {
+        break;
+      }
+      for (std::size_t i = 0; i < outputs.size(); ++i) {
+        if (fds[i].revents) read_output(outputs[i], static_cast<OutputStream>(i));
+      }
+    }
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      if (!m_partial[i].empty()) line(static_cast<OutputStream>(i), std::move(m_partial[i]));
+      m_partial[i].clear();
+    }
+  }
+
+  // Reads what is there; sets `fd` to -1 at EOF (it stays open until the
+  // process object closes it).
+  void read_output(int& fd, OutputStream stream) {
+    std::array<char, 65536> buffer;
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+    if (n <= 0) {
+      fd = -1;
+      return;
+    }
+    std::string& partial = m_partial[static_cast<int>(stream)];
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buffer[static_cast<std::size_t>(i)];
+      if (c == '\n' || partial.size() >= kMaxLine) {
+        if (!partial.empty() && partial.back() == '\r') partial.pop_back();
+        line(stream, std::move(partial));
+        partial.clear();
+        if (c == '\n') continue;
+      }
+      partial += c;
+    }
+  }
+
+  void line(OutputStream stream, std::string text) {
+    m_observer.on_output(m_name, stream, text);
+    m_last_lines.push_back(std::move(text));
+    while (m_last_lines.size() > m_options.last_lines) m_last_lines.pop_front();
+  }
+
+  ProcessObserver& m_observer;
+  const SupervisorOptions& m_options;
+  int m_wake = -1;  // eventfd: a command is waiting
+
+  mutable std::mutex m_mutex;
+  ProcessSpec m_spec;                    // guarded by m_mutex
+  bool m_stop = false;                   // guarded by m_mutex
+  std::optional<std::string> m_restart;  // guarded by m_mutex: the reason
+
+  // The runner thread only.
+  std::string m_name;
+  std::deque<std::string> m_last_lines;
+  std::array<std::string, 2> m_partial;
+  std::thread m_thread;  // last: starts once everything above exists
+};
+
+Supervisor::Supervisor(ProcessObserver& observer, SupervisorOptions options)
+    : m_observer(observer), m_options(options) {}
+
+Supervisor::~Supervisor() { stop(); }
+
+void Supervisor::update(const std::vector<ProcessSpec>& specs, const std::string& reason) {
+  std::vector<std::unique_ptr<Runner>> removed;
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto it = m_runners.begin(); it != m_runners.end();) {
+      const bool listed = std::ranges::any_of(
+          specs, [&](const ProcessSpec& spec) { return spec.name == it->first; });
+      if (listed) {
+        ++it;
+        continue;
+      }
+      it->second->request_stop();
+      removed.push_back(std::move(it->second));
+      it = m_runners.erase(it);
+    }
+    for (const auto& spec : specs) {
+      auto it = m_runners.find(spec.name);
+      if (it == m_runners.end()) {
+        m_observer.on_ready(spec.name, false);
+        m_runners.emplace(spec.name, std::make_unique<Runner>(spec, m_observer, m_options));
+      } else if (it->second->spec() != spec) {
+        it->second->restart(reason, spec);
+      }
+    }
+  }
+  removed.clear();  // joins them, outside the lock
+}
+
+void Supervisor::restart(const std::string& name, const std::string& reason) {
+  std::lock_guard lock(m_mutex);
+  if (auto it = m_runners.find(name); it != m_runners.end()) it->second->restart(reason);
+}
+
+void Supervisor::stop() {
+  std::map<std::string, std::unique_ptr<Runner>> runners;
+  {
+    std::lock_guard lock(m_mutex);
+    runners = std::move(m_runners);
+    m_runners.clear();
+  }
+  // Ask them all first so they stop in parallel, then wait for each.
+  for (auto& [name, runner] : runners) runner->request_stop();
+  runners.clear();
+}
+
+std::vector<ProcessSpec> Supervisor::specs() const {
+  std::lock_guard lock(m_mutex);
+  std::vector<ProcessSpec> out;
+  for (const auto& [name, runner] : m_runners) out.push_back(runner->spec());
+  return out;
+}
+
+}  // namespace statefun::emulator

@@ -1,0 +1,105 @@
+// Runs the function processes of statefun.yaml: starts each one, waits until
+// it serves before its messages flow (its gate), hands every line it prints
+// to an observer, restarts it with backoff when it exits, and restarts it on
+// request (a watched file changed). Processes never outlive statefun
+// (process_keeper.h).
+//
+// Threading: one thread per process; the observer is called from those
+// threads (and from the caller of start/update for the first "not ready").
+// Public methods are thread-safe.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/config/dev_config.h"
+#include "emulator/processes/process_keeper.h"
+
+namespace statefun::emulator {
+
+enum class OutputStream { kStdout, kStderr };
+
+// Something that happened to a process, for the console.
+struct ProcessEvent {
+  enum class Kind {
+    kStarted,      // pid, detail = the command
+    kReady,        // elapsed = since it was started
+    kNotReady,     // still not ready after ready.timeout: detail, last_lines
+    kExited,       // status, before_ready, restart_in; last_lines when before_ready
+    kRestarting,   // detail = why (a file changed, statefun.yaml changed)
+    kCannotStart,  // detail (port taken, no working dir, fork failed), restart_in
+    kStopped,      // stopped by statefun (shutdown, or removed from statefun.yaml)
+  };
+  Kind kind = Kind::kStarted;
+  std::string process;
+  int pid = 0;
+  std::string detail;
+  std::optional<ExitStatus> status;
+  bool before_ready = false;
+  std::chrono::milliseconds elapsed{0};
+  std::optional<std::chrono::milliseconds> restart_in;
+  std::vector<std::string> last_lines;  // its most recent output, oldest first
+};
+
+class ProcessObserver {
+ public:
+  virtual ~ProcessObserver() = default;
+  // One line of output, without its newline.
+  virtual void on_output(const std::string& /*process*/, OutputStream, std::string_view /*line*/) {}
+  virtual void on_process_event(const ProcessEvent&) {}
+  // The process started serving (true) or stopped serving (false): its
+  // messages may flow or must wait. Called with false before it starts.
+  virtual void on_ready(const std::string& /*process*/, bool /*ready*/) {}
+};
+
+struct SupervisorOptions {
+  // SIGTERM to SIGKILL when a process is stopped or restarted.
+  std::chrono::milliseconds grace{std::chrono::seconds(2)};
+  // Restart delay after an exit: doubles from `first_backoff` per exit in a
+  // row, up to `max_backoff`; a process that served for `healthy_after`
+  // starts over at `first_backoff`.
+  std::chrono::milliseconds first_backoff{250};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(15)};
+  std::chrono::milliseconds healthy_after{std::chrono::seconds(10)};
+  // How often readiness is probed while a process starts.
+  std::chrono::milliseconds probe_interval{50};
+  // How long a port taken by someone else is waited for before saying so.
+  std::chrono::milliseconds port_wait{std::chrono::seconds(1)};
+  std::size_t last_lines = 10;
+};
+
+class Supervisor {
+ public:
+  explicit Supervisor(ProcessObserver& observer, SupervisorOptions options = {});
+  ~Supervisor();  // stop()
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Makes the running set exactly `specs`: starts new processes (reporting
+  // them not ready before returning), restarts those whose spec changed
+  // (`reason` says why), stops those no longer listed. Unchanged ones keep
+  // running.
+  void update(const std::vector<ProcessSpec>& specs, const std::string& reason);
+  // Restarts one process now (no backoff); unknown names are ignored.
+  void restart(const std::string& name, const std::string& reason);
+  // Stops every process and waits for them (at most about `grace` each).
+  void stop();
+
+  std::vector<ProcessSpec> specs() const;
+
+ private:
+  class Runner;
+
+  ProcessObserver& m_observer;
+  SupervisorOptions m_options;
+  mutable std::mutex m_mutex;
+  std::map<std::string, std::unique_ptr<Runner>> m_runners;  // guarded by m_mutex
+};
+
+}  // namespace statefun::emulator

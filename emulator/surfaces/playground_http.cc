@@ -1,0 +1,113 @@
+#include "emulator/surfaces/playground_http.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/net/http_target.h"
+#include "runtime/protocol/well_known_types.h"
+
+namespace statefun::emulator {
+namespace {
+
+constexpr std::string_view kVndPrefix = "application/vnd.";
+
+net::HttpResponse text_response(int status, const std::string& text) {
+  return {status, "text/plain; charset=utf-8", text + "\n", {}};
+}
+
+net::HttpServer::Options server_options(std::string label) {
+  net::HttpServer::Options options;
+  options.label = std::move(label);
+  return options;
+}
+
+}  // namespace
+
+Result<Address> parse_ingress_path(const std::string& path) {
+  std::string_view rest = path;
+  if (!rest.empty() && rest.front() == '/') rest.remove_prefix(1);
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const auto slash = rest.find('/', start);
+    parts.emplace_back(
+        rest.substr(start, slash == std::string_view::npos ? rest.npos : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  const bool any_empty = std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); });
+  if (parts.size() != 3 || any_empty) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("ingress path '{}' must be /<namespace>/<type>/<id> (got {} "
+                                  "part{})",
+                                  path, parts.size(), parts.size() == 1 ? "" : "s"));
+  }
+  return Address{{parts[0], parts[1]}, parts[2]};
+}
+
+std::string ingress_typename(const std::string& content_type) {
+  if (content_type.rfind(kVndPrefix, 0) == 0 && content_type.size() > kVndPrefix.size()) {
+    return content_type.substr(kVndPrefix.size());
+  }
+  return std::string(types::kString);
+}
+
+PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loop)
+    : m_dispatcher(dispatcher),
+      m_server(loop, server_options("playground ingress"),
+               [this](net::HttpMessage& request, net::HttpServer::Responder respond) {
+                 handle(request, std::move(respond));
+               }) {}
+
+void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  auto target = parse_ingress_path(net::target_path(request.target));
+  if (!target) return respond(text_response(400, target.error().message));
+  InboxMessage message;
+  message.target = std::move(*target);
+  const std::string* content_type = request.header("Content-Type");
+  message.argument = {ingress_typename(content_type ? *content_type : std::string()), true,
+                      std::move(request.body)};
+  message.source = MessageSource::kIngress;
+  // Answered once committed, from the engine thread; nothing waits here.
+  m_dispatcher.accept(std::move(message), [respond = std::move(respond)](Result<void> committed) {
+    respond(committed ? net::HttpResponse{} : text_response(503, committed.error().message));
+  });
+}
+
+Result<int> PlaygroundIngress::start(const std::string& host, int port) {
+  return m_server.start(host, port);
+}
+void PlaygroundIngress::stop() { m_server.stop(); }
+
+PlaygroundEgress::PlaygroundEgress(Dispatcher& dispatcher, net::EventLoop& loop,
+                                   std::vector<std::string> topics)
+    : m_dispatcher(dispatcher),
+      m_topics(std::move(topics)),
+      m_server(loop, server_options("playground egress"),
+               [this](net::HttpMessage& request, net::HttpServer::Responder respond) {
+                 handle(request, std::move(respond));
+               }) {}
+
+void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  const std::string path = net::target_path(request.target);
+  const std::string topic = path.empty() ? std::string() : path.substr(1);
+  if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {
+    return respond(text_response(405, fmt::format("unknown egress topic '{}'", topic)));
+  }
+  m_dispatcher.pop_egress(
+      topic, [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
+        if (!record) return respond(text_response(503, record.error().message));
+        if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
+        // As on the playground: the payload alone, no Content-Type.
+        respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
+      });
+}
+
+Result<int> PlaygroundEgress::start(const std::string& host, int port) {
+  return m_server.start(host, port);
+}
+void PlaygroundEgress::stop() { m_server.stop(); }
+
+}  // namespace statefun::emulator

@@ -1,0 +1,62 @@
+// The StateFun playground's HTTP ingress and egress (../shared/spec/module-yaml.md
+// §6-7), with one deliberate difference: responses carry the real HTTP status
+// (the playground always answers 200 and hides the code in a `Status` header).
+//
+// Ingress: any method on /<namespace>/<type>/<id>; the body becomes the
+// message, typed by `Content-Type: application/vnd.<typename>` (anything else,
+// or no header, is io.statefun.types/string). 200 once durably committed,
+// 400 for a bad path, 503 while shutting down.
+// Egress: any method on /<topic> pops one committed record: 200 + payload,
+// 404 when the topic is empty, 405 for an unknown topic.
+//
+// Both serve on the engine's event loop (net::HttpServer): a request is
+// handed to the dispatcher on the loop thread and answered from the
+// dispatcher's completion callback, with no thread blocked in between.
+// start() and stop() follow HttpServer's threading rules.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/engine/dispatcher.h"
+#include "runtime/net/event_loop.h"
+#include "runtime/net/http_server.h"
+
+namespace statefun::emulator {
+
+class PlaygroundIngress {
+ public:
+  // `loop` is the one the dispatcher's engine thread drives.
+  PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loop);
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  void handle(net::HttpMessage& request, net::HttpServer::Responder respond);
+
+  Dispatcher& m_dispatcher;
+  net::HttpServer m_server;
+};
+
+class PlaygroundEgress {
+ public:
+  PlaygroundEgress(Dispatcher& dispatcher, net::EventLoop& loop, std::vector<std::string> topics);
+  Result<int> start(const std::string& host, int port);
+  void stop();
+
+ private:
+  void handle(net::HttpMessage& request, net::HttpServer::Responder respond);
+
+  Dispatcher& m_dispatcher;
+  std::vector<std::string> m_topics;
+  net::HttpServer m_server;
+};
+
+// Parses an ingress path as the playground does: strip the leading '/',
+// split on '/', drop trailing empty segments; exactly three non-empty parts.
+Result<Address> parse_ingress_path(const std::string& path);
+
+// The typename an ingress request's Content-Type selects.
+std::string ingress_typename(const std::string& content_type);
+
+}  // namespace statefun::emulator

@@ -1,0 +1,115 @@
+// Loading durable state at start, and swapping the whole database for a
+// snapshot while the engine runs.
+#include <fmt/format.h>
+
+#include "runtime/engine/dispatcher_impl.h"
+
+namespace statefun {
+
+Result<void> Dispatcher::Impl::load_durable_state() {
+  auto& store = *m_options.store;
+  auto last = store.last_step();
+  if (!last) return std::unexpected(last.error());
+  m_last_step = *last;
+  auto sequences = store.last_sequences();
+  if (!sequences) return std::unexpected(sequences.error());
+  std::tie(m_last_inbox_seq, m_last_egress_seq) = *sequences;
+  m_watermarks.clear();
+
+  // Timers first: one that fell due while we were down fires right away.
+  auto timers = store.load_timers();
+  if (!timers) return std::unexpected(timers.error());
+  for (auto& timer : *timers) add_timer(std::move(timer));
+
+  auto pending = store.load_pending();
+  if (!pending) return std::unexpected(pending.error());
+  m_loading = true;
+  for (auto& message : *pending) enqueue(std::move(message));
+  m_loading = false;
+  publish_counters();
+  return {};
+}
+
+void Dispatcher::Impl::send_all_ready() {
+  for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
+}
+
+void Dispatcher::Impl::prune_old_records() {
+  const int64_t age = m_options.retention_age_ms;
+  if (age <= 0) return;
+  const int64_t now = m_options.clock->now_ms();
+  if (m_watermarks.empty() || now - m_watermarks.back().at_ms >= 1000) {
+    m_watermarks.push_back({now, m_last_step, m_last_inbox_seq, m_last_egress_seq});
+  }
+  // The newest watermark that is old enough bounds what may go.
+  std::optional<Watermark> cutoff;
+  while (!m_watermarks.empty() && m_watermarks.front().at_ms <= now - age) {
+    cutoff = m_watermarks.front();
+    m_watermarks.pop_front();
+  }
+  if (!cutoff || !ensure_transaction()) return;
+  // Bounded batches keep the engine responsive; leftovers go next second.
+  if (auto r = m_options.store->prune(cutoff->step, cutoff->inbox_seq, cutoff->egress_seq, 5000);
+      !r) {
+    fatal(r.error());
+  }
+}
+
+void Dispatcher::Impl::handle_restore(RestoreEvent& event) {
+  if (m_restore) {
+    event.done(make_error(ErrorCode::kFailedPrecondition, "a restore is already in progress"));
+    return;
+  }
+  // From now on nothing new goes on the wire (gate_closed is true for all).
+  m_restore = std::move(event);
+}
+
+void Dispatcher::Impl::finish_restore_when_quiet() {
+  if (m_on_wire > 0) return;  // responses still arrive; they apply to the old database
+  RestoreEvent restore = std::move(*m_restore);
+  m_restore.reset();
+
+  // Keep what was never committed (ingress held by backpressure); drop the
+  // rest: the snapshot defines messages, timers and state from here on.
+  std::vector<ParkedAccept> parked;
+  for (auto& [address, box] : m_mailboxes) {
+    for (auto& p : box.parked) parked.push_back(std::move(p));
+    for (auto& edit : box.edits) {
+      edit.done(
+          make_error(ErrorCode::kUnavailable, "a snapshot was restored before this edit ran"));
+    }
+  }
+  m_mailboxes.clear();
+  m_retry_queue.clear();
+  m_timer_queue.clear();
+  m_timers.clear();
+  m_timer_tokens.clear();
+  m_queued_per_type.clear();
+  m_queued_total = 0;
+  m_in_flight = 0;
+  m_failing = 0;
+  m_timer_count = 0;
+  m_reported_unroutable.clear();
+
+  auto swapped = restore.swap(m_options.store);
+  if (!swapped) {
+    fatal(swapped.error());
+    restore.done(std::unexpected(swapped.error()));
+    return;
+  }
+  m_options.store = *swapped;
+  if (auto r = load_durable_state(); !r) {
+    fatal(r.error());
+    restore.done(std::unexpected(r.error()));
+    return;
+  }
+  send_all_ready();
+  for (auto& p : parked) {
+    AcceptEvent event{std::move(p.message), std::move(p.done)};
+    handle_accept(event);
+  }
+  commit_group();
+  restore.done({});
+}
+
+}  // namespace statefun

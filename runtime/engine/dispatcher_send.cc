@@ -1,0 +1,211 @@
+// Mailboxes, building and sending requests, retries and timers.
+#include <fmt/format.h>
+
+#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/protocol/codec.h"
+
+namespace statefun {
+
+const std::optional<FunctionRoute>& Dispatcher::Impl::route_for(const FunctionType& type) {
+  auto it = m_routes.find(type);
+  if (it == m_routes.end()) it = m_routes.emplace(type, m_options.resolve(type)).first;
+  return it->second;
+}
+
+bool Dispatcher::Impl::is_backpressured(const Address& address, const Mailbox& box) const {
+  auto it = m_routes.find(address.type);
+  const int max_batch = (it != m_routes.end() && it->second) ? it->second->max_batch : 1000;
+  return max_batch > 0 && static_cast<int>(box.backlog.size()) >= max_batch;
+}
+
+Result<void> Dispatcher::Impl::enqueue_new(InboxMessage message) {
+  if (!ensure_transaction()) return make_error(ErrorCode::kIo, "the state database is unavailable");
+  if (message.accepted_at_ms == 0) message.accepted_at_ms = m_options.clock->now_ms();
+  if (auto r = m_options.store->append_inbox(message); !r) {
+    fatal(r.error());
+    return std::unexpected(r.error());
+  }
+  m_last_inbox_seq = message.seq;
+  enqueue(std::move(message));
+  return {};
+}
+
+void Dispatcher::Impl::enqueue(InboxMessage message) {
+  const Address target = message.target;
+  auto& box = m_mailboxes[target];
+  box.backlog.push_back(std::move(message));
+  ++m_queued_per_type[target.type];
+  ++m_queued_total;
+  maybe_send(target, box);
+}
+
+void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
+  if (m_loading || box.busy || box.backlog.empty()) return;
+  const auto& route = route_for(address.type);
+  if (!route) {
+    if (m_reported_unroutable.insert(address.type).second && m_options.observer) {
+      m_options.observer->on_unroutable(address.type);
+    }
+    return;
+  }
+  if (gate_closed(*route)) return;  // kept pending until the gate opens
+  const std::size_t limit =
+      route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch) : box.backlog.size();
+  const std::size_t take = std::min(limit, box.backlog.size());
+  box.in_flight.assign(std::make_move_iterator(box.backlog.begin()),
+                       std::make_move_iterator(box.backlog.begin() + take));
+  box.backlog.erase(box.backlog.begin(), box.backlog.begin() + take);
+  box.busy = true;
+  box.handshakes = 0;
+  ++m_in_flight;
+  send_in_flight(address, box);
+  admit_parked(address, box);
+}
+
+Result<std::vector<StateEntry>> Dispatcher::Impl::load_state_for_request(const Address& address) {
+  std::vector<StateEntry> entries;
+  auto registry = m_registries.find(address.type);
+  if (registry == m_registries.end() || registry->second.specs.empty()) return entries;
+  auto stored = m_options.store->read_states(address);
+  if (!stored) return std::unexpected(stored.error());
+  const int64_t now = m_options.clock->now_ms();
+  for (const auto& spec : registry->second.specs) {
+    StateEntry entry{spec.name, std::nullopt};
+    for (const auto& row : *stored) {
+      if (row.name != spec.name) continue;
+      if (row.expires_at_ms && now >= *row.expires_at_ms) {
+        if (!ensure_transaction()) break;
+        (void)m_options.store->drop_expired(address, spec.name);
+        break;
+      }
+      entry.value = TypedValue{spec.type_name, true, row.value};
+      // AFTER_INVOKE: attaching the value to a request counts as a read.
+      if (spec.expire_mode == ExpireMode::kAfterInvoke && ensure_transaction()) {
+        (void)m_options.store->set_expiry(address, spec.name, now + spec.expire_after_ms);
+      }
+      break;
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
+  const auto& route = route_for(address.type);
+  if (!route) {
+    // The endpoint disappeared (configuration reload) while we retried.
+    fail_attempt(address, box, fmt::format("no endpoint serves {}", address.type.str()));
+    return;
+  }
+  if (gate_closed(*route)) {
+    box.waiting_gate = true;
+    return;
+  }
+  box.waiting_gate = false;
+  auto states = load_state_for_request(address);
+  if (!states) {
+    fatal(states.error());
+    return;
+  }
+  BatchRequest request{address, std::move(*states), {}};
+  request.invocations.reserve(box.in_flight.size());
+  for (const auto& message : box.in_flight) {
+    request.invocations.push_back({message.caller, message.argument});
+  }
+  box.on_wire = true;
+  ++m_on_wire;
+  box.sent_at = std::chrono::steady_clock::now();
+  m_options.client->call(route->url, codec::encode_request(request), route->call,
+                         [this, address](CallOutcome outcome) {
+                           post(CallDoneEvent{address, std::move(outcome)});
+                         });
+}
+
+void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
+  while (!box.parked.empty() && !is_backpressured(address, box)) {
+    ParkedAccept parked = std::move(box.parked.front());
+    box.parked.erase(box.parked.begin());
+    AcceptEvent event{std::move(parked.message), std::move(parked.done)};
+    handle_accept(event);
+  }
+}
+
+void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
+                                    const std::string& reason) {
+  box.on_wire = false;
+  if (box.failed_attempts++ == 0) ++m_failing;
+  if (m_options.observer) m_options.observer->on_call_failed(address, reason, box.failed_attempts);
+  // 2 ms doubling, capped: a function that is down is polled, not hammered.
+  const int shift = std::min(box.failed_attempts - 1, 20);
+  const int64_t backoff =
+      std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
+  m_retry_queue.insert({m_options.clock->now_ms() + backoff, address});
+  // Between attempts nothing is on the wire: a good moment for admin edits
+  // (a user fixing the state that makes the function fail).
+  run_pending_edits(address, box);
+}
+
+void Dispatcher::Impl::fire_due_retries() {
+  const int64_t now = m_options.clock->now_ms();
+  while (!m_retry_queue.empty() && m_retry_queue.begin()->first <= now) {
+    const Address address = m_retry_queue.begin()->second;
+    m_retry_queue.erase(m_retry_queue.begin());
+    auto it = m_mailboxes.find(address);
+    if (it != m_mailboxes.end() && it->second.busy) send_in_flight(address, it->second);
+  }
+}
+
+void Dispatcher::Impl::add_timer(TimerRecord timer) {
+  m_timer_queue.insert({timer.due_ms, timer.id});
+  if (!timer.token.empty()) m_timer_tokens[{timer.sender.id, timer.token}] = timer.id;
+  m_timers.emplace(timer.id, std::move(timer));
+  ++m_timer_count;
+}
+
+bool Dispatcher::Impl::remove_timer_by_token(const std::string& scope_id,
+                                             const std::string& token) {
+  auto it = m_timer_tokens.find({scope_id, token});
+  if (it == m_timer_tokens.end()) return false;
+  return take_timer(it->second).has_value();
+}
+
+std::optional<TimerRecord> Dispatcher::Impl::take_timer(int64_t id) {
+  auto node = m_timers.extract(id);
+  if (node.empty()) return std::nullopt;
+  TimerRecord& timer = node.mapped();
+  m_timer_queue.erase({timer.due_ms, id});
+  if (!timer.token.empty()) m_timer_tokens.erase({timer.sender.id, timer.token});
+  --m_timer_count;
+  if (!ensure_transaction()) return std::nullopt;
+  if (auto r = m_options.store->remove_timer(id); !r) {
+    fatal(r.error());
+    return std::nullopt;
+  }
+  return std::move(timer);
+}
+
+void Dispatcher::Impl::fire_due_timers() {
+  const int64_t now = m_options.clock->now_ms();
+  while (!m_fatal && !m_timer_queue.empty() && m_timer_queue.begin()->due_ms <= now) {
+    auto timer = take_timer(m_timer_queue.begin()->id);
+    if (!timer) return;
+    InboxMessage message;
+    message.target = std::move(timer->target);
+    message.caller = std::move(timer->sender);
+    message.argument = std::move(timer->argument);
+    message.source = MessageSource::kTimer;
+    (void)enqueue_new(std::move(message));
+  }
+}
+
+void Dispatcher::Impl::release_if_idle(const Address& address) {
+  auto it = m_mailboxes.find(address);
+  if (it == m_mailboxes.end()) return;
+  const Mailbox& box = it->second;
+  if (!box.busy && box.backlog.empty() && box.parked.empty() && box.in_flight.empty() &&
+      box.edits.empty()) {
+    m_mailboxes.erase(it);
+  }
+}
+
+}  // namespace statefun

@@ -1,0 +1,234 @@
+// A function's answer to one batch: the handshake, validation of the whole
+// response (nothing applies if any part is wrong) and the atomic step.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/protocol/codec.h"
+
+namespace statefun {
+
+void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
+  auto it = m_mailboxes.find(event.address);
+  if (it == m_mailboxes.end() || !it->second.on_wire) return;  // stale (cannot happen today)
+  const Address& address = it->first;
+  Mailbox& box = it->second;
+  box.on_wire = false;
+  --m_on_wire;
+
+  if (!event.outcome.ok) {
+    fail_attempt(address, box, event.outcome.error.message);
+    return;
+  }
+  auto response = codec::decode_response(event.outcome.body);
+  if (!response) {
+    fail_attempt(address, box, fmt::format("garbage response: {}", response.error().message));
+    return;
+  }
+  if (auto* incomplete = std::get_if<IncompleteContext>(&*response)) {
+    handle_incomplete(address, box, *incomplete);
+    return;
+  }
+  auto& result = std::get<InvocationResult>(*response);
+  std::vector<RoutedEgress> routed;
+  if (auto problem = validate(address, result, routed)) {
+    fail_attempt(address, box, *problem);
+    return;
+  }
+  if (auto r = apply_step(address, box, result, routed); !r) fatal(r.error());
+}
+
+void Dispatcher::Impl::handle_incomplete(const Address& address, Mailbox& box,
+                                         IncompleteContext& context) {
+  auto& registry = m_registries[address.type];
+  std::vector<StateSpec> added;
+  for (auto& spec : context.missing) {
+    if (const StateSpec* known = registry.find(spec.name)) {
+      if (known->type_name != spec.type_name) {
+        fail_attempt(address, box,
+                     fmt::format("state '{}' was registered as {} and is now declared as {}",
+                                 spec.name, known->type_name, spec.type_name));
+        return;
+      }
+      continue;  // a different expiration is ignored, as on a real cluster
+    }
+    if (spec.expire_mode == ExpireMode::kUnknown ||
+        (spec.expire_mode != ExpireMode::kNone && spec.expire_after_ms <= 0)) {
+      fail_attempt(address, box,
+                   fmt::format("state '{}' has an invalid expiration (mode {}, {} ms)", spec.name,
+                               static_cast<int>(spec.expire_mode), spec.expire_after_ms));
+      return;
+    }
+    added.push_back(spec);
+    registry.specs.push_back(std::move(spec));
+  }
+  if (!added.empty() && m_options.observer) {
+    m_options.observer->on_states_registered(address.type, added);
+  }
+  // A function that keeps asking for states it was given would loop forever.
+  if (added.empty() && ++box.handshakes >= m_options.max_handshakes) {
+    box.handshakes = 0;
+    fail_attempt(address, box, "the function keeps answering IncompleteInvocationContext");
+    return;
+  }
+  send_in_flight(address, box);  // the same batch, now with every registered state
+}
+
+std::optional<std::string> Dispatcher::Impl::validate(const Address& address,
+                                                      const InvocationResult& result,
+                                                      std::vector<RoutedEgress>& routed) const {
+  // Tokens scheduled earlier in this same response also count as pending.
+  std::set<std::string> tokens_added, tokens_cancelled;
+  for (const auto& delayed : result.delayed) {
+    if (delayed.is_cancellation) {
+      if (delayed.cancellation_token.empty()) {
+        return "a delayed-message cancellation has no cancellation token";
+      }
+      tokens_cancelled.insert(delayed.cancellation_token);
+      tokens_added.erase(delayed.cancellation_token);
+      continue;
+    }
+    if (delayed.delay_ms < 0) {
+      return fmt::format("delayed message to {} has a negative delay ({} ms)", delayed.target.str(),
+                         delayed.delay_ms);
+    }
+    if (delayed.target.type.ns.empty() || delayed.target.type.name.empty()) {
+      return "a delayed message has no target address";
+    }
+    if (!delayed.cancellation_token.empty()) {
+      const auto& token = delayed.cancellation_token;
+      const bool pending_before =
+          m_timer_tokens.contains({address.id, token}) && !tokens_cancelled.contains(token);
+      if (pending_before || tokens_added.contains(token)) {
+        return fmt::format(
+            "a delayed message with cancellation token '{}' is already pending "
+            "for id '{}'",
+            token, address.id);
+      }
+      tokens_added.insert(token);
+    }
+  }
+  for (const auto& message : result.messages) {
+    if (message.target.type.ns.empty() || message.target.type.name.empty()) {
+      return "an outgoing message has no target address";
+    }
+  }
+  routed.reserve(result.egress.size());
+  for (const auto& egress : result.egress) {
+    auto r = m_options.route_egress(egress);
+    if (!r) return r.error().message;
+    routed.push_back(std::move(*r));
+  }
+  auto registry = m_registries.find(address.type);
+  for (const auto& mutation : result.mutations) {
+    const StateSpec* spec =
+        registry == m_registries.end() ? nullptr : registry->second.find(mutation.name);
+    if (!spec) return fmt::format("mutation of unregistered state '{}'", mutation.name);
+    if (mutation.kind == MutationKind::kUnknown) {
+      return fmt::format("mutation of state '{}' has an unknown mutation type", mutation.name);
+    }
+    if (mutation.kind == MutationKind::kModify && mutation.value.type_name != spec->type_name) {
+      return fmt::format("state '{}' is registered as {} but was written as {}", mutation.name,
+                         spec->type_name, mutation.value.type_name);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
+                                          InvocationResult& result,
+                                          const std::vector<RoutedEgress>& routed) {
+  if (!ensure_transaction()) return make_error(ErrorCode::kIo, "the state database is unavailable");
+  auto& store = *m_options.store;
+  const int64_t now = m_options.clock->now_ms();
+  const int64_t step = ++m_last_step;
+  const auto duration = std::chrono::steady_clock::now() - box.sent_at;
+
+  TraceRecord trace;
+  trace.step = step;
+  trace.at_ms = now;
+  trace.address = address;
+  trace.invocations = static_cast<int>(box.in_flight.size());
+  trace.first_type = box.in_flight.front().argument.type_name;
+  trace.duration_us = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
+  trace.messages = static_cast<int>(result.messages.size());
+  trace.egress = static_cast<int>(result.egress.size());
+
+  StateCause cause{step, now, trace.first_type, box.in_flight.front().caller};
+  for (const auto& message : box.in_flight) {
+    if (auto r = store.mark_consumed(message.seq, step); !r) return r;
+  }
+  const int64_t consumed = static_cast<int64_t>(box.in_flight.size());
+  m_queued_per_type[address.type] -= consumed;
+  m_queued_total -= consumed;
+  box.in_flight.clear();
+
+  // Effects, in the runtime's order: delayed, egress, state; outgoing
+  // messages are enqueued last so a message to self lands after the backlog
+  // batch that this step releases.
+  for (auto& delayed : result.delayed) {
+    if (delayed.is_cancellation) {
+      remove_timer_by_token(address.id, delayed.cancellation_token);
+      continue;
+    }
+    ++trace.delayed;
+    TimerRecord timer{0,       now + delayed.delay_ms,      std::move(delayed.target),
+                      address, std::move(delayed.argument), delayed.cancellation_token};
+    if (auto r = store.add_timer(timer); !r) return r;
+    add_timer(std::move(timer));
+  }
+  for (std::size_t i = 0; i < result.egress.size(); ++i) {
+    EgressRecord record{0,
+                        result.egress[i].egress_id(),
+                        routed[i].topic,
+                        routed[i].payload,
+                        std::move(result.egress[i].argument),
+                        step,
+                        now};
+    if (auto r = store.append_egress(record); !r) return r;
+    if (!m_group_first_egress) m_group_first_egress = record.seq;
+    m_last_egress_seq = record.seq;
+  }
+  const auto& registry = m_registries[address.type];
+  for (const auto& mutation : result.mutations) {
+    const StateSpec* spec = registry.find(mutation.name);
+    if (mutation.kind == MutationKind::kModify) {
+      std::optional<int64_t> expires_at;
+      if (spec->expire_mode != ExpireMode::kNone) expires_at = now + spec->expire_after_ms;
+      if (auto r = store.write_state(address, mutation.name, mutation.value, expires_at, cause); !r)
+        return r;
+    } else {
+      if (auto r = store.delete_state(address, mutation.name, cause); !r) return r;
+    }
+    if (std::find(trace.changed_states.begin(), trace.changed_states.end(), mutation.name) ==
+        trace.changed_states.end()) {
+      trace.changed_states.push_back(mutation.name);
+    }
+  }
+  if (auto r = store.append_trace(trace); !r) return r;
+
+  if (box.failed_attempts > 0) {
+    if (m_options.observer) m_options.observer->on_recovered(address, box.failed_attempts);
+    box.failed_attempts = 0;
+    --m_failing;
+  }
+  box.busy = false;
+  --m_in_flight;
+  run_pending_edits(address, box);  // edits wait for exactly this moment
+  maybe_send(address, box);         // the backlog goes next, with the fresh state
+  for (auto& message : result.messages) {
+    InboxMessage inbox;
+    inbox.target = std::move(message.target);
+    inbox.caller = address;
+    inbox.argument = std::move(message.argument);
+    inbox.source = MessageSource::kFunction;
+    inbox.accepted_at_ms = now;
+    if (auto r = enqueue_new(std::move(inbox)); !r) return r;
+  }
+  if (m_options.observer) m_options.observer->on_step(trace);
+  release_if_idle(address);
+  return {};
+}
+
+}  // namespace statefun

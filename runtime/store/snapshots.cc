@@ -1,0 +1,284 @@
+#include "runtime/store/snapshots.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <map>
+
+#include "runtime/store/sqlite_rows.h"
+#include "runtime/store/store.h"
+
+namespace statefun {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kAutomaticPrefix = "auto-";
+
+// A read-only connection that closes itself.
+class ReadConnection {
+ public:
+  static Result<ReadConnection> open(const std::string& path) {
+    if (!fs::exists(path)) {
+      return make_error(ErrorCode::kNotFound, fmt::format("{}: no such database", path));
+    }
+    sqlite3* db = nullptr;
+    const std::string uri = "file:" + path + "?mode=ro";
+    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+        SQLITE_OK) {
+      std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+      sqlite3_close(db);
+      return make_error(ErrorCode::kIo, fmt::format("{}: {}", path, message));
+    }
+    sqlite3_busy_timeout(db, 5000);
+    return ReadConnection(db, path);
+  }
+  ReadConnection(ReadConnection&& other) noexcept : m_db(other.m_db), m_path(other.m_path) {
+    other.m_db = nullptr;
+  }
+  ~ReadConnection() { sqlite3_close(m_db); }
+
+  Result<void> exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      std::string text = message ? message : sqlite3_errmsg(m_db);
+      sqlite3_free(message);
+      return make_error(ErrorCode::kIo, fmt::format("{}: {}", m_path, text));
+    }
+    return {};
+  }
+
+  // Runs a query with one integer result.
+  Result<int64_t> scalar(const char* sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("{}: {}", m_path, sqlite3_errmsg(m_db)));
+    }
+    int64_t value = 0;
+    if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+  }
+
+  sqlite3* raw() const { return m_db; }
+
+ private:
+  ReadConnection(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+  sqlite3* m_db;
+  std::string m_path;
+};
+
+Result<void> check_name(const std::string& name) {
+  const bool valid = !name.empty() && name != "current" && name.front() != '.' &&
+                     std::all_of(name.begin(), name.end(), [](unsigned char c) {
+                       return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+                     });
+  if (!valid) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("invalid snapshot name '{}': use letters, digits, '.', '_' and "
+                                  "'-' (and not 'current')",
+                                  name));
+  }
+  return {};
+}
+
+std::string automatic_name() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  return fmt::format("{}{:04}{:02}{:02}-{:02}{:02}{:02}-{:03}", kAutomaticPrefix,
+                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                     utc.tm_sec, ms);
+}
+
+Result<SnapshotInfo> describe(const std::string& name, const std::string& path) {
+  auto db = ReadConnection::open(path);
+  if (!db) return std::unexpected(db.error());
+  SnapshotInfo info;
+  info.name = name;
+  info.path = path;
+  info.automatic = name.rfind(kAutomaticPrefix, 0) == 0;
+  std::error_code ec;
+  info.size_bytes = static_cast<int64_t>(fs::file_size(path, ec));
+  struct stat status {};
+  if (::stat(path.c_str(), &status) == 0) {
+    info.created_at_ms = int64_t{status.st_mtim.tv_sec} * 1000 + status.st_mtim.tv_nsec / 1000000;
+  }
+  auto step = db->scalar("SELECT coalesce(max(step),0) FROM trace");
+  auto entities = db->scalar("SELECT count(*) FROM (SELECT DISTINCT ns,type,id FROM state)");
+  auto pending = db->scalar("SELECT count(*) FROM inbox WHERE consumed_step IS NULL");
+  auto timers = db->scalar("SELECT count(*) FROM timers");
+  for (auto* r : {&step, &entities, &pending, &timers}) {
+    if (!*r) return std::unexpected(r->error());
+  }
+  info.last_step = *step;
+  info.entities = *entities;
+  info.pending = *pending;
+  info.timers = *timers;
+  return info;
+}
+
+}  // namespace
+
+Snapshots::Snapshots(std::string data_dir) : m_data_dir(std::move(data_dir)) {}
+
+std::string Snapshots::path_of(const std::string& name) const {
+  if (name == "current") return database_path(m_data_dir);
+  return (fs::path(m_data_dir) / "snapshots" / (name + ".db")).string();
+}
+
+Result<SnapshotInfo> Snapshots::create(const std::string& requested) {
+  const std::string name = requested.empty() ? automatic_name() : requested;
+  if (auto r = check_name(name); !r) return std::unexpected(r.error());
+  const std::string target = path_of(name);
+  if (fs::exists(target)) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      fmt::format("snapshot '{}' already exists ({})", name, target));
+  }
+  std::error_code ec;
+  fs::create_directories(fs::path(target).parent_path(), ec);
+  if (ec) {
+    return make_error(
+        ErrorCode::kIo,
+        fmt::format("cannot create {}: {}", fs::path(target).parent_path().string(), ec.message()));
+  }
+  auto db = ReadConnection::open(database_path(m_data_dir));
+  if (!db) return std::unexpected(db.error());
+  // Write to a temporary name first so a crash never leaves a half snapshot.
+  const std::string partial = target + ".partial";
+  fs::remove(partial, ec);
+  char* quoted = sqlite3_mprintf("VACUUM INTO %Q", partial.c_str());
+  auto r = db->exec(quoted);
+  sqlite3_free(quoted);
+  if (!r) return std::unexpected(r.error());
+  fs::rename(partial, target, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", target, ec.message()));
+  return describe(name, target);
+}
+
+Result<std::vector<SnapshotInfo>> Snapshots::list() const {
+  std::vector<SnapshotInfo> out;
+  const fs::path dir = fs::path(m_data_dir) / "snapshots";
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return out;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".db") continue;
+    auto info = describe(entry.path().stem().string(), entry.path().string());
+    if (!info) return std::unexpected(info.error());
+    out.push_back(std::move(*info));
+  }
+  std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
+    return std::tie(a.created_at_ms, a.name) < std::tie(b.created_at_ms, b.name);
+  });
+  return out;
+}
+
+Result<SnapshotInfo> Snapshots::info(const std::string& name) const {
+  if (auto r = check_name(name); !r) return std::unexpected(r.error());
+  const std::string path = path_of(name);
+  if (!fs::exists(path)) {
+    return make_error(ErrorCode::kNotFound, fmt::format("no snapshot named '{}'", name));
+  }
+  return describe(name, path);
+}
+
+Result<void> Snapshots::remove(const std::string& name) {
+  if (auto r = info(name); !r) return std::unexpected(r.error());
+  std::error_code ec;
+  fs::remove(path_of(name), ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", path_of(name), ec.message()));
+  return {};
+}
+
+Result<int> Snapshots::prune_automatic(int keep) {
+  auto all = list();
+  if (!all) return std::unexpected(all.error());
+  std::vector<SnapshotInfo> automatic;
+  for (auto& s : *all) {
+    if (s.automatic) automatic.push_back(s);
+  }
+  int removed = 0;
+  for (std::size_t i = 0; i + keep < automatic.size(); ++i) {
+    if (auto r = remove(automatic[i].name); !r) return std::unexpected(r.error());
+    ++removed;
+  }
+  return removed;
+}
+
+Result<std::vector<StateDifference>> Snapshots::diff(const std::string& a,
+                                                     const std::string& b) const {
+  for (const auto& name : {a, b}) {
+    if (name == "current") continue;
+    if (auto r = info(name); !r) return std::unexpected(r.error());
+  }
+  auto db = ReadConnection::open(path_of(a));
+  if (!db) return std::unexpected(db.error());
+  char* attach =
+      sqlite3_mprintf("ATTACH DATABASE %Q AS other", ("file:" + path_of(b) + "?mode=ro").c_str());
+  auto attached = db->exec(attach);
+  sqlite3_free(attach);
+  if (!attached) return std::unexpected(attached.error());
+  // Rows of A missing or different in B, then rows only in B.
+  const char* sql =
+      "SELECT a.ns,a.type,a.id,a.name,a.typename,a.value,b.typename,b.value FROM main.state a "
+      "LEFT JOIN other.state b USING (ns,type,id,name) "
+      "WHERE b.value IS NULL OR a.value IS NOT b.value OR a.typename IS NOT b.typename "
+      "UNION ALL "
+      "SELECT b.ns,b.type,b.id,b.name,NULL,NULL,b.typename,b.value FROM other.state b "
+      "LEFT JOIN main.state a USING (ns,type,id,name) WHERE a.value IS NULL "
+      "ORDER BY 1,2,3,4";
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db->raw(), sql, -1, &stmt, nullptr) != SQLITE_OK) {
+    return make_error(ErrorCode::kCorruption, sqlite3_errmsg(db->raw()));
+  }
+  std::vector<StateDifference> out;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    StateDifference d;
+    d.address = sqlite_rows::address(stmt, 0);
+    d.name = sqlite_rows::text(stmt, 3);
+    if (!sqlite_rows::is_null(stmt, 4)) {
+      d.a = TypedValue{sqlite_rows::text(stmt, 4), true, sqlite_rows::blob(stmt, 5)};
+    }
+    if (!sqlite_rows::is_null(stmt, 6)) {
+      d.b = TypedValue{sqlite_rows::text(stmt, 6), true, sqlite_rows::blob(stmt, 7)};
+    }
+    out.push_back(std::move(d));
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+Result<void> install_snapshot(const std::string& snapshot_path, const std::string& db_path) {
+  {
+    auto db = ReadConnection::open(snapshot_path);
+    if (!db) return std::unexpected(db.error());
+    auto version = db->scalar("PRAGMA user_version");
+    if (!version) return std::unexpected(version.error());
+    if (*version > kStoreSchemaVersion) {
+      return make_error(
+          ErrorCode::kFailedPrecondition,
+          fmt::format("{}: written by a newer statefun (schema {})", snapshot_path, *version));
+    }
+  }
+  std::error_code ec;
+  const std::string staged = db_path + ".restoring";
+  fs::copy_file(snapshot_path, staged, fs::copy_options::overwrite_existing, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", staged, ec.message()));
+  // The old WAL belongs to the old database: it must not be replayed onto the new one.
+  fs::remove(db_path + "-wal", ec);
+  fs::remove(db_path + "-shm", ec);
+  fs::rename(staged, db_path, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", db_path, ec.message()));
+  return {};
+}
+
+}  // namespace statefun

@@ -1,0 +1,199 @@
+// The durable part of the engine: one SQLite database (WAL mode) holding the
+// inbox, state, state history, timers, egress records and the step trace.
+// Schema: runtime/README.md ("State database").
+//
+// Threading: a Store is used by ONE thread (the dispatcher). Other readers
+// (CLI, admin API) open their own read-only connections, which see only
+// committed data.
+//
+// Transactions: writes happen inside an explicit transaction that the owner
+// opens with begin() and closes with commit(); many steps share one
+// transaction (group commit). A crash loses the uncommitted group as a whole.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/core/result.h"
+#include "runtime/protocol/model.h"
+
+namespace statefun {
+
+// The state database's schema version (PRAGMA user_version). Readers refuse
+// databases with a higher one: a newer statefun wrote them.
+inline constexpr int kStoreSchemaVersion = 1;
+
+// Where a message came from; shown in traces and history.
+enum class MessageSource { kIngress = 0, kFunction = 1, kTimer = 2, kAdmin = 3 };
+
+struct InboxMessage {
+  int64_t seq = 0;  // assigned by append_inbox; the global arrival order
+  Address target;
+  std::optional<Address> caller;
+  TypedValue argument;
+  MessageSource source = MessageSource::kIngress;
+  int64_t accepted_at_ms = 0;
+};
+
+struct StoredState {
+  std::string name;
+  std::string type_name;
+  std::string value;  // may be empty: a present zero-byte value
+  std::optional<int64_t> expires_at_ms;
+  int64_t version = 0;
+};
+
+// One state change of an entity: `version` counts the steps that changed the
+// entity (every state a step changes shares its version).
+struct HistoryRow {
+  int64_t version = 0;
+  std::string name;
+  std::optional<TypedValue> value;  // nullopt: the state was deleted
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  std::string cause_type;                   // message type, or e.g. statefun/rewind
+  std::optional<std::string> cause_caller;  // "ns/type/id" of the sender
+};
+
+struct TimerRecord {
+  int64_t id = 0;  // assigned by add_timer
+  int64_t due_ms = 0;
+  Address target;
+  Address sender;  // the caller of the message when it fires
+  TypedValue argument;
+  std::string token;  // empty: no cancellation token
+};
+
+struct EgressRecord {
+  int64_t seq = 0;  // assigned by append_egress
+  std::string egress_id;
+  std::string topic;    // playground topic; empty for other egress kinds
+  std::string payload;  // playground: the payload text; others: argument.value
+  TypedValue argument;  // the record as the function sent it
+  int64_t step = 0;
+  int64_t at_ms = 0;
+};
+
+struct TraceRecord {
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  Address address;
+  int invocations = 0;
+  std::string first_type;  // typename of the first message of the batch
+  int64_t duration_us = 0;
+  std::vector<std::string> changed_states;
+  int messages = 0;
+  int delayed = 0;
+  int egress = 0;
+};
+
+// Identifies what caused a state version, for the history table.
+struct StateCause {
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  std::string message_type;
+  std::optional<Address> caller;
+};
+
+// How much of the past the database keeps, so a long session stays bounded.
+struct RetentionPolicy {
+  // History versions kept per entity (0 = all). Older versions are folded:
+  // each state keeps its last value before the window, so every version in
+  // the window can still be rebuilt exactly.
+  int64_t history_versions = 1000;
+  // Consumed inbox messages, the trace and read/recorded egress older than
+  // this are deleted (0 = keep forever). Replay cannot reach past it.
+  int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+};
+
+struct StoreOptions {
+  // PRAGMA synchronous: FULL survives power loss; NORMAL only process crashes
+  // (WAL keeps committed data across kill -9 either way).
+  bool synchronous_full = true;
+  RetentionPolicy retention;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Opens (creating if needed) the database at `path`. Errors: kIo when the
+  // file cannot be opened, kCorruption when it is not a statefun database,
+  // kFailedPrecondition when it was written by a newer statefun.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options);
+
+  virtual Result<void> begin() = 0;   // no-op when a transaction is open
+  virtual Result<void> commit() = 0;  // no-op when none is open
+  virtual bool in_transaction() const = 0;
+  // A nested unit inside the open transaction that can be undone alone
+  // (SQLite SAVEPOINT): one edit that fails halfway leaves no trace.
+  virtual Result<void> savepoint() = 0;
+  virtual Result<void> release_savepoint() = 0;
+  virtual Result<void> rollback_savepoint() = 0;
+
+  // Inbox. append_inbox fills message.seq.
+  virtual Result<void> append_inbox(InboxMessage& message) = 0;
+  virtual Result<void> mark_consumed(int64_t seq, int64_t step) = 0;
+  virtual Result<std::vector<InboxMessage>> load_pending() = 0;  // in seq order
+  // Messages an address consumed in steps after `after_step`, in seq order.
+  virtual Result<std::vector<InboxMessage>> read_received(const Address& address,
+                                                          int64_t after_step) = 0;
+
+  // State of one address (expired rows included; the caller decides).
+  virtual Result<std::vector<StoredState>> read_states(const Address& address) = 0;
+  // Writes a value (new version + history row).
+  virtual Result<void> write_state(const Address& address, const std::string& name,
+                                   const TypedValue& value, std::optional<int64_t> expires_at_ms,
+                                   const StateCause& cause) = 0;
+  // Deletes a value if present (history row with no value).
+  virtual Result<void> delete_state(const Address& address, const std::string& name,
+                                    const StateCause& cause) = 0;
+  // Moves the expiry of a present value (AFTER_INVOKE reads); no history.
+  virtual Result<void> set_expiry(const Address& address, const std::string& name,
+                                  int64_t expires_at_ms) = 0;
+  // The whole history of an address, oldest first.
+  virtual Result<std::vector<HistoryRow>> read_history(const Address& address) = 0;
+  // The oldest version of an address that can still be rebuilt exactly
+  // (retention folds older ones away); 0 when nothing was folded.
+  virtual Result<int64_t> history_floor(const Address& address) = 0;
+  // Physically removes an expired value (no history: expiry is not a write).
+  virtual Result<void> drop_expired(const Address& address, const std::string& name) = 0;
+
+  // Timers. add_timer fills timer.id.
+  virtual Result<void> add_timer(TimerRecord& timer) = 0;
+  virtual Result<void> remove_timer(int64_t id) = 0;
+  virtual Result<std::vector<TimerRecord>> load_timers() = 0;
+
+  // Egress. append_egress fills record.seq.
+  virtual Result<void> append_egress(EgressRecord& record) = 0;
+  // The oldest unconsumed playground record of `topic` with seq <= max_seq,
+  // without consuming it (a read: no transaction needed). nullopt if none.
+  virtual Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+                                                          int64_t max_seq) = 0;
+  // Marks a record consumed: it is never served again.
+  virtual Result<void> consume_egress(int64_t seq) = 0;
+
+  virtual Result<void> append_trace(const TraceRecord& record) = 0;
+
+  // Deletes, in bounded batches, trace rows up to `through_step`, consumed
+  // inbox messages up to `through_seq` and read (or non-playground) egress
+  // records up to `through_egress_seq`. Returns the number of rows deleted;
+  // call again while it returns `batch`.
+  virtual Result<int64_t> prune(int64_t through_step, int64_t through_seq,
+                                int64_t through_egress_seq, int64_t batch) = 0;
+  // The step through which consumed messages were pruned (replay cannot
+  // start before it), 0 if never.
+  virtual Result<int64_t> pruned_through_step() = 0;
+  // The highest inbox and egress sequence numbers so far (0 when empty).
+  virtual Result<std::pair<int64_t, int64_t>> last_sequences() = 0;
+  // The highest step id ever committed (0 for a new database).
+  virtual Result<int64_t> last_step() = 0;
+};
+
+// The database file inside a data directory.
+std::string database_path(const std::string& data_dir);
+
+}  // namespace statefun

@@ -1,0 +1,121 @@
+// A read-only view of the state database for everything that is not the
+// engine: the admin API and the offline CLI (`statefun state|egress|timers|
+// trace` with no emulator running). Schema: runtime/README.md.
+//
+// The connection is opened with `mode=ro`, so it can never change the
+// database, and it is safe beside a running `statefun dev`: SQLite's WAL
+// mode lets it read the last committed data while the engine writes. It
+// sees committed data only (never the open group of the engine).
+//
+// Threading: one StoreReader may be used by several threads; calls are
+// serialized internally. Each query is its own read transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/core/result.h"
+#include "runtime/protocol/model.h"
+#include "runtime/store/store.h"
+
+namespace statefun {
+
+// One address that has state or ever received a message.
+struct AddressSummary {
+  Address address;
+  int64_t states = 0;    // stored, unexpired values
+  int64_t messages = 0;  // messages ever accepted for it
+  int64_t pending = 0;   // of those, not yet consumed by a step
+};
+
+// One egress topic (playground topic, Kafka topic or Kinesis stream).
+struct TopicSummary {
+  std::string egress_id;
+  std::string topic;
+  int64_t records = 0;   // ever appended
+  int64_t unpopped = 0;  // playground records not yet popped by GET /<topic>
+};
+
+// An egress record and where it is. The offset is the record's sequence
+// number in the database: increasing in the order records were committed,
+// shared by all topics (so not contiguous within one), and stable across
+// restarts, pops (playground GET) and retention pruning.
+struct EgressEntry {
+  EgressRecord record;
+  int64_t offset = 0;  // == record.seq
+  bool popped = false;
+};
+
+struct EgressQuery {
+  std::optional<std::string> topic;  // nullopt: every topic
+  int64_t from_offset = 0;           // the first offset returned (inclusive)
+  int64_t after_step = 0;            // only records of steps after this one
+  int limit = 1000;
+};
+
+struct TraceQuery {
+  int64_t after_step = 0;          // only steps after this one
+  int64_t since_ms = 0;            // only steps at or after this time
+  std::optional<Address> address;  // only steps of this address
+  // At most this many rows. With `newest`, the latest rows (still returned
+  // oldest first); otherwise the first rows after `after_step`.
+  int limit = 1000;
+  bool newest = false;
+};
+
+// One version of one state, newest last. `value` absent: deleted.
+struct HistoryEntry {
+  int64_t version = 0;
+  std::optional<TypedValue> value;
+  int64_t step = 0;
+  int64_t at_ms = 0;
+  std::string cause_type;    // typename of the message (or the admin label)
+  std::string cause_caller;  // "ns/type/id" of the caller; empty for none
+};
+
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+
+  // Opens `path` read-only. Errors: kNotFound when there is no database file
+  // (no emulator ever ran with this data directory), kCorruption when it is
+  // not a statefun database, kFailedPrecondition when a newer statefun wrote
+  // it, kIo otherwise.
+  static Result<std::unique_ptr<StoreReader>> open(const std::string& path);
+
+  // Addresses with state or messages, sorted; of one function type if given.
+  virtual Result<std::vector<AddressSummary>> addresses(
+      const std::optional<FunctionType>& type) = 0;
+  // The stored values of one address that have not expired at `now_ms`,
+  // sorted by name. Empty (not an error) for an unknown address.
+  virtual Result<std::vector<StoredState>> states(const Address& address, int64_t now_ms) = 0;
+  // Pending timers, soonest first; of one target address if given.
+  virtual Result<std::vector<TimerRecord>> timers(const std::optional<Address>& target) = 0;
+  virtual Result<std::optional<TimerRecord>> timer(int64_t id) = 0;
+  virtual Result<std::vector<TopicSummary>> topics() = 0;
+  // Egress records (oldest first) without consuming them.
+  virtual Result<std::vector<EgressEntry>> egress(const EgressQuery& query) = 0;
+  virtual Result<std::vector<TraceRecord>> trace(const TraceQuery& query) = 0;
+  virtual Result<std::vector<HistoryEntry>> history(const Address& address,
+                                                    const std::string& name) = 0;
+  // The highest committed step id (0 for a new database).
+  virtual Result<int64_t> last_step() = 0;
+
+  // For rewind and replay previews (runtime/time_travel.h), the same rows
+  // the engine sees: every version of every state of an address, oldest
+  // first (empty for an address that never changed).
+  virtual Result<std::vector<HistoryRow>> entity_history(const Address& address) = 0;
+  // The oldest version retention left rebuildable (0: nothing folded).
+  virtual Result<int64_t> history_floor(const Address& address) = 0;
+  // The messages an address consumed in steps after `after_step`, in
+  // arrival order.
+  virtual Result<std::vector<InboxMessage>> received(const Address& address,
+                                                     int64_t after_step) = 0;
+  // The step through which consumed messages were pruned (0 if never).
+  virtual Result<int64_t> pruned_through_step() = 0;
+};
+
+}  // namespace statefun

@@ -1,0 +1,91 @@
+#include "runtime/store/wal_checkpointer.h"
+
+namespace statefun {
+namespace {
+
+// A checkpoint is asked for once the log holds this many pages (SQLite's
+// own default threshold).
+constexpr int kCheckpointPages = 1000;
+// If the background thread falls far behind (or the log cannot be reset
+// because a reader holds an old snapshot), the writer checkpoints itself,
+// as SQLite would, so the log cannot grow without bound.
+constexpr int kWriterBackstopPages = 64 * kCheckpointPages;
+
+}  // namespace
+
+std::unique_ptr<WalCheckpointer> WalCheckpointer::attach(sqlite3* writer, const std::string& path,
+                                                         bool synchronous_full) {
+  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(writer, path, synchronous_full));
+}
+
+WalCheckpointer::WalCheckpointer(sqlite3* writer, std::string path, bool synchronous_full)
+    : m_writer(writer), m_path(std::move(path)), m_synchronous_full(synchronous_full) {
+  sqlite3_wal_hook(m_writer, &WalCheckpointer::on_commit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopping = true;
+  }
+  m_wake.notify_one();
+  if (m_thread.joinable()) m_thread.join();
+  sqlite3_wal_autocheckpoint(m_writer, kCheckpointPages);
+}
+
+int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int pages) {
+  auto& checkpointer = *static_cast<WalCheckpointer*>(self);
+  if (pages >= kWriterBackstopPages || (pages >= kCheckpointPages && checkpointer.m_failed)) {
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= kCheckpointPages) {
+    {
+      std::lock_guard lock(checkpointer.m_mutex);
+      checkpointer.m_requested = true;
+    }
+    checkpointer.m_wake.notify_one();
+    if (!checkpointer.m_thread.joinable()) {
+      checkpointer.m_thread = std::thread([&checkpointer] { checkpointer.run(); });
+    }
+  }
+  return SQLITE_OK;
+}
+
+sqlite3* WalCheckpointer::open_own_connection() const {
+  sqlite3* own = nullptr;
+  if (sqlite3_open_v2(m_path.c_str(), &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_close(own);
+    return nullptr;
+  }
+  // The checkpoint's own fsyncs follow the durability the user chose.
+  const char* pragma = m_synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+  if (sqlite3_exec(own, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    sqlite3_close(own);
+    return nullptr;
+  }
+  return own;
+}
+
+void WalCheckpointer::run() {
+  sqlite3* own = open_own_connection();
+  if (!own) {
+    m_failed = true;
+    return;
+  }
+  std::unique_lock lock(m_mutex);
+  for (;;) {
+    m_wake.wait(lock, [this] { return m_stopping || m_requested; });
+    if (m_stopping) break;
+    m_requested = false;
+    lock.unlock();
+    // Errors (SQLITE_BUSY from a concurrent restore, say) only mean the log
+    // stays longer; the next commit over the threshold asks again.
+    sqlite3_wal_checkpoint_v2(own, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    ++m_checkpoints;
+    lock.lock();
+  }
+  lock.unlock();
+  sqlite3_close(own);
+}
+
+}  // namespace statefun
