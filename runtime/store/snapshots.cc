@@ -1,7 +1,6 @@
 #include "runtime/store/snapshots.h"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <filesystem>
 #include <map>
 
+#include "runtime/store/sqlite.h"
 #include "runtime/store/sqlite_rows.h"
 #include "runtime/store/store.h"
 
@@ -20,59 +20,13 @@ namespace {
 
 constexpr std::string_view kAutomaticPrefix = "auto-";
 
-// A read-only connection that closes itself.
-class ReadConnection {
- public:
-  static Result<ReadConnection> open(const std::string& path) {
-    if (!fs::exists(path)) {
-      return make_error(ErrorCode::kNotFound, fmt::format("{}: no such database", path));
-    }
-    sqlite3* db = nullptr;
-    const std::string uri = "file:" + path + "?mode=ro";
-    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
-        SQLITE_OK) {
-      std::string message = db ? sqlite3_errmsg(db) : "out of memory";
-      sqlite3_close(db);
-      return make_error(ErrorCode::kIo, fmt::format("{}: {}", path, message));
-    }
-    sqlite3_busy_timeout(db, 5000);
-    return ReadConnection(db, path);
+// A read-only connection to a database file that must exist.
+Result<sqlite::Connection> open_read_only(const std::string& path) {
+  if (!fs::exists(path)) {
+    return make_error(ErrorCode::kNotFound, fmt::format("{}: no such database", path));
   }
-  ReadConnection(ReadConnection&& other) noexcept : m_db(other.m_db), m_path(other.m_path) {
-    other.m_db = nullptr;
-  }
-  ~ReadConnection() { sqlite3_close(m_db); }
-
-  Result<void> exec(const std::string& sql) {
-    char* message = nullptr;
-    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-      std::string text = message ? message : sqlite3_errmsg(m_db);
-      sqlite3_free(message);
-      return make_error(ErrorCode::kIo, fmt::format("{}: {}", m_path, text));
-    }
-    return {};
-  }
-
-  // Runs a query with one integer result.
-  Result<int64_t> scalar(const char* sql) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-      return make_error(ErrorCode::kCorruption,
-                        fmt::format("{}: {}", m_path, sqlite3_errmsg(m_db)));
-    }
-    int64_t value = 0;
-    if (sqlite3_step(stmt) == SQLITE_ROW) value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return value;
-  }
-
-  sqlite3* raw() const { return m_db; }
-
- private:
-  ReadConnection(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
-  sqlite3* m_db;
-  std::string m_path;
-};
+  return sqlite::Connection::open(path, {.access = sqlite::Access::kReadOnly});
+}
 
 Result<void> check_name(const std::string& name) {
   const bool valid = !name.empty() && name != "current" && name.front() != '.' &&
@@ -101,7 +55,7 @@ std::string automatic_name() {
 }
 
 Result<SnapshotInfo> describe(const std::string& name, const std::string& path) {
-  auto db = ReadConnection::open(path);
+  auto db = open_read_only(path);
   if (!db) return std::unexpected(db.error());
   SnapshotInfo info;
   info.name = name;
@@ -113,10 +67,12 @@ Result<SnapshotInfo> describe(const std::string& name, const std::string& path) 
   if (::stat(path.c_str(), &status) == 0) {
     info.created_at_ms = int64_t{status.st_mtim.tv_sec} * 1000 + status.st_mtim.tv_nsec / 1000000;
   }
-  auto step = db->scalar("SELECT coalesce(max(step),0) FROM trace");
-  auto entities = db->scalar("SELECT count(*) FROM (SELECT DISTINCT ns,type,id FROM state)");
-  auto pending = db->scalar("SELECT count(*) FROM inbox WHERE consumed_step IS NULL");
-  auto timers = db->scalar("SELECT count(*) FROM timers");
+  auto step = db->scalar("SELECT coalesce(max(step),0) FROM trace", "reading the last step");
+  auto entities = db->scalar("SELECT count(*) FROM (SELECT DISTINCT ns,type,id FROM state)",
+                             "counting entities");
+  auto pending =
+      db->scalar("SELECT count(*) FROM inbox WHERE consumed_step IS NULL", "counting messages");
+  auto timers = db->scalar("SELECT count(*) FROM timers", "counting timers");
   for (auto* r : {&step, &entities, &pending, &timers}) {
     if (!*r) return std::unexpected(r->error());
   }
@@ -151,15 +107,14 @@ Result<SnapshotInfo> Snapshots::create(const std::string& requested) {
         ErrorCode::kIo,
         fmt::format("cannot create {}: {}", fs::path(target).parent_path().string(), ec.message()));
   }
-  auto db = ReadConnection::open(database_path(m_data_dir));
+  auto db = open_read_only(database_path(m_data_dir));
   if (!db) return std::unexpected(db.error());
   // Write to a temporary name first so a crash never leaves a half snapshot.
   const std::string partial = target + ".partial";
   fs::remove(partial, ec);
-  char* quoted = sqlite3_mprintf("VACUUM INTO %Q", partial.c_str());
-  auto r = db->exec(quoted);
-  sqlite3_free(quoted);
-  if (!r) return std::unexpected(r.error());
+  if (auto r = db->exec("VACUUM INTO " + sqlite::quote(partial)); !r) {
+    return std::unexpected(r.error());
+  }
   fs::rename(partial, target, ec);
   if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", target, ec.message()));
   return describe(name, target);
@@ -220,48 +175,41 @@ Result<std::vector<StateDifference>> Snapshots::diff(const std::string& a,
     if (name == "current") continue;
     if (auto r = info(name); !r) return std::unexpected(r.error());
   }
-  auto db = ReadConnection::open(path_of(a));
+  auto db = open_read_only(path_of(a));
   if (!db) return std::unexpected(db.error());
-  char* attach =
-      sqlite3_mprintf("ATTACH DATABASE %Q AS other", ("file:" + path_of(b) + "?mode=ro").c_str());
-  auto attached = db->exec(attach);
-  sqlite3_free(attach);
-  if (!attached) return std::unexpected(attached.error());
+  if (auto attached = db->exec("ATTACH DATABASE " +
+                               sqlite::quote(sqlite::read_only_uri(path_of(b))) + " AS other");
+      !attached) {
+    return std::unexpected(attached.error());
+  }
   // Rows of A missing or different in B, then rows only in B.
-  const char* sql =
+  auto q = db->prepare(
       "SELECT a.ns,a.type,a.id,a.name,a.typename,a.value,b.typename,b.value FROM main.state a "
       "LEFT JOIN other.state b USING (ns,type,id,name) "
       "WHERE b.value IS NULL OR a.value IS NOT b.value OR a.typename IS NOT b.typename "
       "UNION ALL "
       "SELECT b.ns,b.type,b.id,b.name,NULL,NULL,b.typename,b.value FROM other.state b "
       "LEFT JOIN main.state a USING (ns,type,id,name) WHERE a.value IS NULL "
-      "ORDER BY 1,2,3,4";
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db->raw(), sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    return make_error(ErrorCode::kCorruption, sqlite3_errmsg(db->raw()));
-  }
+      "ORDER BY 1,2,3,4");
+  if (!q) return std::unexpected(q.error());
   std::vector<StateDifference> out;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
+  auto done = q->for_each_row("comparing state", [&](const sqlite::Statement& row) {
     StateDifference d;
-    d.address = sqlite_rows::address(stmt, 0);
-    d.name = sqlite_rows::text(stmt, 3);
-    if (!sqlite_rows::is_null(stmt, 4)) {
-      d.a = TypedValue{sqlite_rows::text(stmt, 4), true, sqlite_rows::blob(stmt, 5)};
-    }
-    if (!sqlite_rows::is_null(stmt, 6)) {
-      d.b = TypedValue{sqlite_rows::text(stmt, 6), true, sqlite_rows::blob(stmt, 7)};
-    }
+    d.address = sqlite_rows::address(row, 0);
+    d.name = row.column_text(3);
+    if (!row.column_is_null(4)) d.a = TypedValue{row.column_text(4), true, row.column_blob(5)};
+    if (!row.column_is_null(6)) d.b = TypedValue{row.column_text(6), true, row.column_blob(7)};
     out.push_back(std::move(d));
-  }
-  sqlite3_finalize(stmt);
+  });
+  if (!done) return std::unexpected(done.error());
   return out;
 }
 
 Result<void> install_snapshot(const std::string& snapshot_path, const std::string& db_path) {
   {
-    auto db = ReadConnection::open(snapshot_path);
+    auto db = open_read_only(snapshot_path);
     if (!db) return std::unexpected(db.error());
-    auto version = db->scalar("PRAGMA user_version");
+    auto version = db->scalar("PRAGMA user_version", "reading the schema version");
     if (!version) return std::unexpected(version.error());
     if (*version > kStoreSchemaVersion) {
       return make_error(

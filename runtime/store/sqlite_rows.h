@@ -1,44 +1,73 @@
-// Internal to runtime/*.cc that talk SQLite: reading our row shapes out of a
-// statement, so the engine's store and read-only readers map rows alike.
+// Internal to runtime/store: our row shapes in and out of a statement
+// (runtime/store/sqlite.h), so the engine's store, the read-only readers and
+// snapshots bind and map rows alike.
 #pragma once
 
-#include <sqlite3.h>
-
+#include <optional>
 #include <string>
 
+#include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 
 namespace statefun::sqlite_rows {
 
-inline std::string text(sqlite3_stmt* stmt, int col) {
-  const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-  return data ? std::string(data, sqlite3_column_bytes(stmt, col)) : std::string();
+// An address is three columns (ns, type, id): listing the ids of one function
+// type is an index range scan.
+inline sqlite::Statement& bind(sqlite::Statement& s, const Address& a) {
+  return s.text(a.type.ns).text(a.type.name).text(a.id);
 }
 
-inline std::string blob(sqlite3_stmt* stmt, int col) {
-  const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, col));
-  return data ? std::string(data, sqlite3_column_bytes(stmt, col)) : std::string();
+// No address: three NULLs.
+inline sqlite::Statement& bind(sqlite::Statement& s, const std::optional<Address>& a) {
+  if (a) return bind(s, *a);
+  return s.null().null().null();
 }
 
-inline Address address(sqlite3_stmt* stmt, int col) {
-  return Address{{text(stmt, col), text(stmt, col + 1)}, text(stmt, col + 2)};
-}
-
-inline bool is_null(sqlite3_stmt* stmt, int col) {
-  return sqlite3_column_type(stmt, col) == SQLITE_NULL;
+inline Address address(const sqlite::Statement& s, int col) {
+  return Address{{s.column_text(col), s.column_text(col + 1)}, s.column_text(col + 2)};
 }
 
 // Columns: version, name, typename, value, step, at, cause_type, cause_caller.
-inline HistoryRow history(sqlite3_stmt* s) {
+inline HistoryRow history(const sqlite::Statement& s) {
   HistoryRow row;
-  row.version = sqlite3_column_int64(s, 0);
-  row.name = text(s, 1);
-  if (!is_null(s, 2)) row.value = TypedValue{text(s, 2), true, blob(s, 3)};
-  row.step = sqlite3_column_int64(s, 4);
-  row.at_ms = sqlite3_column_int64(s, 5);
-  row.cause_type = text(s, 6);
-  if (!is_null(s, 7)) row.cause_caller = text(s, 7);
+  row.version = s.column_int(0);
+  row.name = s.column_text(1);
+  if (!s.column_is_null(2)) row.value = TypedValue{s.column_text(2), true, s.column_blob(3)};
+  row.step = s.column_int(4);
+  row.at_ms = s.column_int(5);
+  row.cause_type = s.column_text(6);
+  if (!s.column_is_null(7)) row.cause_caller = s.column_text(7);
   return row;
+}
+
+// The inbox columns every reader selects, in the order inbox_message() reads.
+inline constexpr const char* kInboxColumns =
+    "seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,accepted_at";
+
+inline InboxMessage inbox_message(const sqlite::Statement& s) {
+  InboxMessage m;
+  m.seq = s.column_int(0);
+  m.target = address(s, 1);
+  if (!s.column_is_null(4)) m.caller = address(s, 4);
+  m.argument = {s.column_text(7), s.column_int(8) != 0, s.column_blob(9)};
+  m.source = static_cast<MessageSource>(s.column_int(10));
+  m.accepted_at_ms = s.column_int(11);
+  return m;
+}
+
+// The timer columns every reader selects, in the order timer() reads.
+inline constexpr const char* kTimerColumns =
+    "id,due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,value,token";
+
+inline TimerRecord timer(const sqlite::Statement& s) {
+  TimerRecord t;
+  t.id = s.column_int(0);
+  t.due_ms = s.column_int(1);
+  t.target = address(s, 2);
+  t.sender = address(s, 5);
+  t.argument = {s.column_text(8), s.column_int(9) != 0, s.column_blob(10)};
+  t.token = s.column_text(11);
+  return t;
 }
 
 }  // namespace statefun::sqlite_rows

@@ -50,24 +50,17 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
   return SQLITE_OK;
 }
 
-sqlite3* WalCheckpointer::open_own_connection() const {
-  sqlite3* own = nullptr;
-  if (sqlite3_open_v2(m_path.c_str(), &own, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
-    sqlite3_close(own);
-    return nullptr;
-  }
-  // The checkpoint's own fsyncs follow the durability the user chose.
-  const char* pragma = m_synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
-  if (sqlite3_exec(own, pragma, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    sqlite3_close(own);
-    return nullptr;
-  }
-  return own;
+Result<sqlite::Connection> WalCheckpointer::open_own_connection() const {
+  // The checkpoint's own fsyncs follow the durability the user chose. No busy
+  // wait: a PASSIVE checkpoint never waits for a lock anyway.
+  return sqlite::Connection::open(
+      m_path, {.access = sqlite::Access::kReadWrite,
+               .busy_timeout_ms = 0,
+               .pragmas = {m_synchronous_full ? "synchronous=FULL" : "synchronous=NORMAL"}});
 }
 
 void WalCheckpointer::run() {
-  sqlite3* own = open_own_connection();
+  auto own = open_own_connection();
   if (!own) {
     m_failed = true;
     return;
@@ -80,12 +73,10 @@ void WalCheckpointer::run() {
     lock.unlock();
     // Errors (SQLITE_BUSY from a concurrent restore, say) only mean the log
     // stays longer; the next commit over the threshold asks again.
-    sqlite3_wal_checkpoint_v2(own, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    sqlite3_wal_checkpoint_v2(own->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     ++m_checkpoints;
     lock.lock();
   }
-  lock.unlock();
-  sqlite3_close(own);
 }
 
 }  // namespace statefun

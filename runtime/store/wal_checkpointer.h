@@ -19,6 +19,8 @@
 #include <string>
 #include <thread>
 
+#include "runtime/store/sqlite.h"
+
 namespace statefun {
 
 class WalCheckpointer {
@@ -38,7 +40,7 @@ class WalCheckpointer {
  private:
   WalCheckpointer(sqlite3* writer, std::string path, bool synchronous_full);
   static int on_commit(void* self, sqlite3* db, const char* schema, int pages);
-  sqlite3* open_own_connection() const;
+  Result<sqlite::Connection> open_own_connection() const;
   void run();
 
   sqlite3* m_writer;

@@ -7,8 +7,6 @@
 //   statefun-store-bench [--entities 1000000] [--dir /tmp/statefun-store-bench]
 //   statefun-store-bench --seed-only --entities 1000000 --pending 100000 --dir DIR
 //     (leaves DIR as a data directory for `statefun dev --data DIR`)
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +20,7 @@
 #include "runtime/engine/time_travel.h"
 #include "runtime/protocol/well_known_types.h"
 #include "runtime/store/snapshots.h"
+#include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 
 using namespace statefun;
@@ -42,12 +41,9 @@ Address entity(long i) { return Address{{"bench", "counter"}, "k" + std::to_stri
 // connection), so growth is measured in pages really used.
 int64_t file_bytes(const fs::path& dir) {
   const std::string path = database_path(dir.string());
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+  if (auto db = sqlite::Connection::open(path, {})) {
+    (void)db->exec("PRAGMA wal_checkpoint(TRUNCATE)");
   }
-  sqlite3_close(db);
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   return ec ? 0 : static_cast<int64_t>(size);

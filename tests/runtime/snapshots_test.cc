@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "runtime/store/store.h"
@@ -145,4 +146,66 @@ TEST_CASE("restoring a snapshot on a running engine swaps state, inbox and timer
   rig.send(kBob, 1);
   REQUIRE(wait_idle(*rig.dispatcher));
   CHECK(rig.count() == 106);
+}
+
+namespace {
+
+// A data directory holding one committed state per address given.
+struct DataDir {
+  fs::path dir;
+  explicit DataDir(const std::string& name)
+      : dir(fs::temp_directory_path() / (name + std::to_string(::getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~DataDir() { fs::remove_all(dir); }
+  void write(int entities) {
+    auto store = Store::open(database_path(dir.string()), {false});
+    REQUIRE(store);
+    REQUIRE((*store)->begin());
+    for (int i = 0; i < entities; ++i) {
+      const Address address{{"test", "counter"}, "id" + std::to_string(i)};
+      REQUIRE((*store)->write_state(address, "count", int_value(i), std::nullopt,
+                                    {i + 1, 0, "test/seed", std::nullopt}));
+    }
+    REQUIRE((*store)->commit());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("snapshots work in a data directory whose path has URI characters", "[runtime]") {
+  DataDir data("statefun-snap-?#%-");
+  data.write(1);
+  Snapshots snapshots(data.dir.string());
+  auto created = snapshots.create("one");
+  REQUIRE(created);
+  CHECK(created->entities == 1);
+  auto differences = snapshots.diff("one", "current");
+  REQUIRE(differences);
+  CHECK(differences->empty());
+}
+
+TEST_CASE("a snapshot whose pages are damaged is reported as corrupt, not as empty", "[runtime]") {
+  DataDir data("statefun-snap-damaged-");
+  data.write(2000);
+  Snapshots snapshots(data.dir.string());
+  REQUIRE(snapshots.create("damaged"));
+  // Keep page 1 (the schema, so statements still compile) and overwrite every
+  // later page, where the tables are.
+  const auto path = snapshots.path_of("damaged");
+  const auto size = fs::file_size(path);
+  REQUIRE(size > 8 * 4096);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096);
+    file << std::string(size - 4096, '\x5a');
+  }
+  auto info = snapshots.info("damaged");
+  REQUIRE_FALSE(info);
+  CHECK(info.error().code == ErrorCode::kCorruption);
+  CHECK(info.error().message.find(path) != std::string::npos);
+  auto differences = snapshots.diff("damaged", "current");
+  REQUIRE_FALSE(differences);
+  CHECK(differences.error().code == ErrorCode::kCorruption);
 }
