@@ -5,7 +5,7 @@
 // build directory, never committed) from every file under templates/<lang>/
 // and templates/_all/, plus the C++ SDK sources from runtime/, which a
 // generated C++ project gets as cpp/_common/statefun_sdk/. templates/README.md
-// describes the layout and the placeholders; cli/init_command.h renders them.
+// describes the layout and the placeholders; templates/render.h renders them.
 #pragma once
 
 #include <span>
