@@ -21,6 +21,11 @@ struct Language {
   std::string_view prerequisites;  // what must be installed before `statefun dev`
   std::string_view code;           // where the function code is (Markdown)
   std::string_view install;        // what statefun.yaml's command does first
+  // The Debian packages a project of this language builds with, space-
+  // separated; the one list the README ({{prerequisites}}) and the build
+  // files ({{debian_packages}}) quote. Empty when a language registry
+  // supplies everything.
+  std::string_view debian_packages;
 };
 
 // The languages, in the order `--list` shows them.

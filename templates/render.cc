@@ -111,6 +111,7 @@ std::map<std::string, std::string> placeholders(const ProjectChoices& choices) {
   std::ranges::replace(path, '.', '/');
   values["java_package_path"] = path;
   if (auto language = find_language(choices.language)) {
+    values["debian_packages"] = std::string((*language)->debian_packages);
     // Language texts may use the project's placeholders.
     const auto project_values = values;
     values["language"] = std::string((*language)->name);

@@ -47,7 +47,7 @@ struct ProjectChoices {
 
 // The value of every placeholder for these choices: project, namespace,
 // java_package, java_package_path, and from the language: language, sdk,
-// prerequisites, code, install.
+// prerequisites, code, install, debian_packages.
 std::map<std::string, std::string> placeholders(const ProjectChoices& choices);
 
 // Replaces every `{{name}}` whose name is in `values`; leaves the rest.

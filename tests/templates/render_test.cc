@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,18 @@ std::vector<templates::ProjectFile> render(const std::string& language, const st
   auto files = templates::render_project({language, name, "example", project});
   REQUIRE(files);
   return *files;
+}
+
+// The words after `apt-get install ` up to `end`.
+std::vector<std::string> packages_after_apt_get(const std::string& text, char end) {
+  const std::string marker = "apt-get install ";
+  const auto start = text.find(marker);
+  if (start == std::string::npos) return {};
+  const auto from = start + marker.size();
+  std::istringstream words(text.substr(from, text.find(end, from) - from));
+  std::vector<std::string> out;
+  for (std::string word; words >> word;) out.push_back(word);
+  return out;
 }
 
 }  // namespace
@@ -98,6 +111,32 @@ TEST_CASE("the C++ project carries the SDK sources, byte for byte", "[templates]
     const auto* file = find(files, std::string("statefun_sdk/") + path);
     REQUIRE(file);
     CHECK(file->content == read_file(fs::path(STATEFUN_SOURCE_DIR) / path));
+  }
+}
+
+TEST_CASE("the C++ README and the SDK's CMake file list the Debian packages its build finds",
+          "[templates][cli]") {
+  const auto files = render("cpp", "greeter", "my-app");
+  const auto* readme = find(files, "README.md");
+  const auto* cmake = find(files, "statefun_sdk/CMakeLists.txt");
+  REQUIRE(readme);
+  REQUIRE(cmake);
+  const auto listed = packages_after_apt_get(readme->content, '`');
+  CHECK(listed == packages_after_apt_get(cmake->content, '\n'));
+  // What each of the CMake file's find_* calls needs installed.
+  const std::map<std::string, std::string> package_for = {
+      {"find_package(Protobuf", "libprotobuf-dev"},
+      {"find_package(Protobuf", "protobuf-compiler"},
+      {"find_package(nlohmann_json", "nlohmann-json3-dev"},
+      {"find_package(fmt", "libfmt-dev"},
+      {"find_library(HTTP_PARSER_LIBRARY http_parser", "libhttp-parser-dev"},
+  };
+  CHECK(cmake->content.find("find_library(HTTP_PARSER_LIBRARY http_parser") != std::string::npos);
+  for (const auto& [call, package] : package_for) {
+    CAPTURE(call, package);
+    if (cmake->content.find(call) != std::string::npos) {
+      CHECK(std::ranges::find(listed, package) != listed.end());
+    }
   }
 }
 
