@@ -1,13 +1,10 @@
-// The StateFun playground greeter, written with the C++ SDK
-// (runtime/sdk/statefun_sdk.h). Same behaviour as ../greeter/functions.js:
+// greeter-cpp: the StateFun greeter, written with statefun's C++ SDK
+// (its header, runtime/sdk/statefun_sdk.h, says how to use it).
 //
-//   example/person  remembers how often each person visited (state `visits`)
-//                   and asks example/greeter to greet them.
-//   example/greeter turns a visit count into a greeting and publishes it on
-//                   the playground egress topic `greetings`.
-//
-// Listens on PORT (default 8000) on all interfaces, or on HOST if set; every
-// path answers, so module.yaml may use any URL on this port (/statefun here).
+//   example/person   counts each person's visits (state `visits`) and
+//                        asks example/greeter to greet them.
+//   example/greeter  turns a visit count into a greeting on the
+//                        playground egress topic `greetings`.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -19,45 +16,30 @@ namespace sf = statefun::sdk;
 
 namespace {
 
-// Must match the ingress request's Content-Type
-// (application/vnd.example/GreetRequest).
+// Message and state types. An ingress request says which message it carries
+// in its Content-Type: application/vnd.example/GreetRequest.
 const auto kGreetRequest = sf::types::Json("example/GreetRequest");
 const auto kVisits = sf::ValueSpec<int32_t>("visits", sf::types::Int);
 
 void person(sf::Context& context, const sf::Message& message) {
   const auto name = message.as(kGreetRequest).at("name").get<std::string>();
-  // An absent state (the first visit) reads as nullopt.
+  // A state that was never written reads as nullopt.
   const int32_t visits = context.storage().get(kVisits).value_or(0) + 1;
   context.storage().set(kVisits, visits);
-
   context.send(sf::message_to(sf::address("example/greeter", name), kGreetRequest,
                               {{"name", name}, {"visits", visits}}));
 }
 
 std::string greeting_for(const std::string& name, int visits) {
-  switch (visits) {
-    case 1:
-      return "Hello " + name + "! Nice to meet you.";
-    case 2:
-      return "Hello " + name + "! Good to see you again.";
-    case 3:
-      return "Hello " + name + "! Third time here, welcome back.";
-    default:
-      return "Hello " + name + "! This is visit number " + std::to_string(visits) +
-             ", you must like it here.";
-  }
+  if (visits == 1) return "Hello " + name + "! Nice to meet you.";
+  if (visits == 2) return "Hello " + name + "! Good to see you again.";
+  return "Hello " + name + "! This is visit number " + std::to_string(visits) + ".";
 }
 
 void greeter(sf::Context& context, const sf::Message& message) {
-  const nlohmann::json request = message.as(kGreetRequest);
-  const auto name = request.at("name").get<std::string>();
-  const auto visits = request.at("visits").get<int>();
-  context.send_egress(sf::playground_egress("greetings", greeting_for(name, visits)));
-}
-
-std::string env_or(const char* name, std::string fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr && *value != '\0' ? value : std::move(fallback);
+  const auto request = message.as(kGreetRequest);
+  context.send_egress(sf::playground_egress(
+      "greetings", greeting_for(request.at("name").get<std::string>(), request.at("visits"))));
 }
 
 }  // namespace
@@ -67,17 +49,20 @@ int main() {
   functions.bind("example/person", {kVisits}, person);
   functions.bind("example/greeter", greeter);
 
-  sf::ServeOptions options;
-  options.host = env_or("HOST", "0.0.0.0");
+  // Every path answers: module.yaml uses /statefun. All interfaces unless
+  // HOST names one (127.0.0.1 keeps it to this machine).
+  const char* port = std::getenv("PORT");
+  const char* host = std::getenv("HOST");
   try {
-    options.port = std::stoi(env_or("PORT", "8000"));
-    sf::Server server(functions, options);
+    sf::Server server(functions, {.host = host && *host ? host : "0.0.0.0",
+                                  .port = port ? std::atoi(port) : 8000});
     server.start();
-    std::printf("greeter functions listening on %s:%d\n", options.host.c_str(), server.port());
+    std::printf("greeter-cpp functions listening on %s:%d\n", host && *host ? host : "0.0.0.0",
+                server.port());
     std::fflush(stdout);
     server.wait();
   } catch (const std::exception& error) {
-    std::fprintf(stderr, "greeter-cpp: %s\n", error.what());
+    std::fprintf(stderr, "functions: %s\n", error.what());
     return 1;
   }
 }

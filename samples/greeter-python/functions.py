@@ -1,11 +1,10 @@
-"""The StateFun playground greeter, written with the official Python SDK.
+"""greeter-python: the StateFun greeter, written with the official Python SDK
+(PyPI apache-flink-statefun 3.3.0), served with aiohttp.
 
-example/person  counts visits per person (state `visits`, an int) and sends
-                an example/GreetRequest to example/greeter.
-example/greeter publishes a greeting on the playground egress topic
-                `greetings`.
-
-Served by aiohttp on POST /statefun, port $PORT (default 8000).
+example/person   counts each person's visits (state `visits`) and asks
+                     example/greeter to greet them.
+example/greeter  turns a visit count into a greeting on the playground
+                     egress topic `greetings`.
 """
 import os
 
@@ -13,8 +12,8 @@ from aiohttp import web
 from statefun import (IntType, RequestReplyHandler, StatefulFunctions, ValueSpec,
                       egress_message_builder, make_json_type, message_builder)
 
-# The ingress derives the typename from the request's Content-Type
-# (application/vnd.example/GreetRequest), so this name must match it.
+# Message types. An ingress request says which one it carries in its
+# Content-Type: application/vnd.example/GreetRequest.
 GREET_REQUEST = make_json_type("example/GreetRequest")
 EGRESS_RECORD = make_json_type("io.statefun.playground/EgressRecord")
 
@@ -23,13 +22,13 @@ functions = StatefulFunctions()
 
 @functions.bind(typename="example/person", specs=[ValueSpec(name="visits", type=IntType)])
 async def person(context, message):
-    request = message.as_type(GREET_REQUEST)
-    # An absent state reads as None on the first visit.
+    name = message.as_type(GREET_REQUEST)["name"]
+    # A state that was never written reads as None.
     visits = (context.storage.visits or 0) + 1
     context.storage.visits = visits
     context.send(message_builder(target_typename="example/greeter",
-                                 target_id=request["name"],
-                                 value={"name": request["name"], "visits": visits},
+                                 target_id=name,
+                                 value={"name": name, "visits": visits},
                                  value_type=GREET_REQUEST))
 
 
@@ -38,9 +37,7 @@ def greeting_for(name, visits):
         return f"Hello {name}! Nice to meet you."
     if visits == 2:
         return f"Hello {name}! Good to see you again."
-    if visits == 3:
-        return f"Hello {name}! Third time here, welcome back."
-    return f"Hello {name}! This is visit number {visits}, you must like it here."
+    return f"Hello {name}! This is visit number {visits}."
 
 
 @functions.bind(typename="example/greeter")
@@ -56,18 +53,12 @@ handler = RequestReplyHandler(functions)
 
 
 async def statefun_endpoint(request):
-    body = await request.read()
-    reply = await handler.handle_async(body)
+    reply = await handler.handle_async(await request.read())
     return web.Response(body=reply, content_type="application/octet-stream")
 
 
-def main():
+if __name__ == "__main__":
     app = web.Application()
     app.add_routes([web.post("/statefun", statefun_endpoint)])
-    # Like the playground: all interfaces unless HOST narrows it down (the
-    # end-to-end tests set HOST=127.0.0.1).
+    # All interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
     web.run_app(app, host=os.environ.get("HOST"), port=int(os.environ.get("PORT", "8000")))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,12 +1,10 @@
-// The StateFun playground greeter, written with the official JavaScript SDK.
+// greeter: the StateFun greeter, written with the official JavaScript SDK
+// (npm apache-flink-statefun 3.3.0).
 //
-//   example/person  remembers how often each person visited (state `visits`)
-//                   and asks example/greeter to greet them.
-//   example/greeter turns a visit count into a greeting and publishes it on
-//                   the playground egress topic `greetings`.
-//
-// The process is a plain Node HTTP server; the SDK handler answers every path,
-// so module.yaml may point at any URL on this port (we use /statefun).
+//   example/person   counts each person's visits (state `visits`) and
+//                        asks example/greeter to greet them.
+//   example/greeter  turns a visit count into a greeting on the
+//                        playground egress topic `greetings`.
 "use strict";
 
 const http = require("http");
@@ -16,9 +14,8 @@ const {
   egressMessageBuilder,
 } = require("apache-flink-statefun");
 
-// Message and record types. The names must match what the ingress request's
-// Content-Type says (application/vnd.example/GreetRequest) and what the
-// playground egress expects (io.statefun.playground/EgressRecord).
+// Message types. An ingress request says which one it carries in its
+// Content-Type: application/vnd.example/GreetRequest.
 const GreetRequest = StateFun.jsonType("example/GreetRequest");
 const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
 
@@ -28,16 +25,15 @@ statefun.bind({
   typename: "example/person",
   specs: [{ name: "visits", type: StateFun.intType() }],
   fn(context, message) {
-    const request = message.as(GreetRequest);
-    // An absent state reads as null on the first visit.
+    const { name } = message.as(GreetRequest);
+    // A state that was never written reads as null.
     const visits = (context.storage.visits ?? 0) + 1;
     context.storage.visits = visits;
-
     context.send(
       messageBuilder({
         typename: "example/greeter",
-        id: request.name,
-        value: { name: request.name, visits },
+        id: name,
+        value: { name, visits },
         valueType: GreetRequest,
       })
     );
@@ -45,16 +41,9 @@ statefun.bind({
 });
 
 function greetingFor(name, visits) {
-  switch (visits) {
-    case 1:
-      return `Hello ${name}! Nice to meet you.`;
-    case 2:
-      return `Hello ${name}! Good to see you again.`;
-    case 3:
-      return `Hello ${name}! Third time here, welcome back.`;
-    default:
-      return `Hello ${name}! This is visit number ${visits}, you must like it here.`;
-  }
+  if (visits === 1) return `Hello ${name}! Nice to meet you.`;
+  if (visits === 2) return `Hello ${name}! Good to see you again.`;
+  return `Hello ${name}! This is visit number ${visits}.`;
 }
 
 statefun.bind({
@@ -71,8 +60,8 @@ statefun.bind({
   },
 });
 
-// Like the playground, listen on all interfaces unless HOST narrows it down
-// (the end-to-end tests set HOST=127.0.0.1).
+// The SDK's handler answers on every path: module.yaml uses /statefun. All
+// interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
 const port = Number(process.env.PORT || 8000);
 const host = process.env.HOST || undefined;
 http.createServer(statefun.handler()).listen(port, host, () => {

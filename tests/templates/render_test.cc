@@ -145,6 +145,9 @@ TEST_CASE("the samples are the templates rendered for namespace example", "[temp
   // sample folder, language, template, files that must be the template's
   const std::vector<std::tuple<std::string, std::string, std::string, std::vector<std::string>>>
       guarded = {
+          {"greeter", "js", "greeter", {"functions.js"}},
+          {"greeter-python", "python", "greeter", {"functions.py"}},
+          {"greeter-cpp", "cpp", "greeter", {"main.cc"}},
           {"shopping-cart",
            "js",
            "shopping-cart",

@@ -49,12 +49,16 @@ int main() {
   functions.bind("{{namespace}}/person", {kVisits}, person);
   functions.bind("{{namespace}}/greeter", greeter);
 
-  // Every path answers: module.yaml uses /statefun.
+  // Every path answers: module.yaml uses /statefun. All interfaces unless
+  // HOST names one (127.0.0.1 keeps it to this machine).
   const char* port = std::getenv("PORT");
+  const char* host = std::getenv("HOST");
   try {
-    sf::Server server(functions, {.port = port ? std::atoi(port) : 8000});
+    sf::Server server(functions, {.host = host && *host ? host : "0.0.0.0",
+                                  .port = port ? std::atoi(port) : 8000});
     server.start();
-    std::printf("functions listening on port %d\n", server.port());
+    std::printf("{{project}} functions listening on %s:%d\n", host && *host ? host : "0.0.0.0",
+                server.port());
     std::fflush(stdout);
     server.wait();
   } catch (const std::exception& error) {

@@ -60,8 +60,10 @@ statefun.bind({
   },
 });
 
-// The SDK's handler answers on every path: module.yaml uses /statefun.
+// The SDK's handler answers on every path: module.yaml uses /statefun. All
+// interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
 const port = Number(process.env.PORT || 8000);
-http.createServer(statefun.handler()).listen(port, () => {
-  console.log(`functions listening on port ${port}`);
+const host = process.env.HOST || undefined;
+http.createServer(statefun.handler()).listen(port, host, () => {
+  console.log(`{{project}} functions listening on ${host ?? "*"}:${port}`);
 });

@@ -60,4 +60,5 @@ async def statefun_endpoint(request):
 if __name__ == "__main__":
     app = web.Application()
     app.add_routes([web.post("/statefun", statefun_endpoint)])
-    web.run_app(app, port=int(os.environ.get("PORT", "8000")))
+    # All interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
+    web.run_app(app, host=os.environ.get("HOST"), port=int(os.environ.get("PORT", "8000")))
