@@ -1,5 +1,5 @@
 // Validates what functions send to egresses, as the real egress kinds do
-// (../shared/spec/types.md §5), and says where each record goes. A record
+// (docs/types.md, "Egress records"), and says where each record goes. A record
 // that a real cluster would reject (and fail the job for) is an error here:
 // the dispatcher then applies none of that response and retries it.
 #pragma once

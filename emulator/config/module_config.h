@@ -1,4 +1,4 @@
-// Loads a StateFun module.yaml (every kind of ../shared/spec/module-yaml.md)
+// Loads a StateFun module.yaml (every kind docs/module-yaml.md lists)
 // into plain structs. Pure parsing: nothing here opens sockets or starts
 // anything. Errors name the file, the document (1-based) and the field, e.g.
 //   module.yaml: document 2 (io.statefun.endpoints.v2/http): spec.functions: missing required field
@@ -90,7 +90,7 @@ Result<ModuleConfig> parse_module_yaml(std::string_view text, const std::string&
 // Reads and parses a file; a missing/unreadable file is an error naming it.
 Result<ModuleConfig> load_module_yaml(const std::string& path);
 
-// Flink TimeUtils.parseDuration as described in module-yaml.md §2 (plus `m`
+// Flink TimeUtils.parseDuration as described in docs/module-yaml.md ("Durations") (plus `m`
 // for minutes). Errors name the offending text.
 Result<std::chrono::milliseconds> parse_duration(std::string_view text);
 

@@ -1,5 +1,5 @@
-// The StateFun playground's HTTP ingress and egress (../shared/spec/module-yaml.md
-// §6-7), with one deliberate difference: responses carry the real HTTP status
+// The StateFun playground's HTTP ingress and egress (README.md, "Playground
+// ingress and egress"), with one deliberate difference: responses carry the real HTTP status
 // (the playground always answers 200 and hides the code in a `Status` header).
 //
 // Ingress: any method on /<namespace>/<type>/<id>; the body becomes the

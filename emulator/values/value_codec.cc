@@ -51,7 +51,7 @@ std::string_view trim(std::string_view text) {
 
 // Wrapper bytes are accepted as well-known only when they start with the tag
 // of field 1 (or are empty, the zero value): raw ingress bytes under a
-// well-known typename (types.md §6) often parse as a message of unknown
+// well-known typename (docs/types.md, "What ingresses deliver") often parse as a message of unknown
 // fields, which would otherwise show as a misleading zero.
 bool has_field1_tag(std::string_view bytes, unsigned char tag) {
   return bytes.empty() || static_cast<unsigned char>(bytes.front()) == tag;

@@ -1,14 +1,15 @@
 // Values for humans: turning a TypedValue into something a person (or a
 // script reading JSON) can read, and turning what a person typed into the
 // exact bytes a function expects. Both directions follow
-// ../shared/spec/types.md:
-//   - io.statefun.types/* (§2): decoded as protobuf wrappers (tolerant),
+// docs/types.md:
+//   - io.statefun.types/* ("The well-known types"): decoded as protobuf wrappers (tolerant),
 //     encoded canonically (a zero value is zero bytes);
-//   - protobuf types (§4), when the user pointed at their .proto files: the
+//   - protobuf types ("Protobuf and custom types"), when the user pointed at their .proto files:
+//   the
 //     message named by the typename's part after the last '/' (so
 //     `type.googleapis.com/shop.Order` is `shop.Order`), shown and read as
 //     protobuf's JSON mapping;
-//   - JSON types (§3): any other payload that parses as JSON is shown as
+//   - JSON types ("JSON types"): any other payload that parses as JSON is shown as
 //     JSON; JSON given for any other typename is stored verbatim;
 //   - anything else: printable UTF-8 as text, raw bytes otherwise.
 //

@@ -95,7 +95,7 @@ class Attempt {
     httplib::Request request;
     request.method = "POST";
     request.path = endpoint_.target;
-    // The async transport's headers (protocol.md §2.2); httplib adds Content-Length.
+    // The async transport's headers (docs/protocol.md, "Wire rules"); httplib adds Content-Length.
     request.set_header("Host", endpoint_.host_header());
     request.set_header("Content-Type", std::string(kOctetStream));
     request.set_header("Accept", std::string(kOctetStream));

@@ -45,7 +45,7 @@ constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP;
 constexpr std::size_t kReadChunkBytes = 64 * 1024;
 
 std::string request_head(const Endpoint& endpoint, std::size_t body_bytes) {
-  // The async transport's headers (protocol.md §2.2); the target goes out
+  // The async transport's headers (docs/protocol.md, "Wire rules"); the target goes out
   // exactly as configured, without URL encoding.
   return fmt::format(
       "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nAccept: {}\r\n"

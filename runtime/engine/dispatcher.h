@@ -1,6 +1,6 @@
 // The engine: per-address mailboxes, one request in flight per address,
 // batching, the missing-state handshake, effects applied as atomic steps in
-// group commits, timers, expiry, retries. See ../shared/spec/protocol.md §3-§8
+// group commits, timers, expiry, retries. See docs/protocol.md
 // and runtime/README.md for how durability works.
 //
 // Threading: the dispatcher runs one engine thread that owns the store and

@@ -1,5 +1,5 @@
-// Translates between our plain model types (runtime/model.h) and the
-// request-reply protobuf bytes of ../shared/spec/protocol.md §1.
+// Translates between our plain model types (runtime/protocol/model.h) and the
+// request-reply protobuf bytes (docs/protocol.md).
 //
 // Encoding follows the runtime's conventions exactly: the caller field is
 // omitted for ingress messages, a state without a value is an entry without

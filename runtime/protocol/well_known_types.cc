@@ -54,8 +54,8 @@ std::optional<std::string> render_well_known(const TypedValue& v) {
   } else if (t == kDouble) {
     if (auto d = decode_double(v.value)) return fmt::format("{}", *d);
   } else if (t == kString) {
-    // The ingress delivers raw bytes for this typename (types.md §6), so a
-    // failed wrapper decode falls through to the generic rendering.
+    // The ingress delivers raw bytes for this typename (docs/types.md, "What ingresses deliver"),
+    // so a failed wrapper decode falls through to the generic rendering.
     if (auto s = decode_string(v.value); s && !v.value.empty()) return fmt::format("\"{}\"", *s);
     if (v.value.empty()) return "\"\"";
   }

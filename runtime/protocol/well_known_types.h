@@ -1,4 +1,4 @@
-// The io.statefun.types/* wrapper encodings of ../shared/spec/types.md §2.
+// The io.statefun.types/* wrapper encodings (docs/types.md).
 // Encoders produce the canonical bytes the Java SDK insists on (zero values
 // are zero bytes); decoders parse as protobuf, so explicit defaults and
 // unknown fields are tolerated. Also renders any TypedValue for humans.

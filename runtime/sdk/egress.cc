@@ -1,5 +1,5 @@
 // Egress records in the formats each egress kind validates
-// (../shared/spec/types.md §5).
+// (docs/types.md, "Egress records").
 #include <stdexcept>
 
 #include "egress.pb.h"

@@ -1,5 +1,5 @@
 // The request-reply algorithm every official SDK implements
-// (../shared/spec/sdk-behaviour.md §2): decode, find the function, ask for
+// (docs/sdk-behaviour.md): decode, find the function, ask for
 // missing state, run each invocation in order, answer with the net effects.
 #include <stdexcept>
 

@@ -276,7 +276,7 @@ template <typename V>
 OutgoingMessage message_to(const Address& target, const V& value);
 
 // ---------------------------------------------------------------------------
-// Egress records (what each egress kind expects, ../shared/spec/types.md §5)
+// Egress records (what each egress kind expects, docs/types.md)
 // ---------------------------------------------------------------------------
 
 inline constexpr std::string_view kPlaygroundEgress = "io.statefun.playground/egress";

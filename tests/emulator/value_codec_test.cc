@@ -72,7 +72,8 @@ TEST_CASE("decoding shows well-known values, JSON, text and bytes for what they 
   CHECK(d.json == "42");
   CHECK(decode({std::string(types::kInt), true, ""}).json == "0");
   CHECK(decode({std::string(types::kString), true, from_hex("0a 02 68 69")}).json == "\"hi\"");
-  // The ingress delivers raw UTF-8 under the string typename (types.md §6).
+  // The ingress delivers raw UTF-8 under the string typename (docs/types.md, "What ingresses
+  // deliver").
   auto raw = decode({std::string(types::kString), true, "hello"});
   CHECK(raw.kind == ValueKind::kText);
   CHECK(raw.json == "\"hello\"");

@@ -569,7 +569,7 @@ TEST_CASE("http client rejects 2xx responses without a Content-Type", "[runtime]
     CHECK(outcome.error.kind == CallErrorKind::kBadContentType);
   }
   SECTION("empty, like the playground Java handler's failure reply") {
-    // The async transport retries this reply (sdk-behaviour.md §4); taking it
+    // The async transport retries this reply (docs/sdk-behaviour.md, "Errors"); taking it
     // as "no effects" would silently drop the batch.
     OneShotRawServer server("HTTP/1.1 200 OK\r\nStatus: 500\r\nContent-Length: 0\r\n\r\n");
     auto client = make_client(transport, 1);

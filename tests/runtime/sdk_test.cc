@@ -1,7 +1,7 @@
 // The C++ SDK (runtime/sdk/statefun_sdk.h) on the wire: requests are built
 // with the engine's codec (itself checked against the JS SDK's bytes), and
 // answers are compared with what the official SDKs send
-// (../shared/spec/sdk-behaviour.md, protocol.md §9, types.md §5).
+// (docs/sdk-behaviour.md, docs/protocol.md "A first call", docs/types.md).
 #include <httplib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -89,8 +89,8 @@ statefun::StateEntry int_state(const std::string& name, int32_t value) {
 statefun::StateEntry no_value(const std::string& name) { return {name, std::nullopt}; }
 
 // The playground greeter, as in samples/greeter/functions.js but with the
-// spec's "Welcome <name>" greeting, so its answers can be compared byte for
-// byte with protocol.md §9.
+// "Welcome <name>" greeting of docs/protocol.md, so its answers can be compared byte for
+// byte with the exchange in docs/protocol.md ("A first call").
 sf::Functions greeter_functions() {
   sf::Functions functions;
   functions.bind("example/person", {kVisits}, [](sf::Context& context, const sf::Message& message) {
@@ -353,7 +353,7 @@ TEST_CASE("every built-in type round-trips through state", "[sdk-cpp]") {
   for (const auto& mutation : written.mutations) {
     stored.push_back({mutation.name, mutation.value});
   }
-  CHECK(to_hex(stored[0].value->value) == "0dffffffff");  // types.md §2: int -1
+  CHECK(to_hex(stored[0].value->value) == "0dffffffff");  // docs/types.md: int -1
   CHECK(to_hex(stored[3].value->value) == "0d0000c03f");  // float 1.5
   CHECK(stored[6].value->value == R"({"k":[1,2]})");
   effects_of(run(functions, batch(stored, {text("read")})));
@@ -473,7 +473,8 @@ TEST_CASE("delayed messages, tokens and cancellations are encoded in call order"
   CHECK(effects.delayed[2].delay_ms == 0);
   CHECK(effects.delayed[3].is_cancellation);
   CHECK(effects.delayed[3].cancellation_token == "tok-0");
-  // sdk-behaviour.md §10: a cancellation is exactly `50 01 5a 05 "tok-0"`.
+  // docs/protocol.md: a cancellation (field 10 true, field 11 the token) is exactly `50 01 5a 05
+  // "tok-0"`.
   CHECK_THAT(to_hex(result.body), Catch::EndsWith("1a09"
                                                   "5001"
                                                   "5a05" +
