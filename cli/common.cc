@@ -10,6 +10,7 @@
 #include "emulator/admin/admin_json.h"
 #include "emulator/config/module_config.h"
 #include "emulator/dev/dev_server.h"
+#include "runtime/core/clock.h"
 
 namespace statefun::cli {
 namespace fs = std::filesystem;
@@ -86,6 +87,23 @@ std::vector<std::string> split(const std::string& text, char separator) {
 }
 
 }  // namespace
+
+Result<std::chrono::milliseconds> duration_arg(std::string_view flag, std::string_view text,
+                                               const DurationRules& rules) {
+  auto duration = parse_duration(text, rules);
+  if (!duration) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: {}", flag, duration.error().message));
+  }
+  return *duration;
+}
+
+Result<int64_t> time_arg(std::string_view flag, std::string_view text, const DurationRules& ago) {
+  auto at = parse_time_point(text, SystemClock().now_ms(), ago);
+  if (!at)
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("{}: {}", flag, at.error().message));
+  return *at;
+}
 
 Result<Address> address_arg(const std::string& text) {
   if (auto address = parse_address(text)) return *address;

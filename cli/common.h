@@ -12,6 +12,7 @@
 #include "cli/admin_client.h"
 #include "cli/output.h"
 #include "emulator/values/value_codec.h"
+#include "runtime/core/time_text.h"
 #include "runtime/protocol/model.h"
 #include "runtime/store/store_reader.h"
 
@@ -49,6 +50,14 @@ Result<std::unique_ptr<values::ProtoTypes>> load_protos(const CommonOptions& opt
 Result<Address> address_arg(const std::string& text);
 // Parses NAMESPACE/TYPE.
 Result<FunctionType> type_arg(const std::string& text);
+
+// A duration or a point in time given to `flag`, in the one time grammar
+// (docs/time.md). Errors are kInvalidArgument (exit 2) and start with the
+// flag: --timeout: invalid duration "soon": expected a number first, ...
+Result<std::chrono::milliseconds> duration_arg(std::string_view flag, std::string_view text,
+                                               const DurationRules& rules = kSecondsByDefault);
+// In ms since the epoch; a duration means that long before now.
+Result<int64_t> time_arg(std::string_view flag, std::string_view text, const DurationRules& ago);
 
 // Where read-only commands get their data: the admin API of a running
 // emulator, or (when none answers, or with --offline) the state database,

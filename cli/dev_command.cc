@@ -1,14 +1,12 @@
 #include "cli/dev_command.h"
 
-#include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <memory>
 
-#include "emulator/config/module_config.h"
+#include "cli/common.h"
 #include "emulator/dev/dev_server.h"
 
 namespace statefun::cli {
@@ -39,23 +37,6 @@ struct DevArgs {
   std::string retention;
 };
 
-// --snapshot-every / --retention: a duration with a unit, or 0 for off.
-Result<std::chrono::milliseconds> duration_flag(const std::string& flag, const std::string& text) {
-  if (text == "0") return std::chrono::milliseconds(0);
-  const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return c >= '0' && c <= '9';
-  });
-  auto duration = digits_only ? make_error(ErrorCode::kInvalidArgument, "it has no unit")
-                              : emulator::parse_duration(text);
-  if (!duration) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{} '{}': expected a duration such as 30s, 10m, 2h or 7d (0 = "
-                                  "off)",
-                                  flag, text));
-  }
-  return *duration;
-}
-
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the
 // shutdown runs on the main thread with the usual locks, not in a handler.
 void block_shutdown_signals(sigset_t& set) {
@@ -80,7 +61,8 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
   if (given(dev, "--ingress-port")) settings.ingress_port = args.ingress_port;
   if (given(dev, "--egress-port")) settings.egress_port = args.egress_port;
   if (given(dev, "--snapshot-every")) {
-    auto every = duration_flag("--snapshot-every", args.snapshot_every);
+    // As in statefun.yaml: a unit is required, and 0 means off.
+    auto every = duration_arg("--snapshot-every", args.snapshot_every, kUnitRequired);
     if (!every) return std::unexpected(every.error());
     settings.snapshot_every = *every;
   }
@@ -88,7 +70,7 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
   if (given(dev, "--snapshot-on-exit")) settings.snapshot_on_exit = args.snapshot_on_exit;
   if (given(dev, "--history-versions")) settings.history_versions = args.history_versions;
   if (given(dev, "--retention")) {
-    auto age = duration_flag("--retention", args.retention);
+    auto age = duration_arg("--retention", args.retention, kUnitRequired);
     if (!age) return std::unexpected(age.error());
     settings.retention_age = *age;
   }

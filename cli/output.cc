@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -122,38 +121,6 @@ std::string relative_ms(int64_t delta_ms) {
     amount = fmt::format("{}h{}m", magnitude / 3600000, magnitude % 3600000 / 60000);
   }
   return delta_ms < 0 ? amount + " ago" : "in " + amount;
-}
-
-std::optional<int64_t> parse_duration_ms(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  int64_t total = 0;
-  bool any = false;
-  while (!text.empty()) {
-    double number = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-    if (ec != std::errc() || number < 0) return std::nullopt;
-    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
-    std::size_t unit_len = 0;
-    while (unit_len < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_len])))
-      ++unit_len;
-    const std::string_view unit = text.substr(0, unit_len);
-    text.remove_prefix(unit_len);
-    double scale = 0;
-    if (unit == "ms") {
-      scale = 1;
-    } else if (unit == "s" || (unit.empty() && !any && text.empty())) {
-      scale = 1000;
-    } else if (unit == "m") {
-      scale = 60000;
-    } else if (unit == "h") {
-      scale = 3600000;
-    } else {
-      return std::nullopt;
-    }
-    total += static_cast<int64_t>(number * scale);
-    any = true;
-  }
-  return total;
 }
 
 }  // namespace statefun::cli

@@ -82,7 +82,4 @@ std::string format_duration_us(int64_t us);
 // "in 4.2s", "3m ago".
 std::string relative_ms(int64_t delta_ms);
 
-// "500ms", "30s", "5m", "1h", "1m30s", or a plain number of seconds.
-std::optional<int64_t> parse_duration_ms(std::string_view text);
-
 }  // namespace statefun::cli

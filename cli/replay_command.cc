@@ -50,15 +50,11 @@ int run_dry_run(ReplayArgs& args, AdminClient& client, const Json& request,
 int run_replay(ReplayArgs& args) {
   auto address = address_arg(args.address);
   if (!address) return report(address.error());
-  auto timeout = parse_duration_ms(args.timeout);
-  if (!timeout) {
-    return report(ErrorCode::kInvalidArgument,
-                  fmt::format("--timeout '{}': expected a duration such as 30s", args.timeout));
-  }
+  auto timeout = duration_arg("--timeout", args.timeout);
+  if (!timeout) return report(timeout.error());
   auto protos = load_protos(args.common);
   if (!protos) return report(protos.error());
-  auto client =
-      make_client(args.common, std::chrono::milliseconds(*timeout) + std::chrono::minutes(5));
+  auto client = make_client(args.common, *timeout + std::chrono::minutes(5));
   const Json request = {
       {"address", address->str()}, {"from", args.from}, {"dry_run", args.dry_run}};
   if (args.dry_run) return run_dry_run(args, *client, request, protos->get());
@@ -79,7 +75,7 @@ int run_replay(ReplayArgs& args) {
     return kExitOk;
   }
   // Wait for the re-delivered messages (and anything else queued) to be processed.
-  auto idle = client->get(fmt::format("/v1/wait?timeout_ms={}", *timeout));
+  auto idle = client->get(fmt::format("/v1/wait?timeout_ms={}", timeout->count()));
   if (!idle) {
     if (args.common.want_json()) print_json(*result);
     return report(
@@ -131,7 +127,9 @@ void setup_replay_command(CLI::App& app, int& exit_code) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--dry-run", args->dry_run, "Call the function, commit nothing, print the result");
   cmd->add_flag("--no-wait", args->no_wait, "Do not wait for the re-delivered messages");
-  cmd->add_option("--timeout", args->timeout, "How long to wait until idle")->capture_default_str();
+  cmd->add_option("--timeout", args->timeout, "How long to wait until idle (e.g. 30s, 2m)")
+      ->type_name("DURATION")
+      ->capture_default_str();
   add_output_flags(cmd, args->common);
   add_admin_flags(cmd, args->common);
   add_proto_flags(cmd, args->common);

@@ -6,7 +6,6 @@
 
 #include "cli/common.h"
 #include "cli/time_travel_view.h"
-#include "emulator/admin/time_travel_json.h"
 
 namespace statefun::cli {
 namespace {
@@ -20,12 +19,6 @@ struct RewindArgs {
   bool dry_run = false;
 };
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The request body's target: exactly one of --to, --at, --steps.
 Result<Json> target_json(const RewindArgs& args) {
   const int given = args.to.has_value() + !args.at.empty() + args.steps.has_value();
@@ -35,7 +28,8 @@ Result<Json> target_json(const RewindArgs& args) {
   }
   if (args.to) return Json{{"to", *args.to}};
   if (args.steps) return Json{{"steps", *args.steps}};
-  auto at = emulator::parse_time_point(args.at, now_ms());
+  // A bare number is refused as ambiguous (seconds back? a version? an hour?).
+  auto at = time_arg("--at", args.at, DurationRules{});
   if (!at) return std::unexpected(at.error());
   return Json{{"at", *at}};
 }

@@ -56,13 +56,10 @@ int run_send(SendArgs& args) {
   if (!protos) return report(protos.error());
   auto bytes = values::encode(*type, input->form, input->input, protos->get());
   if (!bytes) return report(bytes.error());
-  std::optional<int64_t> timeout_ms = parse_duration_ms(args.timeout);
-  if (!timeout_ms) {
-    return report(ErrorCode::kInvalidArgument,
-                  fmt::format("--timeout '{}' is not a duration (e.g. 30s, 2m)", args.timeout));
-  }
+  auto timeout = duration_arg("--timeout", args.timeout);
+  if (!timeout) return report(timeout.error());
 
-  auto client = make_client(args.common, std::chrono::milliseconds(*timeout_ms + 10000));
+  auto client = make_client(args.common, *timeout + std::chrono::seconds(10));
   Json body = {
       {"address", address->str()}, {"typename", *type}, {"base64", values::base64_encode(*bytes)}};
   auto sent = client->post("/v1/messages", body);
@@ -76,7 +73,7 @@ int run_send(SendArgs& args) {
     }
     return kExitOk;
   }
-  auto idle = client->get(fmt::format("/v1/wait?timeout_ms={}", *timeout_ms));
+  auto idle = client->get(fmt::format("/v1/wait?timeout_ms={}", timeout->count()));
   if (!idle) return report(idle.error());
   return print_effects(*client, args, *sent, after_step, style);
 }
@@ -112,7 +109,8 @@ void setup_send_command(CLI::App& app, int& exit_code) {
   add_value_flags(cmd, args->value, "The value in the type's notation, or - for stdin");
   cmd->add_flag("-w,--wait", args->wait,
                 "Wait until idle and print the steps and egress that followed");
-  cmd->add_option("--timeout", args->timeout, "How long --wait waits (e.g. 30s, 2m)")
+  cmd->add_option("--timeout", args->timeout, "How long --wait waits (e.g. 30s, 2m, 1h30m)")
+      ->type_name("DURATION")
       ->capture_default_str();
   add_output_flags(cmd, args->common, /*with_json_flag=*/false);
   add_admin_flags(cmd, args->common);

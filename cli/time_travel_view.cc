@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace statefun::cli {
 
@@ -46,14 +45,6 @@ std::string size_text(int64_t bytes) {
   if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
   if (bytes < int64_t{1024} * 1024 * 1024) return fmt::format("{:.1f} MiB", bytes / 1048576.0);
   return fmt::format("{:.2f} GiB", bytes / 1073741824.0);
-}
-
-std::string local_datetime(int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", local.tm_year + 1900, local.tm_mon + 1,
-                     local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
 }
 
 std::string history_table(const Json& history, const values::ProtoTypes* protos,
@@ -187,7 +178,7 @@ std::string snapshot_table(const Json& list, const Style& style) {
   for (const auto& s : list["snapshots"]) {
     const std::string name = text_of(s, "name");
     table.add({s.value("automatic", false) ? style.dim(name) : style.bold(name),
-               local_datetime(int_of(s, "created_at_ms")), size_text(int_of(s, "size_bytes")),
+               local_date_time_text(int_of(s, "created_at_ms")), size_text(int_of(s, "size_bytes")),
                std::to_string(int_of(s, "last_step")), std::to_string(int_of(s, "entities")),
                std::to_string(int_of(s, "pending")), std::to_string(int_of(s, "timers"))});
   }

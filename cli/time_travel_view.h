@@ -47,7 +47,5 @@ std::string restore_line(const Json& restored, bool online);
 
 // "512 B", "48.0 KiB", "3.2 MiB".
 std::string size_text(int64_t bytes);
-// "2025-11-24 21:58:12" in local time.
-std::string local_datetime(int64_t ms);
 
 }  // namespace statefun::cli

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 #include "cli/common.h"
@@ -19,30 +18,6 @@ struct TraceArgs {
   int limit = 100;
   bool follow = false;
 };
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// --since: a duration back from now ("5m"), or a local time
-// ("2025-11-24T21:58:00", "21:58:00", "21:58" today).
-std::optional<int64_t> parse_since(const std::string& text) {
-  if (auto ms = parse_duration_ms(text)) return now_ms() - *ms;
-  const std::time_t now = std::time(nullptr);
-  for (const char* format : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%H:%M:%S", "%H:%M"}) {
-    std::tm when{};
-    localtime_r(&now, &when);
-    when.tm_sec = 0;
-    const char* end = strptime(text.c_str(), format, &when);
-    if (end && *end == '\0') {
-      when.tm_isdst = -1;
-      return static_cast<int64_t>(std::mktime(&when)) * 1000;
-    }
-  }
-  return std::nullopt;
-}
 
 void print_step(const TraceArgs& args, const Json& step, const Style& style) {
   if (args.common.want_json()) {
@@ -90,13 +65,9 @@ int run_trace(TraceArgs& args) {
     query.address = *parsed;
   }
   if (!args.since.empty()) {
-    auto since = parse_since(args.since);
-    if (!since) {
-      return report(ErrorCode::kInvalidArgument,
-                    fmt::format("--since '{}' is neither a duration (5m, 1h) nor a time "
-                                "(21:58, 2025-11-24T21:58:00)",
-                                args.since));
-    }
+    // A bare number is seconds back, as --timeout's is seconds.
+    auto since = time_arg("--since", args.since, kSecondsByDefault);
+    if (!since) return report(since.error());
     query.since_ms = *since;
   }
   query.limit = args.limit;

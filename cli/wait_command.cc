@@ -13,14 +13,11 @@ struct WaitArgs {
 };
 
 int run_wait(WaitArgs& args) {
-  auto timeout_ms = parse_duration_ms(args.timeout);
-  if (!timeout_ms) {
-    return report(ErrorCode::kInvalidArgument,
-                  fmt::format("--timeout '{}' is not a duration (e.g. 30s, 2m)", args.timeout));
-  }
+  auto timeout = duration_arg("--timeout", args.timeout);
+  if (!timeout) return report(timeout.error());
   // The server holds the request until idle; allow it that long plus slack.
-  auto client = make_client(args.common, std::chrono::milliseconds(*timeout_ms + 10000));
-  auto status = client->get(fmt::format("/v1/wait?timeout_ms={}", *timeout_ms));
+  auto client = make_client(args.common, *timeout + std::chrono::seconds(10));
+  auto status = client->get(fmt::format("/v1/wait?timeout_ms={}", timeout->count()));
   if (!status) return report(status.error());
   if (args.common.want_json()) {
     print_json(*status);
@@ -53,7 +50,9 @@ void setup_wait_command(CLI::App& app, int& exit_code) {
       "  statefun send example/person/Bob -t example/GreetRequest '{\"name\":\"Bob\"}' && statefun "
       "wait\n"
       "\nExit codes: 0 idle, 1 failure (no emulator), 2 bad --timeout, 4 timed out.");
-  cmd->add_option("--timeout", args->timeout, "Give up after this long (e.g. 30s, 2m, 500ms)")
+  cmd->add_option("--timeout", args->timeout,
+                  "Give up after this long (e.g. 30s, 2m, 1h30m; a bare number is seconds)")
+      ->type_name("DURATION")
       ->capture_default_str();
   add_output_flags(cmd, args->common);
   add_admin_flags(cmd, args->common);

@@ -2,22 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
 #include "emulator/values/value_codec.h"
+#include "runtime/core/time_text.h"
 
 namespace statefun::emulator {
 
 std::string to_text(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-std::string iso_time(int64_t ms) {
-  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms % 1000);
 }
 
 Json value_json(const TypedValue& value) {
@@ -31,7 +22,8 @@ Json value_json(const TypedValue& value) {
 Json state_json(const StoredState& state) {
   Json out = {{"name", state.name}, {"version", state.version}};
   out.update(value_json({state.type_name, true, state.value}));
-  out["expires_at"] = state.expires_at_ms ? Json(iso_time(*state.expires_at_ms)) : Json(nullptr);
+  out["expires_at"] =
+      state.expires_at_ms ? Json(utc_time_text(*state.expires_at_ms)) : Json(nullptr);
   return out;
 }
 
@@ -52,7 +44,7 @@ Json spec_json(const StateSpec& spec) {
 
 Json timer_json(const TimerRecord& timer, int64_t now_ms) {
   return {{"id", timer.id},
-          {"due_at", iso_time(timer.due_ms)},
+          {"due_at", utc_time_text(timer.due_ms)},
           {"due_at_ms", timer.due_ms},
           {"due_in_ms", timer.due_ms - now_ms},
           {"target", timer.target.str()},
@@ -75,7 +67,7 @@ Json egress_json(const EgressEntry& entry) {
           {"offset", entry.offset},
           {"egress", r.egress_id},
           {"step", r.step},
-          {"at", iso_time(r.at_ms)},
+          {"at", utc_time_text(r.at_ms)},
           {"at_ms", r.at_ms},
           {"popped", entry.popped},
           {"payload", text ? Json(r.payload) : Json(nullptr)},
@@ -85,7 +77,7 @@ Json egress_json(const EgressEntry& entry) {
 
 Json trace_json(const TraceRecord& step) {
   return {{"step", step.step},
-          {"at", iso_time(step.at_ms)},
+          {"at", utc_time_text(step.at_ms)},
           {"at_ms", step.at_ms},
           {"address", step.address.str()},
           {"invocations", step.invocations},

@@ -27,8 +27,6 @@ Json trace_json(const TraceRecord& step);
 Json address_json(const AddressSummary& summary);
 // Compact JSON text; invalid UTF-8 in strings is replaced, never thrown on.
 std::string to_text(const Json& value);
-// "2025-11-24T21:58:12.350Z"
-std::string iso_time(int64_t ms);
 
 // {"error": message, "code": "not_found" | ...}
 Json error_json(const Error& error);

@@ -9,6 +9,7 @@
 
 #include "emulator/admin/admin_routes.h"
 #include "emulator/admin/time_travel_json.h"
+#include "runtime/core/time_text.h"
 #include "runtime/engine/replay_simulator.h"
 #include "runtime/engine/time_travel.h"
 

@@ -2,12 +2,9 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-#include <ctime>
 #include <set>
 
-#include "emulator/config/module_config.h"
+#include "runtime/core/time_text.h"
 
 namespace statefun::emulator {
 
@@ -37,7 +34,7 @@ Json history_row_json(const HistoryRow& row) {
   Json out = {{"version", row.version},
               {"name", row.name},
               {"step", row.step},
-              {"at", iso_time(row.at_ms)},
+              {"at", utc_time_text(row.at_ms)},
               {"at_ms", row.at_ms},
               {"cause", row.cause_type},
               {"caller", row.cause_caller ? Json(*row.cause_caller) : Json(nullptr)},
@@ -136,7 +133,7 @@ Json inbox_message_json(const InboxMessage& message) {
   return {{"target", message.target.str()},
           {"caller", message.caller ? Json(message.caller->str()) : Json(nullptr)},
           {"source", source_name(message.source)},
-          {"accepted_at", iso_time(message.accepted_at_ms)},
+          {"accepted_at", utc_time_text(message.accepted_at_ms)},
           {"message", value_json(message.argument)}};
 }
 
@@ -144,7 +141,7 @@ Json snapshot_json(const SnapshotInfo& info) {
   return {{"name", info.name},
           {"path", info.path},
           {"automatic", info.automatic},
-          {"created_at", iso_time(info.created_at_ms)},
+          {"created_at", utc_time_text(info.created_at_ms)},
           {"created_at_ms", info.created_at_ms},
           {"size_bytes", info.size_bytes},
           {"last_step", info.last_step},
@@ -163,160 +160,6 @@ Json snapshot_diff_json(const std::string& a, const std::string& b,
                     {"b", optional_value_json(d.b)}});
   }
   return {{"a", a}, {"b", b}, {"differences", std::move(list)}};
-}
-
-namespace {
-
-// Reads fixed-width numbers and literal characters off the front of a text.
-class Cursor {
- public:
-  explicit Cursor(std::string_view text) : m_text(text) {}
-  bool done() const { return m_pos == m_text.size(); }
-  char peek() const { return done() ? '\0' : m_text[m_pos]; }
-  bool take(char c) {
-    if (peek() != c) return false;
-    ++m_pos;
-    return true;
-  }
-  bool number(int digits, int& out) {
-    if (m_pos + digits > m_text.size()) return false;
-    int value = 0;
-    for (int i = 0; i < digits; ++i) {
-      const char c = m_text[m_pos + i];
-      if (c < '0' || c > '9') return false;
-      value = value * 10 + (c - '0');
-    }
-    m_pos += digits;
-    out = value;
-    return true;
-  }
-  // Fractional seconds after '.': up to millisecond precision, more digits ignored.
-  int fraction_ms() {
-    int ms = 0, scale = 100;
-    while (std::isdigit(static_cast<unsigned char>(peek()))) {
-      ms += (peek() - '0') * scale;
-      scale /= 10;
-      ++m_pos;
-    }
-    return ms;
-  }
-  bool looks_like_date() const { return m_text.size() >= m_pos + 5 && m_text[m_pos + 4] == '-'; }
-
- private:
-  std::string_view m_text;
-  std::size_t m_pos = 0;
-};
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::optional<int64_t> absolute_time(std::string_view text, int64_t now_ms) {
-  Cursor c(text);
-  const std::time_t now_seconds = static_cast<std::time_t>(now_ms / 1000);
-  std::tm when{};
-  localtime_r(&now_seconds, &when);
-  when.tm_hour = when.tm_min = when.tm_sec = 0;
-  bool has_date = false;
-  if (c.looks_like_date()) {
-    int year = 0, month = 0, day = 0;
-    if (!c.number(4, year) || !c.take('-') || !c.number(2, month) || !c.take('-') ||
-        !c.number(2, day)) {
-      return std::nullopt;
-    }
-    if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
-    when.tm_year = year - 1900;
-    when.tm_mon = month - 1;
-    when.tm_mday = day;
-    has_date = true;
-    if (c.done()) {
-      when.tm_isdst = -1;
-      return static_cast<int64_t>(std::mktime(&when)) * 1000;
-    }
-    if (!c.take('T') && !c.take('t') && !c.take(' ')) return std::nullopt;
-  }
-  int hour = 0, minute = 0, second = 0, ms = 0;
-  if (!c.number(2, hour) || !c.take(':') || !c.number(2, minute)) return std::nullopt;
-  if (c.take(':')) {
-    if (!c.number(2, second)) return std::nullopt;
-    if (c.take('.') || c.take(',')) ms = c.fraction_ms();
-  }
-  if (hour > 23 || minute > 59 || second > 60) return std::nullopt;
-  when.tm_hour = hour;
-  when.tm_min = minute;
-  when.tm_sec = second;
-  if (c.done()) {  // local time
-    when.tm_isdst = -1;
-    return static_cast<int64_t>(std::mktime(&when)) * 1000 + ms;
-  }
-  if (!has_date) return std::nullopt;  // a zone needs a date
-  int offset_minutes = 0;
-  if (!c.take('Z') && !c.take('z')) {
-    const char sign = c.peek();
-    if (sign != '+' && sign != '-') return std::nullopt;
-    c.take(sign);
-    int oh = 0, om = 0;
-    if (!c.number(2, oh)) return std::nullopt;
-    c.take(':');
-    if (!c.number(2, om)) return std::nullopt;
-    offset_minutes = (sign == '+' ? 1 : -1) * (oh * 60 + om);
-  }
-  if (!c.done()) return std::nullopt;
-  const int64_t utc_seconds = static_cast<int64_t>(timegm(&when)) - int64_t{offset_minutes} * 60;
-  return utc_seconds * 1000 + ms;
-}
-
-}  // namespace
-
-Result<int64_t> parse_time_point(std::string_view text, int64_t now_ms) {
-  const std::string_view trimmed = trim(text);
-  const auto bad = [&](std::string_view why) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("'{}' is not a time: {}", text, why));
-  };
-  if (trimmed.empty()) return bad("it is empty");
-  if (trimmed == "now") return now_ms;
-  std::string_view relative = trimmed;
-  const bool ago = relative.ends_with("ago");
-  if (ago) relative = trim(relative.substr(0, relative.size() - 3));
-  const bool digits_only =
-      !relative.empty() &&
-      std::all_of(relative.begin(), relative.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-  if (digits_only) {
-    return bad(
-        "a number alone is ambiguous; write a duration such as 5m (five minutes ago) "
-        "or a time such as 2025-11-24T21:58:00Z");
-  }
-  if (ago || relative.find_first_of(":-") == std::string_view::npos) {
-    auto duration = parse_duration(relative);
-    if (!duration) {
-      return bad(
-          "expected a duration back from now (5m, 2h, 1d), RFC 3339 "
-          "(2025-11-24T21:58:00Z) or a local time (2025-11-24 21:58:00, 21:58)");
-    }
-    return now_ms - duration->count();
-  }
-  if (auto at = absolute_time(trimmed, now_ms)) return *at;
-  return bad(
-      "expected RFC 3339 (2025-11-24T21:58:00Z), a local time (2025-11-24 21:58:00, "
-      "21:58) or a duration back from now (5m, 2h, 1d)");
-}
-
-std::string duration_text(int64_t ms) {
-  if (ms == 0) return "0";
-  struct Unit {
-    int64_t ms;
-    const char* suffix;
-  };
-  for (const Unit unit :
-       {Unit{86400000, "d"}, Unit{3600000, "h"}, Unit{60000, "m"}, Unit{1000, "s"}}) {
-    if (ms % unit.ms == 0) return fmt::format("{}{}", ms / unit.ms, unit.suffix);
-  }
-  return fmt::format("{}ms", ms);
 }
 
 }  // namespace statefun::emulator

@@ -2,8 +2,6 @@
 // (docs/admin-api.md, "Time travel"), and the read query behind history.
 // The admin API serves them; the CLI builds the same documents from the
 // database when no emulator runs, so both paths print the same thing.
-// Also the two small text formats these features share: points in time
-// ("5m ago", RFC 3339) and retention durations ("7d").
 #pragma once
 
 #include <cstdint>
@@ -52,16 +50,5 @@ Json snapshot_json(const SnapshotInfo& info);
 // {"a", "b", "differences": [{"address", "name", "a", "b"}]}
 Json snapshot_diff_json(const std::string& a, const std::string& b,
                         const std::vector<StateDifference>& differences);
-
-// A point in time as people write it, in ms since the epoch:
-//  - RFC 3339: "2025-11-24T21:58:12Z", "2025-11-24T21:58:12.350+01:00";
-//  - a local date and time: "2025-11-24 21:58:12", "2025-11-24T21:58";
-//  - a local time today: "21:58", "21:58:12";
-//  - a duration back from `now_ms`: "5m", "90s", "2h ago", "1d"; "now".
-// A bare number is refused as ambiguous. kInvalidArgument names the text.
-Result<int64_t> parse_time_point(std::string_view text, int64_t now_ms);
-
-// The shortest exact form of a duration: "7d", "10m", "90s", "250ms", "0".
-std::string duration_text(int64_t ms);
 
 }  // namespace statefun::emulator

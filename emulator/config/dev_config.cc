@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "emulator/config/http_url.h"
-#include "emulator/config/module_config.h"
+#include "runtime/core/time_text.h"
 
 namespace statefun::emulator {
 namespace fs = std::filesystem;
@@ -218,18 +218,13 @@ class Parser {
     return {};
   }
 
-  // A duration with a unit ("10m", "7d"); "0" alone means off.
-  Result<std::chrono::milliseconds> duration_value(const YAML::Node& node,
-                                                   const std::string& where) const {
+  // A duration in the one time grammar (docs/time.md); a bare number has no
+  // unit here, except "0" (off).
+  Result<std::chrono::milliseconds> duration_value(const YAML::Node& node, const std::string& where,
+                                                   const DurationRules& rules) const {
     auto text = string_value(node, where);
     if (!text) return std::unexpected(text.error());
-    if (*text == "0") return std::chrono::milliseconds(0);
-    if (std::ranges::all_of(*text, [](char c) { return c >= '0' && c <= '9'; })) {
-      return fail(node, where,
-                  fmt::format("{} has no unit; write e.g. \"{}m\" or \"{}s\"", in_quotes(*text),
-                              *text, *text));
-    }
-    auto duration = parse_duration(*text);
+    auto duration = parse_duration(*text, rules);
     if (!duration) return fail(node, where, duration.error().message);
     return *duration;
   }
@@ -249,7 +244,7 @@ class Parser {
     if (!node.IsMap()) return fail(node, "snapshots", "expected a mapping, got " + describe(node));
     if (auto r = check_keys(node, "snapshots", kSnapshotKeys); !r) return r;
     if (auto every = node["every"]; every) {
-      auto value = duration_value(every, "snapshots.every");
+      auto value = duration_value(every, "snapshots.every", kUnitRequired);
       if (!value) return std::unexpected(value.error());
       settings.snapshot_every = *value;
     }
@@ -281,7 +276,7 @@ class Parser {
       settings.history_versions = *value;
     }
     if (auto age = node["age"]; age) {
-      auto value = duration_value(age, "retention.age");
+      auto value = duration_value(age, "retention.age", kUnitRequired);
       if (!value) return std::unexpected(value.error());
       settings.retention_age = *value;
     }
@@ -437,15 +432,9 @@ class Parser {
       }
     }
     if (auto timeout = ready["timeout"]; timeout) {
-      auto text = string_value(timeout, where + ".timeout");
-      if (!text) return std::unexpected(text.error());
-      if (std::ranges::all_of(*text, [](char c) { return c >= '0' && c <= '9'; })) {
-        return fail(timeout, where + ".timeout",
-                    fmt::format("{} has no unit; write e.g. \"{}s\" or \"{}ms\"", in_quotes(*text),
-                                *text, *text));
-      }
-      auto duration = parse_duration(*text);
-      if (!duration) return fail(timeout, where + ".timeout", duration.error().message);
+      // A bare "30" is more likely seconds than minutes here.
+      auto duration = duration_value(timeout, where + ".timeout", DurationRules{});
+      if (!duration) return std::unexpected(duration.error());
       spec.ready.timeout = *duration;
     }
     return {};

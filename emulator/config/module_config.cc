@@ -18,6 +18,8 @@
 #include <sstream>
 #include <utility>
 
+#include "runtime/core/time_text.h"
+
 namespace statefun::emulator {
 namespace {
 
@@ -344,7 +346,7 @@ class MapView {
     if (!value->IsScalar()) {
       return fail(key, "expected a duration such as \"10 sec\", got " + describe(*value));
     }
-    auto duration = parse_duration(value->Scalar());
+    auto duration = parse_duration(value->Scalar(), kFlinkDurations);
     if (!duration) return fail(key, duration.error().message);
     return *duration;
   }
@@ -1181,85 +1183,7 @@ Result<std::vector<Component>> collect_components(const std::vector<YAML::Node>&
   return components;
 }
 
-// ---------------------------------------------------------------------------
-// Durations
-// ---------------------------------------------------------------------------
-
-// A unit as a factor in milliseconds, or as a divisor for sub-millisecond units.
-struct DurationUnit {
-  std::int64_t milliseconds_per_unit = 1;
-  std::int64_t units_per_millisecond = 1;
-};
-
-std::optional<DurationUnit> duration_unit(std::string_view label) {
-  static const std::map<std::string, DurationUnit, std::less<>> kUnits = [] {
-    std::map<std::string, DurationUnit, std::less<>> units;
-    const auto add = [&units](std::initializer_list<std::string_view> labels, DurationUnit unit) {
-      for (std::string_view label : labels) units.emplace(std::string(label), unit);
-    };
-    add({"d", "day", "days"}, {86'400'000, 1});
-    add({"h", "hour", "hours"}, {3'600'000, 1});
-    add({"min", "m", "minute", "minutes"}, {60'000, 1});
-    add({"s", "sec", "secs", "second", "seconds"}, {1'000, 1});
-    add({"ms", "milli", "millis", "millisecond", "milliseconds"}, {1, 1});
-    // "µs" with the micro sign (as Flink spells it) and with the Greek mu.
-    add({"\u00b5s", "\u03bcs", "micro", "micros", "microsecond", "microseconds"}, {1, 1'000});
-    add({"ns", "nano", "nanos", "nanosecond", "nanoseconds"}, {1, 1'000'000});
-    return units;
-  }();
-  const auto found = kUnits.find(label);
-  if (found == kUnits.end()) return std::nullopt;
-  return found->second;
-}
-
-// Java's String.trim: strips every character up to and including ' '.
-std::string_view java_trim(std::string_view text) {
-  const auto is_space = [](char c) { return static_cast<unsigned char>(c) <= ' '; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
 }  // namespace
-
-Result<milliseconds> parse_duration(std::string_view text) {
-  const auto fail = [text](std::string_view why) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      "invalid duration " + in_quotes(text) + ": " + std::string(why));
-  };
-  const std::string_view trimmed = java_trim(text);
-  if (trimmed.empty()) return fail("it is empty; expected e.g. \"10 sec\"");
-  const std::size_t digits =
-      std::ranges::find_if_not(trimmed, [](char c) { return c >= '0' && c <= '9'; }) -
-      trimmed.begin();
-  if (digits == 0) {
-    return fail(
-        "expected a non-negative whole number followed by an optional unit, e.g. \"10 sec\"");
-  }
-  std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(trimmed.data(), trimmed.data() + digits, value);
-  if (error != std::errc() || end != trimmed.data() + digits)
-    return fail("the number is too large");
-
-  const std::string label = lowercase_ascii(java_trim(trimmed.substr(digits)));
-  DurationUnit unit;  // no unit means milliseconds
-  if (!label.empty()) {
-    const auto found = duration_unit(label);
-    if (!found) {
-      return fail("unknown unit " + in_quotes(label) +
-                  "; expected d, h, min (or m), s, ms, \u00b5s or ns, or a long form such as "
-                  "\"minutes\"");
-    }
-    unit = *found;
-  }
-  if (value > std::numeric_limits<std::int64_t>::max() / unit.milliseconds_per_unit) {
-    return fail("the duration is too large");
-  }
-  // Round sub-millisecond durations up, so that a non-zero duration stays non-zero.
-  const std::int64_t millis = value * unit.milliseconds_per_unit / unit.units_per_millisecond +
-                              (value % unit.units_per_millisecond != 0 ? 1 : 0);
-  return milliseconds(millis);
-}
 
 std::string HttpEndpointSpec::url_for(std::string_view function_name) const {
   constexpr std::string_view kPlaceholder = "{function.name}";

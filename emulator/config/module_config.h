@@ -90,8 +90,4 @@ Result<ModuleConfig> parse_module_yaml(std::string_view text, const std::string&
 // Reads and parses a file; a missing/unreadable file is an error naming it.
 Result<ModuleConfig> load_module_yaml(const std::string& path);
 
-// Flink TimeUtils.parseDuration as described in docs/module-yaml.md ("Durations") (plus `m`
-// for minutes). Errors name the offending text.
-Result<std::chrono::milliseconds> parse_duration(std::string_view text);
-
 }  // namespace statefun::emulator

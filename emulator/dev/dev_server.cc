@@ -6,12 +6,12 @@
 #include <filesystem>
 
 #include "emulator/admin/admin_http.h"
-#include "emulator/admin/time_travel_json.h"
 #include "emulator/config/module_config.h"
 #include "emulator/dev/data_lock.h"
 #include "emulator/dev/dev_loop.h"
 #include "emulator/dev/event_hub.h"
 #include "emulator/surfaces/playground_http.h"
+#include "runtime/core/time_text.h"
 #include "runtime/engine/dispatcher.h"
 #include "runtime/store/snapshots.h"
 #include "runtime/store/store.h"
@@ -26,12 +26,13 @@ std::string describe_retention(const RetentionPolicy& retention) {
       "{}; trace, consumed messages and read egress {}",
       retention.history_versions ? fmt::format("{} versions per entity", retention.history_versions)
                                  : std::string("every version"),
-      retention.max_age_ms ? "for " + duration_text(retention.max_age_ms) : std::string("forever"));
+      retention.max_age_ms ? "for " + duration_text(std::chrono::milliseconds(retention.max_age_ms))
+                           : std::string("forever"));
 }
 
 std::string describe_snapshots(const SnapshotPolicy& policy, const std::string& data_dir) {
   if (policy.every.count() == 0 && !policy.on_exit) return "";
-  std::string when = policy.every.count() ? "every " + duration_text(policy.every.count()) : "";
+  std::string when = policy.every.count() ? "every " + duration_text(policy.every) : "";
   if (policy.on_exit) when += when.empty() ? "at exit" : " and at exit";
   return fmt::format("{}, newest {} kept, in {}", when, policy.keep,
                      (fs::path(data_dir) / "snapshots").string());

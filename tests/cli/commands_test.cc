@@ -70,6 +70,49 @@ TEST_CASE("a value that does not parse as its type is a usage error before any r
   CHECK(run({"wait", "--timeout", "soon", "--admin-port", port}).code == 2);
 }
 
+// Issue 12: flags disagreed on durations. Each text below was a usage error
+// (exit 2) for one flag while another took it; now every flag reads the one
+// grammar, so these get as far as the missing emulator (exit 1).
+TEST_CASE("wait --timeout takes 2min, as dev --retention does", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"wait", "--timeout", "2min", "--admin-port", port}).code == 1);
+  CHECK(
+      run({"dev", "--retention", "2min", "--admin-port", port, "-m", "/nonexistent/m.yaml"}).code ==
+      1);
+  CHECK(run({"send", "a/b/c", "--int", "1", "--wait", "--timeout", "2min", "--admin-port", port})
+            .code == 1);
+  CHECK(run({"replay", "a/b/c", "--from", "0", "--timeout", "2min", "--admin-port", port}).code ==
+        1);
+}
+
+TEST_CASE("rewind --at takes 1m30s, as trace --since does", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"rewind", "a/b/c", "--at", "1m30s", "--admin-port", port}).code == 1);
+  CHECK(run({"rewind", "a/b/c", "--at", "1m30s ago", "--admin-port", port}).code == 1);
+  CHECK(run({"trace", "--since", "1m30s", "--admin-port", port, "--data", "/nonexistent/statefun"})
+            .code == 1);
+  CHECK(run({"dev", "--retention", "1m30s", "--admin-port", port, "-m", "/nonexistent/m.yaml"})
+            .code == 1);
+}
+
+TEST_CASE("--timeout takes 1d, as statefun.yaml takes 7d", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"wait", "--timeout", "1d", "--admin-port", port}).code == 1);
+  CHECK(run({"send", "a/b/c", "--int", "1", "--wait", "--timeout", "1d", "--admin-port", port})
+            .code == 1);
+  CHECK(run({"trace", "--since", "7d", "--admin-port", port, "--data", "/nonexistent/statefun"})
+            .code == 1);
+}
+
+TEST_CASE("a duration or time flag that does not parse is a usage error", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(run({"wait", "--timeout", "1h30", "--admin-port", port}).code == 2);
+  CHECK(run({"trace", "--since", "yesterday", "--admin-port", port}).code == 2);
+  CHECK(run({"rewind", "a/b/c", "--at", "12", "--admin-port", port}).code == 2);
+  CHECK(run({"dev", "--retention", "10", "--admin-port", port, "-m", "/nonexistent/m.yaml"}).code ==
+        2);
+}
+
 TEST_CASE("unknown flags and missing arguments exit 2", "[cli]") {
   CHECK(run({"state", "get"}).code == 2);
   CHECK(run({"egress", "read"}).code == 2);

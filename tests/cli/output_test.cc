@@ -32,20 +32,6 @@ TEST_CASE("errors map to the documented exit codes", "[cli]") {
   CHECK(exit_code_for(ErrorCode::kIo) == 1);
 }
 
-TEST_CASE("durations read as a person writes them", "[cli]") {
-  CHECK(parse_duration_ms("500ms") == 500);
-  CHECK(parse_duration_ms("30s") == 30000);
-  CHECK(parse_duration_ms("2m") == 120000);
-  CHECK(parse_duration_ms("1h") == 3600000);
-  CHECK(parse_duration_ms("1m30s") == 90000);
-  CHECK(parse_duration_ms("1.5s") == 1500);
-  CHECK(parse_duration_ms("7") == 7000);
-  CHECK_FALSE(parse_duration_ms(""));
-  CHECK_FALSE(parse_duration_ms("soon"));
-  CHECK_FALSE(parse_duration_ms("5 minutes"));
-  CHECK_FALSE(parse_duration_ms("-1s"));
-}
-
 TEST_CASE("durations and relative times are short", "[cli]") {
   CHECK(format_duration_us(950) == "950µs");
   CHECK(format_duration_us(8000) == "8.0ms");

@@ -454,3 +454,38 @@ def test_automatic_snapshots_and_retention_flags(stack):
     assert "(at exit)" in emulator.stdout_since_start()
     kept = automatic()
     assert len(kept) == 2 and kept[-1]["last_step"] == final_step
+
+
+@pytest.mark.timeout(90)
+def test_every_flag_reads_the_same_durations_and_times(stack):
+    """Issue 12: `wait --timeout 2min` and `--timeout 1d` were refused while
+    `dev --retention 2min` and statefun.yaml's `7d` were taken, and
+    `rewind --at 1m30s` was refused while `trace --since 1m30s` was taken."""
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()}, start=False)
+    emulator.cmd += ["--retention", "1h30m", "--snapshot-every", "2min"]
+    emulator.start()
+    banner = emulator.stdout_since_start()
+    assert "trace, consumed messages and read egress for 90m" in banner, banner
+    assert "snapshots  every 2m and at exit" in banner, banner
+    send_counter(emulator, 2)
+
+    for timeout in ("2min", "1d", "1m30s", "30"):
+        assert ok(cli(emulator, "wait", "--timeout", timeout)).startswith("idle"), timeout
+    sent = ok_json(cli(emulator, "send", COUNTER, "--type", "e2e/text", "--string", "+1",
+                       "--wait", "--timeout", "1d", "-o", "json"))
+    assert [s["address"] for s in sent["steps"]] == [COUNTER]
+
+    for since in ("1m30s", "2min", "1d", "1h 30min ago"):
+        steps = ok_json(cli(emulator, "trace", COUNTER, "--since", since, "--json"))["steps"]
+        assert len(steps) == 3, since
+    # Everything happened within the last 90 seconds: nothing is older.
+    for at in ("1m30s", "1m30s ago", "2min"):
+        earlier = ok_json(cli(emulator, "rewind", COUNTER, "--at", at, "--dry-run", "--json"))
+        assert earlier["to_version"] == 0, at
+    assert emulator.state_int(COUNTER, "count") == 3
+
+    line = one_line_error(cli(emulator, "rewind", COUNTER, "--at", "1h30"), 2)
+    assert 'invalid time "1h30"' in line and "30 has no unit" in line
+    line = one_line_error(cli(emulator, "wait", "--timeout", "soon"), 2)
+    assert line.startswith('statefun: --timeout: invalid duration "soon"'), line

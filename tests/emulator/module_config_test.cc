@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "runtime/core/time_text.h"
+
 namespace statefun::emulator {
 namespace {
 
@@ -56,8 +58,9 @@ bool has_warning_containing(const ModuleConfig& config, std::string_view text) {
   return false;
 }
 
+// module.yaml reads durations in Flink's form.
 milliseconds duration(std::string_view text) {
-  auto parsed = parse_duration(text);
+  auto parsed = parse_duration(text, kFlinkDurations);
   INFO(text);
   REQUIRE(parsed.has_value());
   return *parsed;
@@ -588,6 +591,20 @@ spec:
         "timeout durations must be larger than 0");
 }
 
+TEST_CASE("A compound duration in module.yaml is refused as a real cluster would", "[emulator]") {
+  const auto message = parse_error(R"(kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplate: http://localhost:8000/statefun
+  transport:
+    call: 1m30s
+)");
+  CHECK(message ==
+        "module.yaml: document 1 (io.statefun.endpoints.v2/http): spec.transport.call: invalid "
+        "duration \"1m30s\": Flink reads one whole number and one unit, so a real cluster would "
+        "reject a compound duration; write \"90s\"");
+}
+
 TEST_CASE("OkHttp timeouts default to one minute and ten seconds and may not exceed the call",
           "[emulator]") {
   SECTION("defaults") {
@@ -1005,11 +1022,12 @@ TEST_CASE("Malformed or negative durations are errors naming the text", "[emulat
   for (const std::string bad : {"", "   ", "-1 min", "min", "1.5 min", "10 parsecs", "10 mins",
                                 "1 min 30 s", "99999999999999999999", "9999999999999999 days"}) {
     INFO(bad);
-    const auto parsed = parse_duration(bad);
+    const auto parsed = parse_duration(bad, kFlinkDurations);
     REQUIRE_FALSE(parsed.has_value());
     CHECK_THAT(parsed.error().message, StartsWith("invalid duration \"" + bad + "\""));
   }
-  CHECK_THAT(parse_duration("10 parsecs").error().message, Contains("unknown unit \"parsecs\""));
+  CHECK_THAT(parse_duration("10 parsecs", kFlinkDurations).error().message,
+             Contains("unknown unit \"parsecs\""));
 }
 
 // ---------------------------------------------------------------------------

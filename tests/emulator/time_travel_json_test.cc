@@ -1,12 +1,11 @@
-// The JSON documents and text formats of state history, rewind, replay and
-// snapshots (emulator/time_travel_json.h), the statefun.yaml keys for
-// snapshots and retention, and the data directory lock.
+// The JSON documents of state history, rewind, replay and snapshots
+// (emulator/time_travel_json.h), the statefun.yaml keys for snapshots and
+// retention, and the data directory lock.
 #include "emulator/admin/time_travel_json.h"
 
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <ctime>
 #include <filesystem>
 
 #include "emulator/config/dev_config.h"
@@ -35,62 +34,7 @@ struct TempDir {
 
 constexpr int64_t kNow = 1764021492350;  // 2025-11-24T21:58:12.350Z
 
-// ms since the epoch of a local wall-clock time.
-int64_t local_ms(int year, int month, int day, int hour, int minute, int second) {
-  std::tm when{};
-  when.tm_year = year - 1900;
-  when.tm_mon = month - 1;
-  when.tm_mday = day;
-  when.tm_hour = hour;
-  when.tm_min = minute;
-  when.tm_sec = second;
-  when.tm_isdst = -1;
-  return static_cast<int64_t>(std::mktime(&when)) * 1000;
-}
-
 }  // namespace
-
-TEST_CASE("times are read as RFC 3339, local times and durations back from now", "[emulator]") {
-  CHECK(parse_time_point("2025-11-24T21:58:12Z", kNow) == 1764021492000);
-  CHECK(parse_time_point("2025-11-24T21:58:12.350Z", kNow) == kNow);
-  CHECK(parse_time_point("2025-11-24t22:58:12.35+01:00", kNow) == kNow);
-  CHECK(parse_time_point("2025-11-24T20:28:12-0130", kNow) == 1764021492000);
-  CHECK(parse_time_point("2025-11-24 21:58:12", kNow) == local_ms(2025, 11, 24, 21, 58, 12));
-  CHECK(parse_time_point("2025-11-24T21:58", kNow) == local_ms(2025, 11, 24, 21, 58, 0));
-  CHECK(parse_time_point("2025-11-24", kNow) == local_ms(2025, 11, 24, 0, 0, 0));
-  CHECK(parse_time_point("5m", kNow) == kNow - 300000);
-  CHECK(parse_time_point("5m ago", kNow) == kNow - 300000);
-  CHECK(parse_time_point(" 2h ", kNow) == kNow - 7200000);
-  CHECK(parse_time_point("1d", kNow) == kNow - 86400000);
-  CHECK(parse_time_point("now", kNow) == kNow);
-  // "21:58" is today, local time.
-  auto today = parse_time_point("21:58", kNow);
-  REQUIRE(today);
-  const std::time_t seconds = *today / 1000;
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  CHECK(local.tm_hour == 21);
-  CHECK(local.tm_min == 58);
-}
-
-TEST_CASE("a time that does not parse is one line naming it", "[emulator]") {
-  for (const char* bad : {"", "12", "yesterday", "2025-13-01T00:00:00Z", "25:00",
-                          "2025-11-24T21:58:12+1", "21:58Z", "5 parsecs"}) {
-    auto r = parse_time_point(bad, kNow);
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::kInvalidArgument);
-    CHECK(r.error().message.find('\n') == std::string::npos);
-  }
-  CHECK_THAT(parse_time_point("12", kNow).error().message, Catch::Matchers::Contains("ambiguous"));
-}
-
-TEST_CASE("durations print in their shortest exact unit", "[emulator]") {
-  CHECK(duration_text(0) == "0");
-  CHECK(duration_text(7LL * 24 * 3600 * 1000) == "7d");
-  CHECK(duration_text(600000) == "10m");
-  CHECK(duration_text(90000) == "90s");
-  CHECK(duration_text(250) == "250ms");
-}
 
 TEST_CASE("history lists every change with its cause and decoded value", "[emulator]") {
   TempDir dir;
