@@ -12,11 +12,12 @@
 #include <string_view>
 
 #include "cli/output.h"
+#include "emulator/config/default_ports.h"
 
 namespace statefun::cli {
 
 struct AdminClientOptions {
-  int port = 8092;
+  int port = emulator::kDefaultAdminPort;
   std::string token;  // sent as `Authorization: Bearer <token>` when set
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  // per request
 };

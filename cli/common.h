@@ -11,6 +11,7 @@
 
 #include "cli/admin_client.h"
 #include "cli/output.h"
+#include "emulator/config/default_ports.h"
 #include "emulator/values/value_codec.h"
 #include "runtime/core/time_text.h"
 #include "runtime/protocol/model.h"
@@ -22,12 +23,12 @@ struct CommonOptions {
   bool json = false;   // --json / -o json
   std::string output;  // -o, --output human|json
   std::string color = "auto";
-  int admin_port = 8092;                    // --admin-port, $STATEFUN_ADMIN_PORT
-  std::string data_dir;                     // --data, $STATEFUN_DATA
-  std::string module_path = "module.yaml";  // -m, $STATEFUN_MODULE
-  bool offline = false;                     // --offline: never ask a running emulator
-  std::vector<std::string> protos;          // --proto FILE
-  std::vector<std::string> proto_paths;     // --proto-path DIR
+  int admin_port = emulator::kDefaultAdminPort;  // --admin-port, $STATEFUN_ADMIN_PORT
+  std::string data_dir;                          // --data, $STATEFUN_DATA
+  std::string module_path = "module.yaml";       // -m, $STATEFUN_MODULE
+  bool offline = false;                          // --offline: never ask a running emulator
+  std::vector<std::string> protos;               // --proto FILE
+  std::vector<std::string> proto_paths;          // --proto-path DIR
 
   bool want_json() const { return json || output == "json"; }
 };

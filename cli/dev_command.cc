@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/common.h"
+#include "emulator/config/default_ports.h"
 #include "emulator/dev/dev_server.h"
 
 namespace statefun::cli {
@@ -17,7 +18,7 @@ struct DevArgs {
   emulator::DevOptions options;
   std::string config_path;
   std::string data_dir;
-  int admin_port = 8092;
+  int admin_port = emulator::kDefaultAdminPort;
   int ingress_port = 0;
   int egress_port = 0;
   std::string listen_host = "127.0.0.1";

@@ -62,10 +62,15 @@ std::string describe(const YAML::Node& node) {
   return in_quotes(node.Scalar());
 }
 
-std::optional<int> to_int(const std::string& text) {
+// A port number from `lowest` to 65535, written as plain digits.
+Result<int> port_number(std::string_view text, int lowest) {
   int value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (error != std::errc() || end != text.data() + text.size() || value < lowest || value > 65535) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("expected a port number ({}-65535), got {}", lowest, in_quotes(text)));
+  }
   return value;
 }
 
@@ -190,11 +195,12 @@ class Parser {
   }
 
   Result<int> port_value(const YAML::Node& node, const std::string& where, int lowest) const {
-    const auto port = node.IsScalar() ? to_int(node.Scalar()) : std::nullopt;
-    if (!port || *port < lowest || *port > 65535) {
+    if (!node.IsScalar()) {
       return fail(node, where,
                   fmt::format("expected a port number ({}-65535), got {}", lowest, describe(node)));
     }
+    auto port = port_number(node.Scalar(), lowest);
+    if (!port) return fail(node, where, port.error().message);
     return *port;
   }
 
@@ -399,7 +405,9 @@ class Parser {
     } else if (url_port) {
       spec.port = url_port;
     } else if (auto it = spec.env.find("PORT"); it != spec.env.end()) {
-      spec.port = to_int(it->second);
+      // Not a port number: the process has no known port (no error, as env
+      // values are the process's business).
+      if (auto port = port_number(it->second, 1)) spec.port = *port;
     }
     return {};
   }
@@ -564,8 +572,9 @@ Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view 
   if (target.empty()) return bad("the target is empty");
   const auto colon = target.rfind(':');
   if (colon != std::string::npos && target.find(']', colon) == std::string::npos) {
-    const auto port = to_int(target.substr(colon + 1));
-    if (!port || *port < 1 || *port > 65535) return bad("the port is not a number in 1-65535");
+    if (!port_number(std::string_view(target).substr(colon + 1), 1)) {
+      return bad("the port is not a number in 1-65535");
+    }
     if (colon == 0) return bad("the host is empty");
   }
   return std::pair{std::move(name), std::move(target)};

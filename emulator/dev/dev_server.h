@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "emulator/config/default_ports.h"
 #include "emulator/config/dev_config.h"
 #include "emulator/console/console.h"
 #include "emulator/dev/snapshot_keeper.h"
@@ -21,7 +22,7 @@ struct DevOptions {
   // Interface for the playground ingress/egress. Anything but loopback is
   // announced loudly.
   std::string listen_host = "127.0.0.1";
-  int admin_port = 8092;                         // always on 127.0.0.1
+  int admin_port = kDefaultAdminPort;            // always on 127.0.0.1
   std::optional<int> ingress_port, egress_port;  // override module.yaml
   int function_client_workers = 8;               // replay dry runs: their calls in flight at once
   bool synchronous_full = false;                 // fsync every group commit (power-loss safe)

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/config/default_ports.h"
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_message.h"
 #include "tests/bench/load_net.h"
@@ -61,7 +62,7 @@ constexpr microseconds kEmptyPollDelay{200};
 constexpr microseconds kStatusPollDelay{2000};
 
 struct Options {
-  std::string ingress = "127.0.0.1:8090";
+  std::string ingress = "127.0.0.1:" + std::to_string(emulator::kDefaultIngressPort);
   std::string target = "bench/counter";
   std::string content_type = "application/vnd.bench/raw";
   std::string path;  // request path; {key} becomes the key (default /<target>/{key})
