@@ -77,16 +77,7 @@ void Dispatcher::Impl::post(Event event) {
       return;
     }
   }
-  refuse(event);
-}
-
-void Dispatcher::Impl::refuse(Event& event) {
-  const Error stopping{ErrorCode::kUnavailable, "statefun dev is shutting down"};
-  if (auto* accept = std::get_if<AcceptEvent>(&event)) accept->done(std::unexpected(stopping));
-  if (auto* pop = std::get_if<PopEgressEvent>(&event)) pop->done(std::unexpected(stopping));
-  if (auto* edit = std::get_if<EditEvent>(&event)) edit->done(std::unexpected(stopping));
-  if (auto* timer = std::get_if<TimerOpEvent>(&event)) timer->done(std::unexpected(stopping));
-  if (auto* restore = std::get_if<RestoreEvent>(&event)) restore->done(std::unexpected(stopping));
+  refuse(event, Error{ErrorCode::kUnavailable, "statefun dev is shutting down"});
 }
 
 DispatcherStatus Dispatcher::Impl::status() const {
@@ -106,8 +97,8 @@ int64_t Dispatcher::Impl::next_wakeup_ms() const {
   int64_t next = std::numeric_limits<int64_t>::max();
   // Retention samples its watermarks once a second.
   if (m_options.retention_age_ms > 0) next = m_options.clock->now_ms() + 1000;
-  if (!m_timer_queue.empty()) next = m_timer_queue.begin()->due_ms;
-  if (!m_retry_queue.empty()) next = std::min(next, m_retry_queue.begin()->first);
+  if (auto due = m_timers.next_due_ms()) next = *due;
+  if (auto due = m_retries.next_due_ms()) next = std::min(next, *due);
   return next;
 }
 
@@ -163,7 +154,9 @@ void Dispatcher::Impl::run() {
     events = std::move(m_events);
     m_events.clear();
   }
-  for (auto& event : events) refuse(event);
+  for (auto& event : events) {
+    refuse(event, Error{ErrorCode::kUnavailable, "statefun dev is shutting down"});
+  }
   for (auto& [address, box] : m_mailboxes) {
     for (auto& parked : box.parked) {
       parked.done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
@@ -194,7 +187,7 @@ void Dispatcher::Impl::handle(Event& event) {
 }
 
 void Dispatcher::Impl::handle_accept(AcceptEvent& event) {
-  auto& box = m_mailboxes[event.message.target];
+  auto& box = m_mailboxes.open(event.message.target);
   if (is_backpressured(event.message.target, box)) {
     box.parked.push_back({std::move(event.message), std::move(event.done)});
     return;
@@ -314,22 +307,16 @@ bool Dispatcher::Impl::commit_group() {
 
 void Dispatcher::Impl::publish_counters() {
   int64_t unroutable = 0;
-  for (const auto& type : m_reported_unroutable) {
-    auto it = m_queued_per_type.find(type);
-    if (it != m_queued_per_type.end()) unroutable += it->second;
-  }
+  for (const auto& type : m_reported_unroutable) unroutable += m_mailboxes.queued(type);
   m_unroutable = unroutable;
-  m_pending = m_queued_total - unroutable;
+  m_pending = m_mailboxes.queued_total() - unroutable;
+  m_in_flight = m_mailboxes.busy();
+  m_failing = m_mailboxes.failing();
+  m_timer_count = static_cast<int64_t>(m_timers.size());
   m_steps = m_last_step;
   std::map<std::string, int64_t> queues;
-  for (auto it = m_queued_per_type.begin(); it != m_queued_per_type.end();) {
-    if (it->second == 0) {
-      it = m_queued_per_type.erase(it);
-      continue;
-    }
-    queues.emplace(it->first.str(), it->second);
-    ++it;
-  }
+  for (const auto& [type, queued] : m_mailboxes.queued_by_type())
+    queues.emplace(type.str(), queued);
   std::lock_guard lock(m_mutex);
   m_published_queues = std::move(queues);
 }

@@ -75,13 +75,13 @@ class Edit final : public AddressEdit {
 }  // namespace
 
 void Dispatcher::Impl::handle_edit(EditEvent& event) {
-  auto& box = m_mailboxes[event.address];
+  auto& box = m_mailboxes.open(event.address);
   if (box.on_wire) {
     box.edits.push_back(std::move(event));
     return;
   }
   run_edit(event.address, event);
-  release_if_idle(event.address);
+  m_mailboxes.release_if_idle(event.address);
 }
 
 void Dispatcher::Impl::run_pending_edits(const Address& address, Mailbox& box) {

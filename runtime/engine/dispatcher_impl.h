@@ -15,43 +15,12 @@
 #include <variant>
 
 #include "runtime/engine/dispatcher.h"
+#include "runtime/engine/events.h"
+#include "runtime/engine/mailboxes.h"
+#include "runtime/engine/retry_queue.h"
+#include "runtime/engine/timer_queue.h"
 
 namespace statefun {
-
-struct AddressHash {
-  std::size_t operator()(const Address& a) const noexcept {
-    std::hash<std::string> h;
-    return h(a.id) ^ (h(a.type.name) * 31) ^ (h(a.type.ns) * 131);
-  }
-};
-
-// An ingress message held back by backpressure until its mailbox drains.
-struct ParkedAccept {
-  InboxMessage message;
-  std::function<void(Result<void>)> done;
-};
-
-struct EditEvent {
-  Address address;
-  std::string label;
-  AddressEditFn edit;
-  std::function<void(Result<void>)> done;
-};
-
-struct Mailbox {
-  // Vectors, not deques: a libstdc++ deque allocates ~600 bytes when it is
-  // constructed, and there is one mailbox per address with pending work.
-  std::vector<InboxMessage> backlog;    // arrived, not yet sent
-  std::vector<InboxMessage> in_flight;  // the batch on the wire (or awaiting retry)
-  std::vector<ParkedAccept> parked;     // ingress waiting for backlog room (rare)
-  std::vector<EditEvent> edits;         // admin edits waiting for the wire to be free (rare)
-  bool busy = false;                    // a batch is in flight or scheduled for retry
-  bool on_wire = false;                 // the batch is an HTTP request right now
-  bool waiting_gate = false;            // the batch waits for its gate to open
-  int failed_attempts = 0;
-  int handshakes = 0;
-  std::chrono::steady_clock::time_point sent_at;
-};
 
 // Registered state specs of one function type, in registration order.
 struct TypeRegistry {
@@ -64,47 +33,6 @@ struct TypeRegistry {
   }
 };
 
-struct TimerKey {
-  int64_t due_ms;
-  int64_t id;
-  auto operator<=>(const TimerKey&) const = default;
-};
-
-// Events posted to the engine thread.
-struct AcceptEvent {
-  InboxMessage message;
-  std::function<void(Result<void>)> done;
-};
-struct CallDoneEvent {
-  Address address;
-  CallOutcome outcome;
-};
-struct PopEgressEvent {
-  std::string topic;
-  std::function<void(Result<std::optional<EgressRecord>>)> done;
-};
-struct RerouteEvent {};
-struct TickEvent {};
-struct ReconfigureEvent {
-  RouteResolver resolve;
-  EgressRouter route_egress;
-};
-struct GateEvent {
-  std::string gate;
-  bool open;
-};
-struct TimerOpEvent {
-  int64_t id;
-  bool fire;  // deliver now; otherwise cancel
-  std::function<void(Result<bool>)> done;
-};
-struct RestoreEvent {
-  Dispatcher::StoreSwap swap;
-  std::function<void(Result<void>)> done;
-};
-using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
-                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent>;
-
 class Dispatcher::Impl {
  public:
   explicit Impl(DispatcherOptions options)
@@ -115,7 +43,6 @@ class Dispatcher::Impl {
   Result<void> start();
   void stop();
   void post(Event event);  // any thread; refused once stopping
-  static void refuse(Event& event);
   DispatcherStatus status() const;
 
  private:
@@ -151,11 +78,9 @@ class Dispatcher::Impl {
   void fail_attempt(const Address& address, Mailbox& box, const std::string& reason);
   void fire_due_timers();
   void fire_due_retries();
-  void add_timer(TimerRecord timer);
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
   std::optional<TimerRecord> take_timer(int64_t id);   // removes from memory and store
   bool gate_closed(const FunctionRoute& route) const;  // also true while restoring
-  void release_if_idle(const Address& address);
   bool is_backpressured(const Address& address, const Mailbox& box) const;
   const std::optional<FunctionRoute>& route_for(const FunctionType& type);
 
@@ -180,29 +105,24 @@ class Dispatcher::Impl {
   bool m_stop_requested = false;               // guarded by m_mutex
   std::thread m_thread;
   std::atomic<int64_t> m_pending{0}, m_in_flight{0}, m_unroutable{0}, m_timer_count{0}, m_steps{0},
-      m_failing{0};
+      m_failing{0};                                   // published at each commit
   std::map<std::string, int64_t> m_published_queues;  // guarded by m_mutex
 
   // Engine thread only.
-  std::unordered_map<Address, Mailbox, AddressHash> m_mailboxes;
+  Mailboxes m_mailboxes;
   std::map<FunctionType, TypeRegistry> m_registries;
   std::map<FunctionType, std::optional<FunctionRoute>> m_routes;  // resolved lazily
-  std::map<FunctionType, int64_t> m_queued_per_type;              // messages queued or in flight
-  int64_t m_queued_total = 0;
   std::set<FunctionType> m_reported_unroutable;
   std::set<std::string> m_closed_gates;
   std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
-  int64_t m_on_wire = 0;                  // requests on the wire right now
   // Retention: once a second, where the step and sequence counters stood.
   struct Watermark {
     int64_t at_ms, step, inbox_seq, egress_seq;
   };
   std::deque<Watermark> m_watermarks;
   int64_t m_last_inbox_seq = 0, m_last_egress_seq = 0;
-  std::set<TimerKey> m_timer_queue;
-  std::unordered_map<int64_t, TimerRecord> m_timers;
-  std::map<std::pair<std::string, std::string>, int64_t> m_timer_tokens;  // (scope id, token)
-  std::set<std::pair<int64_t, Address>> m_retry_queue;                    // (due ms, address)
+  TimerQueue m_timers;
+  RetryQueue m_retries;
   int64_t m_last_step = 0;
   // Egress records appended in the open group are not visible to readers:
   // pops only see seqs below the group's first one.

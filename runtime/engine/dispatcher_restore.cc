@@ -19,7 +19,7 @@ Result<void> Dispatcher::Impl::load_durable_state() {
   // Timers first: one that fell due while we were down fires right away.
   auto timers = store.load_timers();
   if (!timers) return std::unexpected(timers.error());
-  for (auto& timer : *timers) add_timer(std::move(timer));
+  for (auto& timer : *timers) m_timers.add(std::move(timer));
 
   auto pending = store.load_pending();
   if (!pending) return std::unexpected(pending.error());
@@ -65,7 +65,7 @@ void Dispatcher::Impl::handle_restore(RestoreEvent& event) {
 }
 
 void Dispatcher::Impl::finish_restore_when_quiet() {
-  if (m_on_wire > 0) return;  // responses still arrive; they apply to the old database
+  if (m_mailboxes.on_wire() > 0) return;  // responses still arrive; they apply to the old database
   RestoreEvent restore = std::move(*m_restore);
   m_restore.reset();
 
@@ -80,15 +80,8 @@ void Dispatcher::Impl::finish_restore_when_quiet() {
     }
   }
   m_mailboxes.clear();
-  m_retry_queue.clear();
-  m_timer_queue.clear();
+  m_retries.clear();
   m_timers.clear();
-  m_timer_tokens.clear();
-  m_queued_per_type.clear();
-  m_queued_total = 0;
-  m_in_flight = 0;
-  m_failing = 0;
-  m_timer_count = 0;
   m_reported_unroutable.clear();
 
   auto swapped = restore.swap(m_options.store);

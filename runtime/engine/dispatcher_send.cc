@@ -32,11 +32,7 @@ Result<void> Dispatcher::Impl::enqueue_new(InboxMessage message) {
 
 void Dispatcher::Impl::enqueue(InboxMessage message) {
   const Address target = message.target;
-  auto& box = m_mailboxes[target];
-  box.backlog.push_back(std::move(message));
-  ++m_queued_per_type[target.type];
-  ++m_queued_total;
-  maybe_send(target, box);
+  maybe_send(target, m_mailboxes.push(std::move(message)));
 }
 
 void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
@@ -51,13 +47,7 @@ void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
   if (gate_closed(*route)) return;  // kept pending until the gate opens
   const std::size_t limit =
       route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch) : box.backlog.size();
-  const std::size_t take = std::min(limit, box.backlog.size());
-  box.in_flight.assign(std::make_move_iterator(box.backlog.begin()),
-                       std::make_move_iterator(box.backlog.begin() + take));
-  box.backlog.erase(box.backlog.begin(), box.backlog.begin() + take);
-  box.busy = true;
-  box.handshakes = 0;
-  ++m_in_flight;
+  m_mailboxes.start_batch(box, limit);
   send_in_flight(address, box);
   admit_parked(address, box);
 }
@@ -112,8 +102,7 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
   for (const auto& message : box.in_flight) {
     request.invocations.push_back({message.caller, message.argument});
   }
-  box.on_wire = true;
-  ++m_on_wire;
+  m_mailboxes.set_on_wire(box, true);
   box.sent_at = std::chrono::steady_clock::now();
   m_options.client->call(route->url, codec::encode_request(request), route->call,
                          [this, address](CallOutcome outcome) {
@@ -132,14 +121,14 @@ void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
 
 void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
                                     const std::string& reason) {
-  box.on_wire = false;
-  if (box.failed_attempts++ == 0) ++m_failing;
-  if (m_options.observer) m_options.observer->on_call_failed(address, reason, box.failed_attempts);
+  m_mailboxes.set_on_wire(box, false);
+  const int attempt = m_mailboxes.record_failure(box);
+  if (m_options.observer) m_options.observer->on_call_failed(address, reason, attempt);
   // 2 ms doubling, capped: a function that is down is polled, not hammered.
-  const int shift = std::min(box.failed_attempts - 1, 20);
+  const int shift = std::min(attempt - 1, 20);
   const int64_t backoff =
       std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
-  m_retry_queue.insert({m_options.clock->now_ms() + backoff, address});
+  m_retries.schedule(m_options.clock->now_ms() + backoff, address);
   // Between attempts nothing is on the wire: a good moment for admin edits
   // (a user fixing the state that makes the function fail).
   run_pending_edits(address, box);
@@ -147,47 +136,35 @@ void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
 
 void Dispatcher::Impl::fire_due_retries() {
   const int64_t now = m_options.clock->now_ms();
-  while (!m_retry_queue.empty() && m_retry_queue.begin()->first <= now) {
-    const Address address = m_retry_queue.begin()->second;
-    m_retry_queue.erase(m_retry_queue.begin());
-    auto it = m_mailboxes.find(address);
-    if (it != m_mailboxes.end() && it->second.busy) send_in_flight(address, it->second);
+  while (auto address = m_retries.pop_due(now)) {
+    Mailbox* box = m_mailboxes.find(*address);
+    if (box && box->busy) send_in_flight(*address, *box);
   }
-}
-
-void Dispatcher::Impl::add_timer(TimerRecord timer) {
-  m_timer_queue.insert({timer.due_ms, timer.id});
-  if (!timer.token.empty()) m_timer_tokens[{timer.sender.id, timer.token}] = timer.id;
-  m_timers.emplace(timer.id, std::move(timer));
-  ++m_timer_count;
 }
 
 bool Dispatcher::Impl::remove_timer_by_token(const std::string& scope_id,
                                              const std::string& token) {
-  auto it = m_timer_tokens.find({scope_id, token});
-  if (it == m_timer_tokens.end()) return false;
-  return take_timer(it->second).has_value();
+  auto id = m_timers.find_token(scope_id, token);
+  return id && take_timer(*id).has_value();
 }
 
 std::optional<TimerRecord> Dispatcher::Impl::take_timer(int64_t id) {
-  auto node = m_timers.extract(id);
-  if (node.empty()) return std::nullopt;
-  TimerRecord& timer = node.mapped();
-  m_timer_queue.erase({timer.due_ms, id});
-  if (!timer.token.empty()) m_timer_tokens.erase({timer.sender.id, timer.token});
-  --m_timer_count;
+  auto timer = m_timers.take(id);
+  if (!timer) return std::nullopt;
   if (!ensure_transaction()) return std::nullopt;
   if (auto r = m_options.store->remove_timer(id); !r) {
     fatal(r.error());
     return std::nullopt;
   }
-  return std::move(timer);
+  return timer;
 }
 
 void Dispatcher::Impl::fire_due_timers() {
   const int64_t now = m_options.clock->now_ms();
-  while (!m_fatal && !m_timer_queue.empty() && m_timer_queue.begin()->due_ms <= now) {
-    auto timer = take_timer(m_timer_queue.begin()->id);
+  while (!m_fatal) {
+    auto id = m_timers.first_due(now);
+    if (!id) return;
+    auto timer = take_timer(*id);
     if (!timer) return;
     InboxMessage message;
     message.target = std::move(timer->target);
@@ -195,16 +172,6 @@ void Dispatcher::Impl::fire_due_timers() {
     message.argument = std::move(timer->argument);
     message.source = MessageSource::kTimer;
     (void)enqueue_new(std::move(message));
-  }
-}
-
-void Dispatcher::Impl::release_if_idle(const Address& address) {
-  auto it = m_mailboxes.find(address);
-  if (it == m_mailboxes.end()) return;
-  const Mailbox& box = it->second;
-  if (!box.busy && box.backlog.empty() && box.parked.empty() && box.in_flight.empty() &&
-      box.edits.empty()) {
-    m_mailboxes.erase(it);
   }
 }
 

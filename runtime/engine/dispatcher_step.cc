@@ -10,12 +10,11 @@
 namespace statefun {
 
 void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
-  auto it = m_mailboxes.find(event.address);
-  if (it == m_mailboxes.end() || !it->second.on_wire) return;  // stale (cannot happen today)
-  const Address& address = it->first;
-  Mailbox& box = it->second;
-  box.on_wire = false;
-  --m_on_wire;
+  Mailbox* found = m_mailboxes.find(event.address);
+  if (!found || !found->on_wire) return;  // stale (cannot happen today)
+  const Address& address = event.address;
+  Mailbox& box = *found;
+  m_mailboxes.set_on_wire(box, false);
 
   if (!event.outcome.ok) {
     fail_attempt(address, box, event.outcome.error.message);
@@ -99,7 +98,7 @@ std::optional<std::string> Dispatcher::Impl::validate(const Address& address,
     if (!delayed.cancellation_token.empty()) {
       const auto& token = delayed.cancellation_token;
       const bool pending_before =
-          m_timer_tokens.contains({address.id, token}) && !tokens_cancelled.contains(token);
+          m_timers.has_token(address.id, token) && !tokens_cancelled.contains(token);
       if (pending_before || tokens_added.contains(token)) {
         return fmt::format(
             "a delayed message with cancellation token '{}' is already pending "
@@ -159,10 +158,7 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
   for (const auto& message : box.in_flight) {
     if (auto r = store.mark_consumed(message.seq, step); !r) return r;
   }
-  const int64_t consumed = static_cast<int64_t>(box.in_flight.size());
-  m_queued_per_type[address.type] -= consumed;
-  m_queued_total -= consumed;
-  box.in_flight.clear();
+  m_mailboxes.consume_batch(address, box);
 
   // Effects, in the runtime's order: delayed, egress, state; outgoing
   // messages are enqueued last so a message to self lands after the backlog
@@ -176,7 +172,7 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
     TimerRecord timer{0,       now + delayed.delay_ms,      std::move(delayed.target),
                       address, std::move(delayed.argument), delayed.cancellation_token};
     if (auto r = store.add_timer(timer); !r) return r;
-    add_timer(std::move(timer));
+    m_timers.add(std::move(timer));
   }
   for (std::size_t i = 0; i < result.egress.size(); ++i) {
     EgressRecord record{0,
@@ -208,13 +204,9 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
   }
   if (auto r = store.append_trace(trace); !r) return r;
 
-  if (box.failed_attempts > 0) {
-    if (m_options.observer) m_options.observer->on_recovered(address, box.failed_attempts);
-    box.failed_attempts = 0;
-    --m_failing;
+  if (const int failed = m_mailboxes.end_batch(box); failed > 0 && m_options.observer) {
+    m_options.observer->on_recovered(address, failed);
   }
-  box.busy = false;
-  --m_in_flight;
   run_pending_edits(address, box);  // edits wait for exactly this moment
   maybe_send(address, box);         // the backlog goes next, with the fresh state
   for (auto& message : result.messages) {
@@ -227,7 +219,7 @@ Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
     if (auto r = enqueue_new(std::move(inbox)); !r) return r;
   }
   if (m_options.observer) m_options.observer->on_step(trace);
-  release_if_idle(address);
+  m_mailboxes.release_if_idle(address);
   return {};
 }
 

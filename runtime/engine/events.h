@@ -1,0 +1,64 @@
+// What the engine is asked to do: one struct per kind of event, and the
+// variant Engine::handle takes. The Dispatcher posts them from any thread;
+// a test hands them to the Engine directly.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "runtime/client/function_client.h"
+#include "runtime/core/result.h"
+#include "runtime/engine/dispatcher.h"
+#include "runtime/store/store.h"
+
+namespace statefun {
+
+// A message to accept durably; `done` runs once it is committed or refused.
+struct AcceptEvent {
+  InboxMessage message;
+  std::function<void(Result<void>)> done;
+};
+// A function call finished (the FunctionClient's answer for `address`).
+struct CallDoneEvent {
+  Address address;
+  CallOutcome outcome;
+};
+struct PopEgressEvent {
+  std::string topic;
+  std::function<void(Result<std::optional<EgressRecord>>)> done;
+};
+struct RerouteEvent {};
+// The clock may have moved: nothing to do beyond what every group does.
+struct TickEvent {};
+struct ReconfigureEvent {
+  RouteResolver resolve;
+  EgressRouter route_egress;
+};
+struct GateEvent {
+  std::string gate;
+  bool open;
+};
+struct EditEvent {
+  Address address;
+  std::string label;
+  AddressEditFn edit;
+  std::function<void(Result<void>)> done;
+};
+struct TimerOpEvent {
+  int64_t id;
+  bool fire;  // deliver now; otherwise cancel
+  std::function<void(Result<bool>)> done;
+};
+struct RestoreEvent {
+  Dispatcher::StoreSwap swap;
+  std::function<void(Result<void>)> done;
+};
+using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
+                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent>;
+
+// Answers the event's completion callback, if it has one, with `error`.
+void refuse(Event& event, const Error& error);
+
+}  // namespace statefun
