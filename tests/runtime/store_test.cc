@@ -6,7 +6,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/runtime/store_fixtures.h"
+
 using namespace statefun;
+using statefun::test::MemoryStoreFixture;
+using statefun::test::SqliteStoreFixture;
 namespace fs = std::filesystem;
 
 namespace {
@@ -36,11 +40,11 @@ std::unique_ptr<Store> open_store(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("committed inbox messages survive reopening; consumed ones are not pending",
-          "[runtime]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("committed inbox messages survive reopening; consumed ones are not pending",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
   {
-    auto store = open_store(dir.db());
+    auto store = db.open();
     REQUIRE(store->begin());
     InboxMessage first{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 5};
     InboxMessage second{0, kBob, kBob, {"t/a", true, ""}, MessageSource::kFunction, 6};
@@ -50,7 +54,7 @@ TEST_CASE("committed inbox messages survive reopening; consumed ones are not pen
     REQUIRE(store->mark_consumed(first.seq, 1));
     REQUIRE(store->commit());
   }
-  auto store = open_store(dir.db());
+  auto store = db.open();
   auto pending = store->load_pending();
   REQUIRE(pending);
   REQUIRE(pending->size() == 1);
@@ -60,23 +64,24 @@ TEST_CASE("committed inbox messages survive reopening; consumed ones are not pen
   CHECK((*pending)[0].source == MessageSource::kFunction);
 }
 
-TEST_CASE("an uncommitted group is lost as a whole", "[runtime]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("an uncommitted group is lost as a whole", "[runtime]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+  TestType db;
   {
-    auto store = open_store(dir.db());
+    auto store = db.open();
     REQUIRE(store->begin());
     InboxMessage m{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 5};
     REQUIRE(store->append_inbox(m));
     // No commit: the destructor rolls back, as a crash would.
   }
-  auto store = open_store(dir.db());
+  auto store = db.open();
   CHECK(store->load_pending()->empty());
 }
 
-TEST_CASE("each step that changes an entity is one version; a zero-byte value is present",
-          "[runtime]") {
-  TempDir dir;
-  auto store = open_store(dir.db());
+TEMPLATE_TEST_CASE("each step that changes an entity is one version; a zero-byte value is present",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  auto store = db.open();
   REQUIRE(store->begin());
   auto cause = [](int64_t step) { return StateCause{step, 100 * step, "t/a", std::nullopt}; };
   const TypedValue zero{"io.statefun.types/int", true, ""};
@@ -110,10 +115,11 @@ TEST_CASE("each step that changes an entity is one version; a zero-byte value is
   REQUIRE(store->commit());
 }
 
-TEST_CASE("timers persist with their tokens and senders", "[runtime]") {
-  TempDir dir;
+TEMPLATE_TEST_CASE("timers persist with their tokens and senders", "[runtime]", SqliteStoreFixture,
+                   MemoryStoreFixture) {
+  TestType db;
   {
-    auto store = open_store(dir.db());
+    auto store = db.open();
     REQUIRE(store->begin());
     TimerRecord t{0, 1234, kBob, Address{{"a", "b"}, "c"}, {"t/x", true, "v"}, "tok"};
     REQUIRE(store->add_timer(t));
@@ -122,7 +128,7 @@ TEST_CASE("timers persist with their tokens and senders", "[runtime]") {
     REQUIRE(store->remove_timer(u.id));
     REQUIRE(store->commit());
   }
-  auto store = open_store(dir.db());
+  auto store = db.open();
   auto timers = store->load_timers();
   REQUIRE(timers);
   REQUIRE(timers->size() == 1);
@@ -131,10 +137,10 @@ TEST_CASE("timers persist with their tokens and senders", "[runtime]") {
   CHECK((*timers)[0].due_ms == 1234);
 }
 
-TEST_CASE("egress reads are oldest first, respect the visibility limit and never repeat",
-          "[runtime]") {
-  TempDir dir;
-  auto store = open_store(dir.db());
+TEMPLATE_TEST_CASE("egress reads are oldest first, respect the visibility limit and never repeat",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  auto store = db.open();
   REQUIRE(store->begin());
   EgressRecord a{0, "io.statefun.playground/egress", "greetings", "one", {"x/y", true, "{}"}, 1, 1};
   EgressRecord b{0, "io.statefun.playground/egress", "greetings", "two", {"x/y", true, "{}"}, 2, 2};
@@ -178,14 +184,11 @@ TEST_CASE("a database from a newer statefun is refused", "[runtime]") {
   CHECK(store.error().message.find("newer statefun") != std::string::npos);
 }
 
-TEST_CASE("history beyond the kept versions is folded so every kept version stays exact",
-          "[runtime]") {
-  TempDir dir;
-  StoreOptions options;
-  options.retention.history_versions = 3;
-  auto opened = Store::open(dir.db(), options);
-  REQUIRE(opened);
-  auto& store = *opened;
+TEMPLATE_TEST_CASE("history beyond the kept versions is folded so every kept version stays exact",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  db.options.retention.history_versions = 3;
+  auto store = db.open();
   REQUIRE(store->begin());
   auto value = [](int n) { return TypedValue{"t/v", true, std::to_string(n)}; };
   // "a" changes only at version 1; "b" changes at versions 2..8.
@@ -205,10 +208,11 @@ TEST_CASE("history beyond the kept versions is folded so every kept version stay
                     {1, "a"}, {5, "b"}, {6, "b"}, {7, "b"}, {8, "b"}});
 }
 
-TEST_CASE("pruning removes old trace, consumed messages and read egress, never pending ones",
-          "[runtime]") {
-  TempDir dir;
-  auto store = open_store(dir.db());
+TEMPLATE_TEST_CASE(
+    "pruning removes old trace, consumed messages and read egress, never pending ones", "[runtime]",
+    SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  auto store = db.open();
   REQUIRE(store->begin());
   InboxMessage consumed{0, kBob, std::nullopt, {"t/a", true, "1"}, MessageSource::kIngress, 1};
   InboxMessage pending{0, kBob, std::nullopt, {"t/a", true, "2"}, MessageSource::kIngress, 1};
