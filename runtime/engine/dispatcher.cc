@@ -1,11 +1,156 @@
-// The engine thread's loop and the thread-safe public API.
-#include <fmt/format.h>
+// The engine thread: it owns the Engine, drives the event loop, and hands
+// the events other threads post to the Engine in bounded groups.
+#include "runtime/engine/dispatcher.h"
 
-#include <limits>
+#include <algorithm>
+#include <thread>
 
-#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/core/thread_annotations.h"
+#include "runtime/engine/engine.h"
 
 namespace statefun {
+
+class Dispatcher::Impl {
+ public:
+  explicit Impl(DispatcherOptions options);
+
+  Result<void> start();
+  void stop() STATEFUN_EXCLUDES(m_mutex);
+  void post(Event event) STATEFUN_EXCLUDES(m_mutex);  // any thread; refused once stopping
+  DispatcherStatus status() const STATEFUN_EXCLUDES(m_mutex);
+
+ private:
+  static EngineOptions engine_options(const DispatcherOptions& options, Impl& self);
+  void run() STATEFUN_EXCLUDES(m_mutex);
+  // How long the loop may sleep: until the engine's next due time, not at
+  // all when events wait; nullopt: until woken.
+  std::optional<std::chrono::milliseconds> max_wait() STATEFUN_EXCLUDES(m_mutex);
+
+  mutable Mutex m_mutex;
+  std::vector<Event> m_events STATEFUN_GUARDED_BY(m_mutex);
+  bool m_stop_requested STATEFUN_GUARDED_BY(m_mutex) = false;
+  DispatcherStatus m_status STATEFUN_GUARDED_BY(m_mutex);  // as of the last commit
+
+  const Clock* m_clock;
+  const std::size_t m_max_events_per_commit;
+  std::unique_ptr<net::EventLoop> m_own_loop;  // when the options bring none
+  net::EventLoop* m_loop;                      // what the engine thread waits on
+  // The engine thread's alone once it runs (start() loads it before).
+  Engine m_engine;
+  std::thread m_thread;
+};
+
+namespace {
+const Error kShuttingDown{ErrorCode::kUnavailable, "statefun dev is shutting down"};
+}  // namespace
+
+EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options, Impl& self) {
+  EngineOptions engine;
+  engine.store = options.store;
+  engine.client = options.client;
+  engine.clock = options.clock;
+  engine.resolve = options.resolve;
+  engine.route_egress = options.route_egress;
+  engine.observer = options.observer;
+  engine.post = [&self](Event event) { self.post(std::move(event)); };
+  engine.publish = [&self](const DispatcherStatus& status) {
+    MutexLock lock(self.m_mutex);
+    self.m_status = status;
+  };
+  engine.max_retry_backoff = options.max_retry_backoff;
+  engine.max_handshakes = options.max_handshakes;
+  engine.retention_age_ms = options.retention_age_ms;
+  engine.closed_gates = options.closed_gates;
+  return engine;
+}
+
+Dispatcher::Impl::Impl(DispatcherOptions options)
+    : m_clock(options.clock),
+      m_max_events_per_commit(static_cast<std::size_t>(std::max(1, options.max_events_per_commit))),
+      m_own_loop(options.loop ? nullptr : std::make_unique<net::EventLoop>()),
+      m_loop(options.loop ? options.loop : m_own_loop.get()),
+      m_engine(engine_options(options, *this)) {}
+
+Result<void> Dispatcher::Impl::start() {
+  if (auto r = m_engine.load(); !r) return r;
+  m_thread = std::thread([this] { run(); });
+  return {};
+}
+
+void Dispatcher::Impl::stop() {
+  {
+    MutexLock lock(m_mutex);
+    if (m_stop_requested && !m_thread.joinable()) return;
+    m_stop_requested = true;
+  }
+  m_loop->wake();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+void Dispatcher::Impl::post(Event event) {
+  {
+    MutexLock lock(m_mutex);
+    if (!m_stop_requested) {
+      m_events.push_back(std::move(event));
+      m_loop->wake();  // free on the engine thread, which is awake
+      return;
+    }
+  }
+  refuse(event, kShuttingDown);
+}
+
+DispatcherStatus Dispatcher::Impl::status() const {
+  MutexLock lock(m_mutex);
+  return m_status;
+}
+
+std::optional<std::chrono::milliseconds> Dispatcher::Impl::max_wait() {
+  {
+    MutexLock lock(m_mutex);
+    if (!m_events.empty()) return std::chrono::milliseconds(0);
+  }
+  const auto due = m_engine.next_due_ms();
+  if (!due) return std::nullopt;
+  return std::chrono::milliseconds(std::max<int64_t>(0, *due - m_clock->now_ms()));
+}
+
+void Dispatcher::Impl::run() {
+  m_engine.send_ready();  // what start() loaded
+  std::vector<Event> events;
+  for (;;) {
+    {
+      MutexLock lock(m_mutex);
+      if (m_stop_requested) break;
+    }
+    // Sleep until I/O, a posted event or the engine's next due time; wake()
+    // ends the wait early.
+    m_loop->wait(max_wait());
+    // Servers and the function client run here; what they learn arrives as
+    // posted events, handled in this same group.
+    m_loop->dispatch();
+    {
+      MutexLock lock(m_mutex);
+      if (m_stop_requested) break;
+      // Take a bounded group so acknowledgements are never held back long.
+      const std::size_t take = std::min(m_events.size(), m_max_events_per_commit);
+      events.assign(std::make_move_iterator(m_events.begin()),
+                    std::make_move_iterator(m_events.begin() + take));
+      m_events.erase(m_events.begin(), m_events.begin() + take);
+    }
+    for (auto& event : events) m_engine.handle(std::move(event));
+    events.clear();
+    m_engine.fire_due();
+    m_engine.commit_group();
+  }
+  m_engine.shutdown();
+  // Whatever still waits was never committed: refuse it rather than hang.
+  {
+    MutexLock lock(m_mutex);
+    events = std::move(m_events);
+    m_events.clear();
+  }
+  for (auto& event : events) refuse(event, kShuttingDown);
+}
 
 Dispatcher::Dispatcher(DispatcherOptions options)
     : m_impl(std::make_unique<Impl>(std::move(options))) {}
@@ -49,286 +194,6 @@ void Dispatcher::cancel_timer(int64_t id, std::function<void(Result<bool>)> done
 
 void Dispatcher::fire_timer(int64_t id, std::function<void(Result<bool>)> done) {
   m_impl->post(TimerOpEvent{id, true, std::move(done)});
-}
-
-Result<void> Dispatcher::Impl::start() {
-  m_closed_gates.insert(m_options.closed_gates.begin(), m_options.closed_gates.end());
-  if (auto r = load_durable_state(); !r) return r;
-  m_thread = std::thread([this] { run(); });
-  return {};
-}
-
-void Dispatcher::Impl::stop() {
-  {
-    std::lock_guard lock(m_mutex);
-    if (m_stop_requested && !m_thread.joinable()) return;
-    m_stop_requested = true;
-  }
-  m_loop->wake();
-  if (m_thread.joinable()) m_thread.join();
-}
-
-void Dispatcher::Impl::post(Event event) {
-  {
-    std::lock_guard lock(m_mutex);
-    if (!m_stop_requested) {
-      m_events.push_back(std::move(event));
-      m_loop->wake();  // free on the engine thread, which is awake
-      return;
-    }
-  }
-  refuse(event, Error{ErrorCode::kUnavailable, "statefun dev is shutting down"});
-}
-
-DispatcherStatus Dispatcher::Impl::status() const {
-  DispatcherStatus status{m_pending.load(),
-                          m_in_flight.load(),
-                          m_unroutable.load(),
-                          m_timer_count.load(),
-                          m_steps.load(),
-                          m_failing.load(),
-                          {}};
-  std::lock_guard lock(m_mutex);
-  status.queued_by_type = m_published_queues;
-  return status;
-}
-
-int64_t Dispatcher::Impl::next_wakeup_ms() const {
-  int64_t next = std::numeric_limits<int64_t>::max();
-  // Retention samples its watermarks once a second.
-  if (m_options.retention_age_ms > 0) next = m_options.clock->now_ms() + 1000;
-  if (auto due = m_timers.next_due_ms()) next = *due;
-  if (auto due = m_retries.next_due_ms()) next = std::min(next, *due);
-  return next;
-}
-
-void Dispatcher::Impl::run() {
-  send_all_ready();  // what recovery loaded
-  std::vector<Event> events;
-  for (;;) {
-    {
-      std::lock_guard lock(m_mutex);
-      if (m_stop_requested) break;
-    }
-    // Sleep until I/O, a posted event or the next timer, retry or retention
-    // sample; wake() ends the wait early.
-    std::optional<std::chrono::milliseconds> max_wait;
-    if (const int64_t wake_at = next_wakeup_ms(); wake_at != std::numeric_limits<int64_t>::max()) {
-      max_wait =
-          std::chrono::milliseconds(std::max<int64_t>(0, wake_at - m_options.clock->now_ms()));
-    }
-    {
-      std::lock_guard lock(m_mutex);
-      if (!m_events.empty()) max_wait = std::chrono::milliseconds(0);
-    }
-    m_loop->wait(max_wait);
-    // Servers and the function client run here; what they learn arrives as
-    // posted events, handled in this same group.
-    m_loop->dispatch();
-    {
-      std::lock_guard lock(m_mutex);
-      if (m_stop_requested) break;
-      // Take a bounded group so acknowledgements are never held back long.
-      const std::size_t take =
-          std::min<std::size_t>(m_events.size(), m_options.max_events_per_commit);
-      events.assign(std::make_move_iterator(m_events.begin()),
-                    std::make_move_iterator(m_events.begin() + take));
-      m_events.erase(m_events.begin(), m_events.begin() + take);
-    }
-    for (auto& event : events) {
-      if (!m_fatal) handle(event);
-    }
-    events.clear();
-    if (!m_fatal) {
-      fire_due_timers();
-      fire_due_retries();
-      prune_old_records();
-    }
-    commit_group();
-    if (m_restore && !m_fatal) finish_restore_when_quiet();
-  }
-  commit_group();
-  // Whatever still waits was never committed: refuse it rather than hang.
-  {
-    std::lock_guard lock(m_mutex);
-    events = std::move(m_events);
-    m_events.clear();
-  }
-  for (auto& event : events) {
-    refuse(event, Error{ErrorCode::kUnavailable, "statefun dev is shutting down"});
-  }
-  for (auto& [address, box] : m_mailboxes) {
-    for (auto& parked : box.parked) {
-      parked.done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
-    }
-    box.parked.clear();
-  }
-}
-
-void Dispatcher::Impl::handle(Event& event) {
-  std::visit(
-      [this](auto& e) {
-        using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, AcceptEvent>) handle_accept(e);
-        if constexpr (std::is_same_v<T, CallDoneEvent>) handle_call_done(e);
-        if constexpr (std::is_same_v<T, PopEgressEvent>) handle_pop(e);
-        if constexpr (std::is_same_v<T, RerouteEvent>) handle_reroute();
-        if constexpr (std::is_same_v<T, ReconfigureEvent>) {
-          m_options.resolve = std::move(e.resolve);
-          m_options.route_egress = std::move(e.route_egress);
-          handle_reroute();
-        }
-        if constexpr (std::is_same_v<T, GateEvent>) handle_gate(e);
-        if constexpr (std::is_same_v<T, EditEvent>) handle_edit(e);
-        if constexpr (std::is_same_v<T, TimerOpEvent>) handle_timer_op(e);
-        if constexpr (std::is_same_v<T, RestoreEvent>) handle_restore(e);
-      },
-      event);
-}
-
-void Dispatcher::Impl::handle_accept(AcceptEvent& event) {
-  auto& box = m_mailboxes.open(event.message.target);
-  if (is_backpressured(event.message.target, box)) {
-    box.parked.push_back({std::move(event.message), std::move(event.done)});
-    return;
-  }
-  if (auto r = enqueue_new(std::move(event.message)); !r) {
-    event.done(std::unexpected(r.error()));
-    return;
-  }
-  m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
-    error ? done(std::unexpected(*error)) : done({});
-  });
-}
-
-void Dispatcher::Impl::handle_pop(PopEgressEvent& event) {
-  const int64_t limit =
-      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
-  // Peek first: a poller asking an empty topic costs a read, not a commit.
-  auto record = m_options.store->peek_egress(event.topic, limit);
-  if (!record) {
-    event.done(std::unexpected(record.error()));
-    return;
-  }
-  if (!*record) {
-    event.done(std::optional<EgressRecord>());
-    return;
-  }
-  if (!ensure_transaction()) {
-    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
-    return;
-  }
-  if (auto r = m_options.store->consume_egress((*record)->seq); !r) {
-    fatal(r.error());
-    event.done(std::unexpected(r.error()));
-    return;
-  }
-  m_after_commit.push_back(
-      [done = std::move(event.done), record = std::move(*record)](const Error* error) mutable {
-        error ? done(std::unexpected(*error)) : done(std::move(record));
-      });
-}
-
-void Dispatcher::Impl::handle_reroute() {
-  m_routes.clear();
-  m_reported_unroutable.clear();
-  for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
-}
-
-void Dispatcher::Impl::handle_gate(GateEvent& event) {
-  if (event.open) {
-    if (m_closed_gates.erase(event.gate) == 0) return;
-  } else {
-    m_closed_gates.insert(event.gate);
-    return;
-  }
-  for (auto& [address, box] : m_mailboxes) {
-    if (box.busy && box.waiting_gate) {
-      send_in_flight(address, box);
-    } else {
-      maybe_send(address, box);
-    }
-  }
-}
-
-bool Dispatcher::Impl::gate_closed(const FunctionRoute& route) const {
-  return m_restore.has_value() || (!route.gate.empty() && m_closed_gates.contains(route.gate));
-}
-
-void Dispatcher::Impl::handle_timer_op(TimerOpEvent& event) {
-  if (!ensure_transaction()) {
-    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
-    return;
-  }
-  auto timer = take_timer(event.id);
-  if (timer && event.fire) {
-    InboxMessage message;
-    message.target = std::move(timer->target);
-    message.caller = std::move(timer->sender);
-    message.argument = std::move(timer->argument);
-    message.source = MessageSource::kTimer;
-    if (auto r = enqueue_new(std::move(message)); !r) {
-      event.done(std::unexpected(r.error()));
-      return;
-    }
-  }
-  const bool found = timer.has_value();
-  m_after_commit.push_back([done = std::move(event.done), found](const Error* error) {
-    error ? done(std::unexpected(*error)) : done(found);
-  });
-}
-
-bool Dispatcher::Impl::ensure_transaction() {
-  if (m_fatal) return false;
-  if (auto r = m_options.store->begin(); !r) {
-    fatal(r.error());
-    return false;
-  }
-  return true;
-}
-
-bool Dispatcher::Impl::commit_group() {
-  if (m_fatal) return false;
-  auto& store = *m_options.store;
-  if (store.in_transaction()) {
-    if (auto r = store.commit(); !r) {
-      fatal(r.error());
-      return false;
-    }
-    if (m_options.observer) m_options.observer->on_committed(m_last_step);
-  }
-  m_group_first_egress.reset();
-  publish_counters();
-  auto callbacks = std::move(m_after_commit);
-  m_after_commit.clear();
-  for (auto& callback : callbacks) callback(nullptr);
-  return true;
-}
-
-void Dispatcher::Impl::publish_counters() {
-  int64_t unroutable = 0;
-  for (const auto& type : m_reported_unroutable) unroutable += m_mailboxes.queued(type);
-  m_unroutable = unroutable;
-  m_pending = m_mailboxes.queued_total() - unroutable;
-  m_in_flight = m_mailboxes.busy();
-  m_failing = m_mailboxes.failing();
-  m_timer_count = static_cast<int64_t>(m_timers.size());
-  m_steps = m_last_step;
-  std::map<std::string, int64_t> queues;
-  for (const auto& [type, queued] : m_mailboxes.queued_by_type())
-    queues.emplace(type.str(), queued);
-  std::lock_guard lock(m_mutex);
-  m_published_queues = std::move(queues);
-}
-
-void Dispatcher::Impl::fatal(const Error& error) {
-  // The database refused a write: what is in memory can no longer be made
-  // durable, so stop dispatching and refuse everything waiting for a commit.
-  m_fatal = true;
-  if (m_options.observer) m_options.observer->on_fatal(error);
-  auto callbacks = std::move(m_after_commit);
-  m_after_commit.clear();
-  for (auto& callback : callbacks) callback(&error);
 }
 
 }  // namespace statefun

@@ -1,13 +1,16 @@
-// The engine: per-address mailboxes, one request in flight per address,
-// batching, the missing-state handshake, effects applied as atomic steps in
-// group commits, timers, expiry, retries. See docs/protocol.md
-// and runtime/README.md for how durability works.
+// The engine on a thread of its own: per-address mailboxes, one request in
+// flight per address, batching, the missing-state handshake, effects applied
+// as atomic steps in group commits, timers, expiry, retries. See
+// docs/protocol.md and runtime/README.md for how durability works. The work
+// itself is the single-threaded Engine (engine.h); this class is the thread
+// and the public API around it.
 //
-// Threading: the dispatcher runs one engine thread that owns the store and
-// all in-memory state, and drives the event loop (DispatcherOptions::loop)
-// that network I/O lives on. Public methods are thread-safe: they post events
-// to that thread. Completion callbacks run on the engine thread and must not
-// block.
+// Threading: the dispatcher runs one engine thread that owns the Engine (so
+// the store and all in-memory state), and drives the event loop
+// (DispatcherOptions::loop) that network I/O lives on. Public methods are
+// thread-safe: they post events to that thread, which hands them to the
+// Engine in groups. Completion callbacks run on the engine thread and must
+// not block.
 #pragma once
 
 #include <chrono>
@@ -22,49 +25,12 @@
 #include "runtime/client/function_client.h"
 #include "runtime/core/clock.h"
 #include "runtime/core/result.h"
+#include "runtime/engine/engine_types.h"
 #include "runtime/net/event_loop.h"
 #include "runtime/protocol/model.h"
 #include "runtime/store/store.h"
 
 namespace statefun {
-
-// Where and how to call one function type.
-struct FunctionRoute {
-  std::string url;
-  // Requests wait while this gate is closed (set_gate), e.g. until the
-  // function process serving `url` is ready. Empty: always open.
-  std::string gate;
-  int max_batch = 1000;  // maxNumBatchRequests; <= 0: unbounded, no backpressure
-  CallOptions call;      // connect timeout, per-attempt timeout, max response size
-};
-
-// A validated egress record: where it goes and what a reader sees.
-struct RoutedEgress {
-  std::string topic;    // playground topic, Kafka topic or Kinesis stream
-  std::string payload;  // the bytes a reader of the topic gets
-};
-
-// Decides how to reach a function type; nullopt when no endpoint serves it.
-using RouteResolver = std::function<std::optional<FunctionRoute>(const FunctionType&)>;
-// Validates an egress message against the declared egresses; an error fails
-// the whole response (like a job failure on a real cluster).
-using EgressRouter = std::function<Result<RoutedEgress>(const EgressMessage&)>;
-
-// What the console (or a test) hears about. Called on the engine thread.
-class DispatcherObserver {
- public:
-  virtual ~DispatcherObserver() = default;
-  virtual void on_step(const TraceRecord&) {}
-  // A request for `address` failed; `attempt` counts consecutive failures.
-  virtual void on_call_failed(const Address&, const std::string& /*reason*/, int /*attempt*/) {}
-  virtual void on_recovered(const Address&, int /*failed_attempts*/) {}
-  virtual void on_states_registered(const FunctionType&, const std::vector<StateSpec>&) {}
-  // Reported once per function type until it becomes routable.
-  virtual void on_unroutable(const FunctionType&) {}
-  virtual void on_fatal(const Error&) {}
-  // A group commit made steps up to `last_step` durable and readable.
-  virtual void on_committed(int64_t /*last_step*/) {}
-};
 
 struct DispatcherOptions {
   Store* store = nullptr;                  // required, owned by the caller
@@ -92,45 +58,6 @@ struct DispatcherOptions {
   // recovered at start wait for set_gate(gate, true) instead of failing
   // against a function process that is still starting.
   std::vector<std::string> closed_gates;
-};
-
-// What an edit of one address (state set/rm, rewind) may do. Valid only
-// during the edit callback, on the engine thread.
-class AddressEdit {
- public:
-  virtual ~AddressEdit() = default;
-  virtual const Address& address() const = 0;
-  virtual int64_t now_ms() const = 0;
-  // The state specs the function registered (empty before first contact).
-  virtual const std::vector<StateSpec>& registered() const = 0;
-  // The stored, unexpired states of the address.
-  virtual Result<std::vector<StoredState>> states() = 0;
-  // Every committed version of the address, oldest first.
-  virtual Result<std::vector<HistoryRow>> history() = 0;
-  // The oldest version retention left rebuildable (Store::history_floor).
-  virtual Result<int64_t> history_floor() = 0;
-  // Replay cannot start before this step: older received messages were pruned.
-  virtual Result<int64_t> pruned_through_step() = 0;
-  // The messages the address consumed in steps after `step`, in order.
-  virtual Result<std::vector<InboxMessage>> received_since(int64_t step) = 0;
-  // Delivers copies of `messages` again (same callers and values) once the
-  // edit succeeds, after anything already queued for the address.
-  virtual void redeliver(std::vector<InboxMessage> messages) = 0;
-  // Writes a value as a new version. A registered state keeps its typename
-  // (a different one is kInvalidArgument) and its expiration rules.
-  virtual Result<void> write(const std::string& name, const TypedValue& value) = 0;
-  virtual Result<void> remove(const std::string& name) = 0;
-};
-using AddressEditFn = std::function<Result<void>(AddressEdit&)>;
-
-struct DispatcherStatus {
-  int64_t pending = 0;                            // routable messages queued or in flight
-  int64_t in_flight = 0;                          // requests on the wire or waiting for a retry
-  int64_t unroutable = 0;                         // messages for function types no endpoint serves
-  int64_t timers = 0;                             // pending delayed messages
-  int64_t steps = 0;                              // last committed step id
-  int64_t failing = 0;                            // addresses whose last attempt failed
-  std::map<std::string, int64_t> queued_by_type;  // function type -> messages queued/in flight
 };
 
 class Dispatcher {
@@ -177,7 +104,7 @@ class Dispatcher {
   // messages and timers are reloaded from it and dispatch resumes. Ingress
   // held back by backpressure stays held; everything else in memory is
   // dropped, as the snapshot defines the application's state.
-  using StoreSwap = std::function<Result<Store*>(Store* current)>;
+  using StoreSwap = statefun::StoreSwap;
   void restore(StoreSwap swap, std::function<void(Result<void>)> done);
   // Cancels a pending timer by id; `done(false)` when there is no such timer.
   void cancel_timer(int64_t id, std::function<void(Result<bool>)> done);

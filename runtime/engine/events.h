@@ -10,7 +10,7 @@
 
 #include "runtime/client/function_client.h"
 #include "runtime/core/result.h"
-#include "runtime/engine/dispatcher.h"
+#include "runtime/engine/engine_types.h"
 #include "runtime/store/store.h"
 
 namespace statefun {
@@ -52,7 +52,7 @@ struct TimerOpEvent {
   std::function<void(Result<bool>)> done;
 };
 struct RestoreEvent {
-  Dispatcher::StoreSwap swap;
+  StoreSwap swap;
   std::function<void(Result<void>)> done;
 };
 using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,

@@ -2,7 +2,7 @@
 // its steps, each as a step of its own inside a savepoint.
 #include <fmt/format.h>
 
-#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/engine/engine.h"
 
 namespace statefun {
 namespace {
@@ -74,7 +74,7 @@ class Edit final : public AddressEdit {
 
 }  // namespace
 
-void Dispatcher::Impl::handle_edit(EditEvent& event) {
+void Engine::handle_edit(EditEvent& event) {
   auto& box = m_mailboxes.open(event.address);
   if (box.on_wire) {
     box.edits.push_back(std::move(event));
@@ -84,7 +84,7 @@ void Dispatcher::Impl::handle_edit(EditEvent& event) {
   m_mailboxes.release_if_idle(event.address);
 }
 
-void Dispatcher::Impl::run_pending_edits(const Address& address, Mailbox& box) {
+void Engine::run_pending_edits(const Address& address, Mailbox& box) {
   while (!box.edits.empty()) {
     EditEvent event = std::move(box.edits.front());
     box.edits.erase(box.edits.begin());
@@ -92,7 +92,7 @@ void Dispatcher::Impl::run_pending_edits(const Address& address, Mailbox& box) {
   }
 }
 
-void Dispatcher::Impl::run_edit(const Address& address, EditEvent& event) {
+void Engine::run_edit(const Address& address, EditEvent& event) {
   auto& store = *m_options.store;
   if (!ensure_transaction()) {
     event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));

@@ -4,12 +4,12 @@
 
 #include <algorithm>
 
-#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/engine/engine.h"
 #include "runtime/protocol/codec.h"
 
 namespace statefun {
 
-void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
+void Engine::handle_call_done(CallDoneEvent& event) {
   Mailbox* found = m_mailboxes.find(event.address);
   if (!found || !found->on_wire) return;  // stale (cannot happen today)
   const Address& address = event.address;
@@ -38,8 +38,7 @@ void Dispatcher::Impl::handle_call_done(CallDoneEvent& event) {
   if (auto r = apply_step(address, box, result, routed); !r) fatal(r.error());
 }
 
-void Dispatcher::Impl::handle_incomplete(const Address& address, Mailbox& box,
-                                         IncompleteContext& context) {
+void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteContext& context) {
   auto& registry = m_registries[address.type];
   std::vector<StateSpec> added;
   for (auto& spec : context.missing) {
@@ -74,9 +73,8 @@ void Dispatcher::Impl::handle_incomplete(const Address& address, Mailbox& box,
   send_in_flight(address, box);  // the same batch, now with every registered state
 }
 
-std::optional<std::string> Dispatcher::Impl::validate(const Address& address,
-                                                      const InvocationResult& result,
-                                                      std::vector<RoutedEgress>& routed) const {
+std::optional<std::string> Engine::validate(const Address& address, const InvocationResult& result,
+                                            std::vector<RoutedEgress>& routed) const {
   // Tokens scheduled earlier in this same response also count as pending.
   std::set<std::string> tokens_added, tokens_cancelled;
   for (const auto& delayed : result.delayed) {
@@ -135,9 +133,8 @@ std::optional<std::string> Dispatcher::Impl::validate(const Address& address,
   return std::nullopt;
 }
 
-Result<void> Dispatcher::Impl::apply_step(const Address& address, Mailbox& box,
-                                          InvocationResult& result,
-                                          const std::vector<RoutedEgress>& routed) {
+Result<void> Engine::apply_step(const Address& address, Mailbox& box, InvocationResult& result,
+                                const std::vector<RoutedEgress>& routed) {
   if (!ensure_transaction()) return make_error(ErrorCode::kIo, "the state database is unavailable");
   auto& store = *m_options.store;
   const int64_t now = m_options.clock->now_ms();

@@ -1,12 +1,12 @@
-// Loading durable state at start, and swapping the whole database for a
-// snapshot while the engine runs.
+// Loading durable state at start, retention pruning, and swapping the whole
+// database for a snapshot while the engine runs.
 #include <fmt/format.h>
 
-#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/engine/engine.h"
 
 namespace statefun {
 
-Result<void> Dispatcher::Impl::load_durable_state() {
+Result<void> Engine::load() {
   auto& store = *m_options.store;
   auto last = store.last_step();
   if (!last) return std::unexpected(last.error());
@@ -30,11 +30,11 @@ Result<void> Dispatcher::Impl::load_durable_state() {
   return {};
 }
 
-void Dispatcher::Impl::send_all_ready() {
+void Engine::send_ready() {
   for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
 }
 
-void Dispatcher::Impl::prune_old_records() {
+void Engine::prune_old_records() {
   const int64_t age = m_options.retention_age_ms;
   if (age <= 0) return;
   const int64_t now = m_options.clock->now_ms();
@@ -55,7 +55,7 @@ void Dispatcher::Impl::prune_old_records() {
   }
 }
 
-void Dispatcher::Impl::handle_restore(RestoreEvent& event) {
+void Engine::handle_restore(RestoreEvent& event) {
   if (m_restore) {
     event.done(make_error(ErrorCode::kFailedPrecondition, "a restore is already in progress"));
     return;
@@ -64,7 +64,7 @@ void Dispatcher::Impl::handle_restore(RestoreEvent& event) {
   m_restore = std::move(event);
 }
 
-void Dispatcher::Impl::finish_restore_when_quiet() {
+void Engine::finish_restore_when_quiet() {
   if (m_mailboxes.on_wire() > 0) return;  // responses still arrive; they apply to the old database
   RestoreEvent restore = std::move(*m_restore);
   m_restore.reset();
@@ -91,17 +91,17 @@ void Dispatcher::Impl::finish_restore_when_quiet() {
     return;
   }
   m_options.store = *swapped;
-  if (auto r = load_durable_state(); !r) {
+  if (auto r = load(); !r) {
     fatal(r.error());
     restore.done(std::unexpected(r.error()));
     return;
   }
-  send_all_ready();
+  send_ready();
   for (auto& p : parked) {
     AcceptEvent event{std::move(p.message), std::move(p.done)};
     handle_accept(event);
   }
-  commit_group();
+  commit_open_group();
   restore.done({});
 }
 

@@ -1,24 +1,24 @@
 // Mailboxes, building and sending requests, retries and timers.
 #include <fmt/format.h>
 
-#include "runtime/engine/dispatcher_impl.h"
+#include "runtime/engine/engine.h"
 #include "runtime/protocol/codec.h"
 
 namespace statefun {
 
-const std::optional<FunctionRoute>& Dispatcher::Impl::route_for(const FunctionType& type) {
+const std::optional<FunctionRoute>& Engine::route_for(const FunctionType& type) {
   auto it = m_routes.find(type);
   if (it == m_routes.end()) it = m_routes.emplace(type, m_options.resolve(type)).first;
   return it->second;
 }
 
-bool Dispatcher::Impl::is_backpressured(const Address& address, const Mailbox& box) const {
+bool Engine::is_backpressured(const Address& address, const Mailbox& box) const {
   auto it = m_routes.find(address.type);
   const int max_batch = (it != m_routes.end() && it->second) ? it->second->max_batch : 1000;
   return max_batch > 0 && static_cast<int>(box.backlog.size()) >= max_batch;
 }
 
-Result<void> Dispatcher::Impl::enqueue_new(InboxMessage message) {
+Result<void> Engine::enqueue_new(InboxMessage message) {
   if (!ensure_transaction()) return make_error(ErrorCode::kIo, "the state database is unavailable");
   if (message.accepted_at_ms == 0) message.accepted_at_ms = m_options.clock->now_ms();
   if (auto r = m_options.store->append_inbox(message); !r) {
@@ -30,12 +30,12 @@ Result<void> Dispatcher::Impl::enqueue_new(InboxMessage message) {
   return {};
 }
 
-void Dispatcher::Impl::enqueue(InboxMessage message) {
+void Engine::enqueue(InboxMessage message) {
   const Address target = message.target;
   maybe_send(target, m_mailboxes.push(std::move(message)));
 }
 
-void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
+void Engine::maybe_send(const Address& address, Mailbox& box) {
   if (m_loading || box.busy || box.backlog.empty()) return;
   const auto& route = route_for(address.type);
   if (!route) {
@@ -52,7 +52,7 @@ void Dispatcher::Impl::maybe_send(const Address& address, Mailbox& box) {
   admit_parked(address, box);
 }
 
-Result<std::vector<StateEntry>> Dispatcher::Impl::load_state_for_request(const Address& address) {
+Result<std::vector<StateEntry>> Engine::load_state_for_request(const Address& address) {
   std::vector<StateEntry> entries;
   auto registry = m_registries.find(address.type);
   if (registry == m_registries.end() || registry->second.specs.empty()) return entries;
@@ -80,7 +80,7 @@ Result<std::vector<StateEntry>> Dispatcher::Impl::load_state_for_request(const A
   return entries;
 }
 
-void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
+void Engine::send_in_flight(const Address& address, Mailbox& box) {
   const auto& route = route_for(address.type);
   if (!route) {
     // The endpoint disappeared (configuration reload) while we retried.
@@ -106,11 +106,11 @@ void Dispatcher::Impl::send_in_flight(const Address& address, Mailbox& box) {
   box.sent_at = std::chrono::steady_clock::now();
   m_options.client->call(route->url, codec::encode_request(request), route->call,
                          [this, address](CallOutcome outcome) {
-                           post(CallDoneEvent{address, std::move(outcome)});
+                           m_options.post(CallDoneEvent{address, std::move(outcome)});
                          });
 }
 
-void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
+void Engine::admit_parked(const Address& address, Mailbox& box) {
   while (!box.parked.empty() && !is_backpressured(address, box)) {
     ParkedAccept parked = std::move(box.parked.front());
     box.parked.erase(box.parked.begin());
@@ -119,8 +119,7 @@ void Dispatcher::Impl::admit_parked(const Address& address, Mailbox& box) {
   }
 }
 
-void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
-                                    const std::string& reason) {
+void Engine::fail_attempt(const Address& address, Mailbox& box, const std::string& reason) {
   m_mailboxes.set_on_wire(box, false);
   const int attempt = m_mailboxes.record_failure(box);
   if (m_options.observer) m_options.observer->on_call_failed(address, reason, attempt);
@@ -134,7 +133,7 @@ void Dispatcher::Impl::fail_attempt(const Address& address, Mailbox& box,
   run_pending_edits(address, box);
 }
 
-void Dispatcher::Impl::fire_due_retries() {
+void Engine::fire_due_retries() {
   const int64_t now = m_options.clock->now_ms();
   while (auto address = m_retries.pop_due(now)) {
     Mailbox* box = m_mailboxes.find(*address);
@@ -142,13 +141,12 @@ void Dispatcher::Impl::fire_due_retries() {
   }
 }
 
-bool Dispatcher::Impl::remove_timer_by_token(const std::string& scope_id,
-                                             const std::string& token) {
+bool Engine::remove_timer_by_token(const std::string& scope_id, const std::string& token) {
   auto id = m_timers.find_token(scope_id, token);
   return id && take_timer(*id).has_value();
 }
 
-std::optional<TimerRecord> Dispatcher::Impl::take_timer(int64_t id) {
+std::optional<TimerRecord> Engine::take_timer(int64_t id) {
   auto timer = m_timers.take(id);
   if (!timer) return std::nullopt;
   if (!ensure_transaction()) return std::nullopt;
@@ -159,7 +157,7 @@ std::optional<TimerRecord> Dispatcher::Impl::take_timer(int64_t id) {
   return timer;
 }
 
-void Dispatcher::Impl::fire_due_timers() {
+void Engine::fire_due_timers() {
   const int64_t now = m_options.clock->now_ms();
   while (!m_fatal) {
     auto id = m_timers.first_due(now);

@@ -1,0 +1,216 @@
+// Handling events, group commits and the counters.
+#include "runtime/engine/engine.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+namespace statefun {
+
+Engine::Engine(EngineOptions options) : m_options(std::move(options)) {
+  m_closed_gates.insert(m_options.closed_gates.begin(), m_options.closed_gates.end());
+}
+
+void Engine::handle(Event event) {
+  if (m_fatal) return;
+  std::visit(
+      [this](auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, AcceptEvent>) handle_accept(e);
+        if constexpr (std::is_same_v<T, CallDoneEvent>) handle_call_done(e);
+        if constexpr (std::is_same_v<T, PopEgressEvent>) handle_pop(e);
+        if constexpr (std::is_same_v<T, RerouteEvent>) handle_reroute();
+        if constexpr (std::is_same_v<T, ReconfigureEvent>) {
+          m_options.resolve = std::move(e.resolve);
+          m_options.route_egress = std::move(e.route_egress);
+          handle_reroute();
+        }
+        if constexpr (std::is_same_v<T, GateEvent>) handle_gate(e);
+        if constexpr (std::is_same_v<T, EditEvent>) handle_edit(e);
+        if constexpr (std::is_same_v<T, TimerOpEvent>) handle_timer_op(e);
+        if constexpr (std::is_same_v<T, RestoreEvent>) handle_restore(e);
+        // TickEvent: nothing beyond the fire_due() that ends every group.
+      },
+      event);
+}
+
+void Engine::handle_accept(AcceptEvent& event) {
+  auto& box = m_mailboxes.open(event.message.target);
+  if (is_backpressured(event.message.target, box)) {
+    box.parked.push_back({std::move(event.message), std::move(event.done)});
+    return;
+  }
+  if (auto r = enqueue_new(std::move(event.message)); !r) {
+    event.done(std::unexpected(r.error()));
+    return;
+  }
+  m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
+    error ? done(std::unexpected(*error)) : done({});
+  });
+}
+
+void Engine::handle_pop(PopEgressEvent& event) {
+  const int64_t limit =
+      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
+  // Peek first: a poller asking an empty topic costs a read, not a commit.
+  auto record = m_options.store->peek_egress(event.topic, limit);
+  if (!record) {
+    event.done(std::unexpected(record.error()));
+    return;
+  }
+  if (!*record) {
+    event.done(std::optional<EgressRecord>());
+    return;
+  }
+  if (!ensure_transaction()) {
+    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
+    return;
+  }
+  if (auto r = m_options.store->consume_egress((*record)->seq); !r) {
+    fatal(r.error());
+    event.done(std::unexpected(r.error()));
+    return;
+  }
+  m_after_commit.push_back(
+      [done = std::move(event.done), record = std::move(*record)](const Error* error) mutable {
+        error ? done(std::unexpected(*error)) : done(std::move(record));
+      });
+}
+
+void Engine::handle_reroute() {
+  m_routes.clear();
+  m_reported_unroutable.clear();
+  for (auto& [address, box] : m_mailboxes) maybe_send(address, box);
+}
+
+void Engine::handle_gate(GateEvent& event) {
+  if (event.open) {
+    if (m_closed_gates.erase(event.gate) == 0) return;
+  } else {
+    m_closed_gates.insert(event.gate);
+    return;
+  }
+  for (auto& [address, box] : m_mailboxes) {
+    if (box.busy && box.waiting_gate) {
+      send_in_flight(address, box);
+    } else {
+      maybe_send(address, box);
+    }
+  }
+}
+
+bool Engine::gate_closed(const FunctionRoute& route) const {
+  return m_restore.has_value() || (!route.gate.empty() && m_closed_gates.contains(route.gate));
+}
+
+void Engine::handle_timer_op(TimerOpEvent& event) {
+  if (!ensure_transaction()) {
+    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
+    return;
+  }
+  auto timer = take_timer(event.id);
+  if (timer && event.fire) {
+    InboxMessage message;
+    message.target = std::move(timer->target);
+    message.caller = std::move(timer->sender);
+    message.argument = std::move(timer->argument);
+    message.source = MessageSource::kTimer;
+    if (auto r = enqueue_new(std::move(message)); !r) {
+      event.done(std::unexpected(r.error()));
+      return;
+    }
+  }
+  const bool found = timer.has_value();
+  m_after_commit.push_back([done = std::move(event.done), found](const Error* error) {
+    error ? done(std::unexpected(*error)) : done(found);
+  });
+}
+
+bool Engine::ensure_transaction() {
+  if (m_fatal) return false;
+  if (auto r = m_options.store->begin(); !r) {
+    fatal(r.error());
+    return false;
+  }
+  return true;
+}
+
+bool Engine::commit_group() {
+  if (!commit_open_group()) return false;
+  if (m_restore) finish_restore_when_quiet();
+  return !m_fatal;
+}
+
+bool Engine::commit_open_group() {
+  if (m_fatal) return false;
+  auto& store = *m_options.store;
+  if (store.in_transaction()) {
+    if (auto r = store.commit(); !r) {
+      fatal(r.error());
+      return false;
+    }
+    if (m_options.observer) m_options.observer->on_committed(m_last_step);
+  }
+  m_group_first_egress.reset();
+  publish_counters();
+  auto callbacks = std::move(m_after_commit);
+  m_after_commit.clear();
+  for (auto& callback : callbacks) callback(nullptr);
+  return true;
+}
+
+void Engine::shutdown() {
+  commit_open_group();
+  for (auto& [address, box] : m_mailboxes) {
+    for (auto& parked : box.parked) {
+      parked.done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
+    }
+    box.parked.clear();
+  }
+}
+
+void Engine::fire_due() {
+  if (m_fatal) return;
+  fire_due_timers();
+  fire_due_retries();
+  prune_old_records();
+}
+
+std::optional<int64_t> Engine::next_due_ms() const {
+  std::optional<int64_t> next;
+  // Retention samples its watermarks once a second.
+  if (m_options.retention_age_ms > 0) next = m_options.clock->now_ms() + 1000;
+  if (auto due = m_timers.next_due_ms()) next = *due;
+  if (auto due = m_retries.next_due_ms()) next = next ? std::min(*next, *due) : *due;
+  return next;
+}
+
+DispatcherStatus Engine::status() const {
+  DispatcherStatus status;
+  for (const auto& type : m_reported_unroutable) status.unroutable += m_mailboxes.queued(type);
+  status.pending = m_mailboxes.queued_total() - status.unroutable;
+  status.in_flight = m_mailboxes.busy();
+  status.timers = static_cast<int64_t>(m_timers.size());
+  status.steps = m_last_step;
+  status.failing = m_mailboxes.failing();
+  for (const auto& [type, queued] : m_mailboxes.queued_by_type()) {
+    status.queued_by_type.emplace(type.str(), queued);
+  }
+  return status;
+}
+
+void Engine::publish_counters() {
+  if (m_options.publish) m_options.publish(status());
+}
+
+void Engine::fatal(const Error& error) {
+  // The database refused a write: what is in memory can no longer be made
+  // durable, so stop dispatching and refuse everything waiting for a commit.
+  m_fatal = true;
+  if (m_options.observer) m_options.observer->on_fatal(error);
+  auto callbacks = std::move(m_after_commit);
+  m_after_commit.clear();
+  for (auto& callback : callbacks) callback(&error);
+}
+
+}  // namespace statefun

@@ -1,0 +1,198 @@
+// The engine, single-threaded: mailboxes, requests, responses applied as
+// steps, group commits, timers, retries, retention, admin edits, restores.
+// No thread, no lock, no event loop: whoever drives it decides when each
+// event is handled, when time-driven work runs and where a group ends. The
+// Dispatcher (dispatcher.h) drives it from its thread; unit tests drive it
+// step by step with a ManualClock and a fake FunctionClient.
+//
+// A group, as the Dispatcher runs it:
+//   for each event taken:  engine.handle(event)
+//   engine.fire_due()      // what the clock made due
+//   engine.commit_group()  // durable; then the group's callbacks run
+// Completion callbacks run inside commit_group (after the commit), or inside
+// handle when an event is refused at once; never on another thread.
+//
+// Function calls: the engine calls its FunctionClient and the client's
+// answer goes to EngineOptions::post as a CallDoneEvent, which the driver
+// must hand back to handle() later. A fake client can therefore answer at
+// once, later, or never, as a test wants.
+//
+// Time: every time the engine needs comes from EngineOptions::clock.
+// fire_due() does what is due at the clock's time; next_timer_due_ms() says
+// when the next timer falls due, so a virtual clock can move from one due
+// time to the next, calling fire_due() (and running the steps that follow)
+// at each, and every step sees its own virtual time.
+//
+// Thread-compatible: call from one thread at a time (the Dispatcher's
+// engine thread; start() may come from another before that thread starts).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/client/function_client.h"
+#include "runtime/core/clock.h"
+#include "runtime/engine/engine_types.h"
+#include "runtime/engine/events.h"
+#include "runtime/engine/mailboxes.h"
+#include "runtime/engine/retry_queue.h"
+#include "runtime/engine/timer_queue.h"
+#include "runtime/store/store.h"
+
+namespace statefun {
+
+struct EngineOptions {
+  Store* store = nullptr;                  // required, owned by the caller
+  FunctionClient* client = nullptr;        // required, owned by the caller
+  const Clock* clock = nullptr;            // required
+  RouteResolver resolve;                   // required
+  EgressRouter route_egress;               // required
+  DispatcherObserver* observer = nullptr;  // optional
+  // Where the client's answers go (a CallDoneEvent each), from whatever
+  // thread the client answers on; the driver hands them back to handle().
+  // Required.
+  std::function<void(Event)> post;
+  // Hears the counters whenever they are published: after load() and at
+  // each group commit, before the group's callbacks run. Optional.
+  std::function<void(const DispatcherStatus&)> publish;
+  // Backoff between failed attempts: 2 ms doubling up to this cap.
+  std::chrono::milliseconds max_retry_backoff{std::chrono::seconds(2)};
+  // Consecutive handshakes for one batch before it counts as a failure.
+  int max_handshakes = 8;
+  // Trace, consumed messages and read egress older than this are pruned
+  // (0 = never); see RetentionPolicy::max_age_ms.
+  int64_t retention_age_ms = 0;
+  // Gates closed from the start (see FunctionRoute::gate).
+  std::vector<std::string> closed_gates;
+};
+
+// Registered state specs of one function type, in registration order.
+struct TypeRegistry {
+  std::vector<StateSpec> specs;
+  const StateSpec* find(const std::string& name) const {
+    for (const auto& s : specs) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Loads pending messages and timers from the store into memory; sends
+  // nothing yet, so a caller can report readiness before any request.
+  Result<void> load();
+  // Sends the first request of every mailbox that can send (after load()).
+  void send_ready();
+
+  // Handles one event. Its callback runs after the group commits, or at
+  // once when the event is refused.
+  void handle(Event event);
+  // Does what the clock made due: delivers due timers (in due order, each
+  // as a message), re-sends batches whose retry is due, and samples and
+  // prunes for retention.
+  void fire_due();
+  // Commits the open group, publishes the counters and runs the callbacks
+  // that waited for the commit; then finishes a restore if one waits and no
+  // request is on the wire. False once the store has failed.
+  bool commit_group();
+  // The last commit before the driver stops: refuses ingress still held
+  // back by backpressure. Whatever else waits stays in the inbox.
+  void shutdown();
+
+  // When the next timer, retry or retention sample is due (clock ms);
+  // nullopt when nothing is.
+  std::optional<int64_t> next_due_ms() const;
+  // When the next timer is due; nullopt when none is pending.
+  std::optional<int64_t> next_timer_due_ms() const { return m_timers.next_due_ms(); }
+  // The counters as they stand right now (a driver on another thread gets
+  // them through EngineOptions::publish).
+  DispatcherStatus status() const;
+  // The store refused a write or a commit: the engine stopped dispatching.
+  bool failed() const { return m_fatal; }
+
+ private:
+  // engine.cc: events, commits, counters.
+  void handle_accept(AcceptEvent& event);
+  void handle_pop(PopEgressEvent& event);
+  void handle_reroute();
+  void handle_gate(GateEvent& event);
+  void handle_timer_op(TimerOpEvent& event);
+  bool commit_open_group();  // commit_group without finishing a restore
+  void publish_counters();
+  bool ensure_transaction();
+  void fatal(const Error& error);
+
+  // engine_send.cc: mailboxes, requests, retries, timers.
+  Result<void> enqueue_new(InboxMessage message);  // append to inbox + mailbox
+  void enqueue(InboxMessage message);              // mailbox only (already stored)
+  void maybe_send(const Address& address, Mailbox& box);
+  void send_in_flight(const Address& address, Mailbox& box);
+  Result<std::vector<StateEntry>> load_state_for_request(const Address& address);
+  void admit_parked(const Address& address, Mailbox& box);
+  void fail_attempt(const Address& address, Mailbox& box, const std::string& reason);
+  void fire_due_timers();
+  void fire_due_retries();
+  bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
+  std::optional<TimerRecord> take_timer(int64_t id);   // removes from memory and store
+  bool gate_closed(const FunctionRoute& route) const;  // also true while restoring
+  bool is_backpressured(const Address& address, const Mailbox& box) const;
+  const std::optional<FunctionRoute>& route_for(const FunctionType& type);
+
+  // engine_step.cc: responses.
+  void handle_call_done(CallDoneEvent& event);
+  void handle_incomplete(const Address& address, Mailbox& box, IncompleteContext& context);
+  std::optional<std::string> validate(const Address& address, const InvocationResult& result,
+                                      std::vector<RoutedEgress>& routed) const;
+  Result<void> apply_step(const Address& address, Mailbox& box, InvocationResult& result,
+                          const std::vector<RoutedEgress>& routed);
+
+  // engine_edit.cc: admin edits between two steps of an address.
+  void handle_edit(EditEvent& event);
+  void run_edit(const Address& address, EditEvent& event);
+  void run_pending_edits(const Address& address, Mailbox& box);
+
+  // engine_restore.cc: loading, retention and swapping the database.
+  void prune_old_records();
+  void handle_restore(RestoreEvent& event);
+  void finish_restore_when_quiet();
+
+  EngineOptions m_options;
+  Mailboxes m_mailboxes;
+  TimerQueue m_timers;
+  RetryQueue m_retries;
+  std::map<FunctionType, TypeRegistry> m_registries;
+  std::map<FunctionType, std::optional<FunctionRoute>> m_routes;  // resolved lazily
+  std::set<FunctionType> m_reported_unroutable;
+  std::set<std::string> m_closed_gates;
+  std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
+  // Retention: once a second, where the step and sequence counters stood.
+  struct Watermark {
+    int64_t at_ms, step, inbox_seq, egress_seq;
+  };
+  std::deque<Watermark> m_watermarks;
+  int64_t m_last_inbox_seq = 0, m_last_egress_seq = 0;
+  int64_t m_last_step = 0;
+  // Egress records appended in the open group are not visible to readers:
+  // pops only see seqs below the group's first one.
+  std::optional<int64_t> m_group_first_egress;
+  // Run once the group commits (nullptr) or could not be committed (the error).
+  std::vector<std::function<void(const Error*)>> m_after_commit;
+  bool m_fatal = false;
+  // While loading, messages only fill mailboxes: the first requests go out
+  // from send_ready(), so start-up (and "ready") does not wait for them.
+  bool m_loading = false;
+};
+
+}  // namespace statefun
