@@ -1,14 +1,17 @@
 // An in-process stand-in for a function process: decodes each request the
-// dispatcher sends, lets the test answer it (now or later), and records
-// every request for inspection. Also a small stateful counter function.
+// engine sends and records it, then answers it with the test's handler at
+// once, or holds it until the test completes it (with the handler, or with
+// an outcome of its choice). No thread of its own: an answer is given on the
+// thread that makes the call or completes it. Also a small stateful counter
+// function.
 #pragma once
 
-#include <chrono>
 #include <deque>
+#include <functional>
 #include <mutex>
-#include <thread>
+#include <vector>
 
-#include "runtime/engine/dispatcher.h"
+#include "runtime/client/function_client.h"
 #include "runtime/protocol/codec.h"
 #include "runtime/protocol/well_known_types.h"
 
@@ -35,7 +38,7 @@ class FakeFunction final : public FunctionClient {
   }
   void shutdown() override {}
 
-  // While held, requests wait until release() answers them.
+  // While held, requests wait until the test completes them.
   void hold(bool on) {
     std::lock_guard lock(m_mutex);
     m_hold = on;
@@ -44,13 +47,28 @@ class FakeFunction final : public FunctionClient {
     std::lock_guard lock(m_mutex);
     return m_held.size();
   }
+  // Answers every held request with the handler, oldest first.
   void release() {
-    std::deque<std::pair<BatchRequest, std::function<void(CallOutcome)>>> calls;
+    std::deque<Held> calls;
+    Handler handler;
     {
       std::lock_guard lock(m_mutex);
       calls.swap(m_held);
+      handler = m_handler;
     }
-    for (auto& [request, done] : calls) done(m_handler(request));
+    for (auto& call : calls) call.done(handler(call.request));
+  }
+  // Answers the oldest held request with `outcome`; false when none is held.
+  bool complete_next(CallOutcome outcome) {
+    Held call;
+    {
+      std::lock_guard lock(m_mutex);
+      if (m_held.empty()) return false;
+      call = std::move(m_held.front());
+      m_held.pop_front();
+    }
+    call.done(std::move(outcome));
+    return true;
   }
   std::vector<BatchRequest> requests() {
     std::lock_guard lock(m_mutex);
@@ -62,11 +80,15 @@ class FakeFunction final : public FunctionClient {
   }
 
  private:
+  struct Held {
+    BatchRequest request;
+    std::function<void(CallOutcome)> done;
+  };
   std::mutex m_mutex;
   Handler m_handler;
   bool m_hold = false;
   std::vector<BatchRequest> m_requests;
-  std::deque<std::pair<BatchRequest, std::function<void(CallOutcome)>>> m_held;
+  std::deque<Held> m_held;
 };
 
 inline CallOutcome answer(const FunctionResponse& response) {
@@ -93,18 +115,6 @@ inline FunctionResponse counter(const BatchRequest& request, ExpireMode mode = E
   result.mutations.push_back(
       {MutationKind::kModify, "count", {"io.statefun.types/int", true, types::encode_int(count)}});
   return result;
-}
-
-// Polls until nothing is pending or in flight; false on timeout.
-inline bool wait_idle(Dispatcher& dispatcher,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const auto s = dispatcher.status();
-    if (s.pending == 0 && s.in_flight == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return false;
 }
 
 }  // namespace statefun::test

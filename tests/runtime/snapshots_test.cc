@@ -3,10 +3,9 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <future>
 
 #include "runtime/store/store.h"
-#include "tests/runtime/fake_function.h"
+#include "tests/runtime/engine_rig.h"
 
 using namespace statefun;
 using namespace statefun::test;
@@ -18,70 +17,45 @@ const Address kBob{{"test", "counter"}, "Bob"};
 
 TypedValue int_value(int32_t n) { return {"io.statefun.types/int", true, types::encode_int(n)}; }
 
-// A running dispatcher whose store can be swapped by a restore.
-struct Rig {
+// A scratch directory for one SQLite database and its snapshots.
+struct ScratchDir {
   fs::path dir = fs::temp_directory_path() / ("statefun-snap-" + std::to_string(::getpid()));
-  std::unique_ptr<Store> store;
-  FakeFunction function{[](const BatchRequest& r) { return answer(counter(r)); }};
-  SystemClock clock;
-  std::unique_ptr<Dispatcher> dispatcher;
-  Snapshots snapshots{dir.string()};
-
-  Rig() {
+  ScratchDir() {
     fs::remove_all(dir);
     fs::create_directories(dir);
-    store = open();
-    DispatcherOptions o;
-    o.store = store.get();
-    o.client = &function;
-    o.clock = &clock;
-    o.resolve = [](const FunctionType& t) -> std::optional<FunctionRoute> {
-      if (t.ns != "test") return std::nullopt;
-      return FunctionRoute{"http://fake/" + t.name};
-    };
-    o.route_egress = [](const EgressMessage&) -> Result<RoutedEgress> { return RoutedEgress{}; };
-    dispatcher = std::make_unique<Dispatcher>(o);
-    REQUIRE(dispatcher->start());
   }
-  ~Rig() {
-    dispatcher.reset();
-    store.reset();
-    fs::remove_all(dir);
+  ~ScratchDir() { fs::remove_all(dir); }
+};
+
+// An engine whose store can be swapped by a restore.
+struct Rig : ScratchDir, EngineRig {
+  Snapshots snapshots{dir.string()};
+
+  Rig()
+      : EngineRig([](const BatchRequest& r) { return answer(counter(r)); },
+                  [path = database_path(dir.string())] {
+                    auto store = Store::open(path, {false});
+                    REQUIRE(store);
+                    return std::move(*store);
+                  }) {
+    start();
   }
-  std::unique_ptr<Store> open() {
-    auto s = Store::open(database_path(dir.string()), {false});
-    REQUIRE(s);
-    return std::move(*s);
-  }
-  void send(const Address& a, int32_t n) {
-    std::promise<Result<void>> done;
-    dispatcher->accept({0, a, std::nullopt, int_value(n)},
-                       [&done](Result<void> r) { done.set_value(r); });
-    REQUIRE(done.get_future().get());
-  }
-  int32_t count() {
-    auto reader = open();
-    auto states = reader->read_states(kBob);  // kept alive: the loop reads into it
-    REQUIRE(states);
-    for (const auto& s : *states) {
-      if (s.name == "count") return *types::decode_int(s.value);
-    }
-    return -1;
-  }
+  void send(const Address& a, int32_t n) { REQUIRE(EngineRig::send(a, int_value(n))); }
+  int32_t count() { return count_of(kBob).value_or(-1); }
   Result<void> restore(const std::string& name) {
-    std::promise<Result<void>> done;
+    auto done = std::make_shared<std::optional<Result<void>>>();
     const std::string snapshot = snapshots.path_of(name);
-    dispatcher->restore(
-        [this, snapshot](Store*) -> Result<Store*> {
-          store.reset();  // close before the file is replaced
-          if (auto r = install_snapshot(snapshot, database_path(dir.string())); !r) {
-            return std::unexpected(r.error());
-          }
-          store = open();
-          return store.get();
-        },
-        [&done](Result<void> r) { done.set_value(r); });
-    return done.get_future().get();
+    group(RestoreEvent{[this, snapshot](Store*) -> Result<Store*> {
+                         store.reset();  // close before the file is replaced
+                         if (auto r = install_snapshot(snapshot, database_path(dir.string())); !r) {
+                           return std::unexpected(r.error());
+                         }
+                         store = open_store();
+                         return store.get();
+                       },
+                       into(done)});
+    REQUIRE(done->has_value());
+    return **done;
   }
 };
 
@@ -90,7 +64,7 @@ struct Rig {
 TEST_CASE("snapshots are created, described, listed, diffed and removed", "[runtime]") {
   Rig rig;
   rig.send(kBob, 5);
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   auto first = rig.snapshots.create("before");
   REQUIRE(first);
   CHECK(first->entities == 1);
@@ -103,7 +77,7 @@ TEST_CASE("snapshots are created, described, listed, diffed and removed", "[runt
 
   rig.send(kBob, 1);
   rig.send({{"test", "counter"}, "Alice"}, 1);
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   auto automatic = rig.snapshots.create("");
   REQUIRE(automatic);
   CHECK(automatic->automatic);
@@ -127,24 +101,24 @@ TEST_CASE("snapshots are created, described, listed, diffed and removed", "[runt
 TEST_CASE("restoring a snapshot on a running engine swaps state, inbox and timers", "[runtime]") {
   Rig rig;
   rig.send(kBob, 5);
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   // A message still pending in the snapshot: the function is held.
   rig.function.hold(true);
   rig.send(kBob, 100);
   REQUIRE(rig.snapshots.create("mid"));
   rig.function.hold(false);
   rig.function.release();
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   rig.send(kBob, 1000);
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   CHECK(rig.count() == 1105);
 
   REQUIRE(rig.restore("mid"));
   // The snapshot's pending message (100) is delivered again; 1000 never happened.
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   CHECK(rig.count() == 105);
   rig.send(kBob, 1);
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   CHECK(rig.count() == 106);
 }
 

@@ -3,11 +3,10 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <sstream>
 
 #include "runtime/engine/replay_simulator.h"
-#include "tests/runtime/fake_function.h"
+#include "tests/runtime/engine_rig.h"
 
 using namespace statefun;
 using namespace statefun::test;
@@ -30,57 +29,38 @@ HistoryRow row(int64_t version, std::string name, std::optional<int32_t> value, 
   return r;
 }
 
-// A dispatcher over a temporary database with the counter function.
-struct Rig {
-  fs::path dir = fs::temp_directory_path() / ("statefun-tt-" + std::to_string(::getpid()));
-  std::unique_ptr<Store> store;
-  FakeFunction function{[](const BatchRequest& r) { return answer(counter(r)); }};
-  SystemClock clock;
-  std::unique_ptr<Dispatcher> dispatcher;
-
-  Rig() {
+// A scratch directory for one SQLite database, removed afterwards.
+struct ScratchDir {
+  fs::path dir;
+  ScratchDir() {
+    static int counter = 0;
+    dir = fs::temp_directory_path() /
+          ("statefun-tt-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     fs::remove_all(dir);
     fs::create_directories(dir);
-    store = std::move(*Store::open((dir / "statefun.db").string(), {false}));
-    DispatcherOptions o;
-    o.store = store.get();
-    o.client = &function;
-    o.clock = &clock;
-    o.resolve = [](const FunctionType& t) {
-      return std::optional<FunctionRoute>(FunctionRoute{"http://fake/" + t.name});
-    };
-    o.route_egress = [](const EgressMessage&) -> Result<RoutedEgress> { return RoutedEgress{}; };
-    dispatcher = std::make_unique<Dispatcher>(o);
-    REQUIRE(dispatcher->start());
   }
-  ~Rig() {
-    dispatcher.reset();
-    store.reset();
-    fs::remove_all(dir);
+  ~ScratchDir() { fs::remove_all(dir); }
+};
+
+// An engine over a temporary SQLite database with the counter function.
+struct Rig : ScratchDir, EngineRig {
+  Rig()
+      : EngineRig([](const BatchRequest& r) { return answer(counter(r)); },
+                  [path = (dir / "statefun.db").string()] {
+                    auto store = Store::open(path, {false});
+                    REQUIRE(store);
+                    return std::move(*store);
+                  }) {
+    start();
   }
   void send(int32_t n) {
-    std::promise<Result<void>> done;
-    dispatcher->accept({0, kBob, std::nullopt, int_value(n)},
-                       [&done](Result<void> r) { done.set_value(r); });
-    REQUIRE(done.get_future().get());
-    REQUIRE(wait_idle(*dispatcher));
+    REQUIRE(EngineRig::send(kBob, int_value(n)));
+    REQUIRE(run_until_idle());
   }
   Result<void> edit(AddressEditFn fn) {
-    std::promise<Result<void>> done;
-    dispatcher->edit_address(kBob, "statefun/rewind", std::move(fn),
-                             [&done](Result<void> r) { done.set_value(r); });
-    return done.get_future().get();
+    return EngineRig::edit(kBob, std::move(fn), "statefun/rewind");
   }
-  int32_t count() {
-    auto opened = Store::open((dir / "statefun.db").string(), {false});
-    REQUIRE(opened);
-    auto states = (*opened)->read_states(kBob);  // kept alive: the loop reads into it
-    REQUIRE(states);
-    for (const auto& s : *states) {
-      if (s.name == "count") return *types::decode_int(s.value);
-    }
-    return -1;
-  }
+  int32_t count() { return count_of(kBob).value_or(-1); }
   std::string file_bytes() {
     std::ifstream in(dir / "statefun.db", std::ios::binary);
     std::stringstream buffer;
@@ -168,7 +148,7 @@ TEST_CASE("a replay rewinds and re-delivers the messages received since, in orde
   rig.send(3);
   auto outcome = std::make_shared<ReplayOutcome>();
   REQUIRE(rig.edit(replay_edit(1, outcome)));
-  REQUIRE(wait_idle(*rig.dispatcher));
+  REQUIRE(rig.run_until_idle());
   REQUIRE(outcome->redelivered.size() == 2);
   CHECK(outcome->redelivered[0].argument == int_value(2));
   CHECK(outcome->redelivered[1].argument == int_value(3));

@@ -1,0 +1,133 @@
+// The engine when its store refuses a write or a commit (through the
+// fault-injecting decorator): it stops dispatching, says so once, and never
+// acknowledges what was not committed.
+#include <catch2/catch.hpp>
+
+#include "runtime/store/fault_injecting_store.h"
+#include "tests/runtime/engine_rig.h"
+
+using namespace statefun;
+using namespace statefun::test;
+
+namespace {
+
+const Address kBob{{"test", "counter"}, "Bob"};
+
+TypedValue text(std::string s) { return {"x/y", true, std::move(s)}; }
+
+// A function with no state that echoes each message to the egress.
+CallOutcome echo(const BatchRequest& r) {
+  InvocationResult result;
+  for (const auto& invocation : r.invocations) {
+    result.egress.push_back({"test", "egress", invocation.argument});
+  }
+  return answer(result);
+}
+
+// A rig whose engine writes through a fault-injecting store; readers
+// (open_store) see the database underneath.
+struct FaultRig : EngineRig {
+  std::unique_ptr<FaultInjectingStore> faults;
+  FaultRig() : EngineRig(echo) {
+    faults = std::make_unique<FaultInjectingStore>(*store);
+    engine_store = faults.get();
+    start();
+  }
+  std::vector<std::string> committed_inbox() {
+    auto reader = open_store();
+    std::vector<std::string> values;
+    auto pending = reader->load_pending();  // kept alive: the loop reads into it
+    REQUIRE(pending);
+    for (const auto& m : *pending) values.push_back(m.argument.value);
+    return values;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a refused commit stops the engine, is reported once and fails the group's callbacks",
+          "[runtime]") {
+  FaultRig h;
+  h.function.hold(true);
+  REQUIRE(h.send(kBob, text("a")));
+  const auto committed_before = h.recorder.committed.size();
+  h.faults->fail_commit(1, ErrorCode::kIo);
+  auto b = h.accept(kBob, text("b"));
+  REQUIRE(b->has_value());
+  REQUIRE_FALSE(**b);
+  CHECK((*b)->error().message == "injected fault: commit #2 (commit)");
+  REQUIRE(h.recorder.fatal.size() == 1);
+  CHECK(h.recorder.fatal[0].code == ErrorCode::kIo);
+  CHECK(h.recorder.committed.size() == committed_before);  // no commit was announced
+  CHECK(h.engine->failed());
+  CHECK(h.committed_inbox() == std::vector<std::string>{"a"});  // b was never committed
+  // The engine stays stopped: later groups neither commit nor dispatch.
+  CHECK_FALSE(h.engine->commit_group());
+  h.function.release();
+  h.settle();
+  CHECK(h.recorder.steps.empty());
+  CHECK(h.recorder.fatal.size() == 1);
+}
+
+TEST_CASE("a write refused during a step fails the callbacks of everything uncommitted",
+          "[runtime]") {
+  FaultRig h;
+  h.function.hold(true);
+  REQUIRE(h.send(kBob, text("a")));
+  REQUIRE(h.function.complete_next(echo(h.function.requests().back())));
+  // One group: a new message is accepted (write 1), then the answer for
+  // "a" is applied, whose first write (marking "a" consumed) is refused.
+  h.faults->fail_write(2, ErrorCode::kCorruption);
+  auto b = std::make_shared<std::optional<Result<void>>>();
+  std::vector<Event> events;
+  events.push_back(AcceptEvent{InboxMessage{0, kBob, std::nullopt, text("b")}, into(b)});
+  for (auto& e : h.posted) events.push_back(std::move(e));
+  h.posted.clear();
+  h.group(std::move(events));
+  REQUIRE(b->has_value());
+  REQUIRE_FALSE(**b);  // accepted in memory, but never committed: not acknowledged
+  CHECK((*b)->error().code == ErrorCode::kCorruption);
+  REQUIRE(h.recorder.fatal.size() == 1);
+  CHECK(h.recorder.fatal[0].message == "injected fault: write #3 (mark_consumed)");
+  CHECK(h.recorder.steps.empty());  // the step was never announced
+  CHECK(h.committed_inbox() == std::vector<std::string>{"a"});
+  auto reader = h.open_store();
+  CHECK_FALSE(*reader->peek_egress("out", 1000));  // nor its egress
+}
+
+TEST_CASE("a write refused on accept answers that message with the error at once", "[runtime]") {
+  FaultRig h;
+  h.faults->fail_write(1, ErrorCode::kIo);
+  auto a = std::make_shared<std::optional<Result<void>>>();
+  h.engine->handle(AcceptEvent{InboxMessage{0, kBob, std::nullopt, text("a")}, into(a)});
+  REQUIRE(a->has_value());  // before any commit
+  REQUIRE_FALSE(**a);
+  CHECK((*a)->error().message == "injected fault: write #1 (append_inbox)");
+  REQUIRE(h.recorder.fatal.size() == 1);
+  CHECK(h.committed_inbox().empty());
+}
+
+TEST_CASE("an edit and a pop that waited for a refused commit get its error", "[runtime]") {
+  FaultRig h;
+  REQUIRE(h.send(kBob, text("a")));
+  REQUIRE(h.run_until_idle());  // "a" is in the egress, committed
+  h.faults->fail_commit(1, ErrorCode::kIo);
+  auto edited = std::make_shared<std::optional<Result<void>>>();
+  auto popped = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
+  std::vector<Event> events;
+  events.push_back(EditEvent{kBob, "statefun/admin",
+                             [](AddressEdit& e) { return e.write("n", text("1")); }, into(edited)});
+  events.push_back(PopEgressEvent{"out", into(popped)});
+  h.group(std::move(events));
+  REQUIRE(edited->has_value());
+  CHECK_FALSE(**edited);
+  REQUIRE(popped->has_value());
+  CHECK_FALSE(**popped);
+  // The record was not consumed: another reader can still have it.
+  auto reader = h.open_store();
+  auto record = reader->peek_egress("out", 1000);
+  REQUIRE(record);
+  REQUIRE(record->has_value());
+  CHECK((*record)->payload == "a");
+  CHECK(reader->read_states(kBob)->empty());
+}
