@@ -12,7 +12,12 @@ Engine::Engine(EngineOptions options) : m_options(std::move(options)) {
 }
 
 void Engine::handle(Event event) {
-  if (m_fatal) return;
+  if (m_fatal) {
+    // Nothing can be made durable any more: answer rather than leave the
+    // caller (an ingress request, an admin call) waiting forever.
+    refuse(event, *m_fatal);
+    return;
+  }
   std::visit(
       [this](auto& e) {
         using T = std::decay_t<decltype(e)>;
@@ -206,7 +211,7 @@ void Engine::publish_counters() {
 void Engine::fatal(const Error& error) {
   // The database refused a write: what is in memory can no longer be made
   // durable, so stop dispatching and refuse everything waiting for a commit.
-  m_fatal = true;
+  m_fatal = error;
   if (m_options.observer) m_options.observer->on_fatal(error);
   auto callbacks = std::move(m_after_commit);
   m_after_commit.clear();

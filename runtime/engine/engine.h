@@ -97,7 +97,7 @@ class Engine {
   void send_ready();
 
   // Handles one event. Its callback runs after the group commits, or at
-  // once when the event is refused.
+  // once when the event is refused (after the store failed: with its error).
   void handle(Event event);
   // Does what the clock made due: delivers due timers (in due order, each
   // as a message), re-sends batches whose retry is due, and samples and
@@ -120,7 +120,7 @@ class Engine {
   // them through EngineOptions::publish).
   DispatcherStatus status() const;
   // The store refused a write or a commit: the engine stopped dispatching.
-  bool failed() const { return m_fatal; }
+  bool failed() const { return m_fatal.has_value(); }
 
  private:
   // engine.cc: events, commits, counters.
@@ -189,7 +189,7 @@ class Engine {
   std::optional<int64_t> m_group_first_egress;
   // Run once the group commits (nullptr) or could not be committed (the error).
   std::vector<std::function<void(const Error*)>> m_after_commit;
-  bool m_fatal = false;
+  std::optional<Error> m_fatal;  // what the store said when it failed
   // While loading, messages only fill mailboxes: the first requests go out
   // from send_ready(), so start-up (and "ready") does not wait for them.
   bool m_loading = false;

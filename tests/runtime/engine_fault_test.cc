@@ -131,3 +131,31 @@ TEST_CASE("an edit and a pop that waited for a refused commit get its error", "[
   CHECK((*record)->payload == "a");
   CHECK(reader->read_states(kBob)->empty());
 }
+
+TEST_CASE("requests that arrive after the store failed are answered with its error", "[runtime]") {
+  FaultRig h;
+  h.faults->fail_commit(1, ErrorCode::kIo);
+  auto first = h.accept(kBob, text("a"));
+  REQUIRE(first->has_value());
+  REQUIRE(h.engine->failed());
+  // Each of these used to be dropped unanswered, leaving its caller (an
+  // ingress request, an admin call) waiting forever.
+  auto accepted = h.accept(kBob, text("b"));
+  auto popped = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
+  h.group(PopEgressEvent{"out", into(popped)});
+  auto edited = h.edit_later(kBob, [](AddressEdit&) -> Result<void> { return {}; });
+  auto timer = std::make_shared<std::optional<Result<bool>>>();
+  h.group(TimerOpEvent{1, true, into(timer)});
+  auto restored = std::make_shared<std::optional<Result<void>>>();
+  h.group(RestoreEvent{[](Store* s) -> Result<Store*> { return s; }, into(restored)});
+  for (const Error* error :
+       {accepted->has_value() && !**accepted ? &(*accepted)->error() : nullptr,
+        popped->has_value() && !**popped ? &(*popped)->error() : nullptr,
+        edited->has_value() && !**edited ? &(*edited)->error() : nullptr,
+        timer->has_value() && !**timer ? &(*timer)->error() : nullptr,
+        restored->has_value() && !**restored ? &(*restored)->error() : nullptr}) {
+    REQUIRE(error);
+    CHECK(error->message == "injected fault: commit #1 (commit)");
+  }
+  CHECK(h.recorder.fatal.size() == 1);  // reported once, not once per request
+}
