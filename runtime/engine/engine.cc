@@ -183,10 +183,11 @@ void Engine::fire_due() {
 
 std::optional<int64_t> Engine::next_due_ms() const {
   std::optional<int64_t> next;
+  auto earliest = [&next](int64_t due) { next = next ? std::min(*next, due) : due; };
   // Retention samples its watermarks once a second.
-  if (m_options.retention_age_ms > 0) next = m_options.clock->now_ms() + 1000;
-  if (auto due = m_timers.next_due_ms()) next = *due;
-  if (auto due = m_retries.next_due_ms()) next = next ? std::min(*next, *due) : *due;
+  if (m_options.retention_age_ms > 0) earliest(m_options.clock->now_ms() + 1000);
+  if (auto due = m_timers.next_due_ms()) earliest(*due);
+  if (auto due = m_retries.next_due_ms()) earliest(*due);
   return next;
 }
 

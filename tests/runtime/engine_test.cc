@@ -461,3 +461,21 @@ TEST_CASE("counters are published at each commit, before the group's callbacks r
   CHECK(published.back().steps == 1);
   CHECK(h.recorder.committed.back() == 1);
 }
+
+TEST_CASE("with retention on, the engine wakes each second even when the next timer is later",
+          "[runtime]") {
+  const Address scheduler{{"test", "scheduler"}, "u1"};
+  EngineRig h([&](const BatchRequest& r) {
+    InvocationResult result;
+    if (r.target == scheduler) result.delayed.push_back({false, "", 3600000, r.target, {}});
+    return answer(result);
+  });
+  auto options = h.options();
+  options.retention_age_ms = 60000;
+  h.start(options);
+  CHECK(h.engine->next_due_ms() == h.clock.now_ms() + 1000);
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(h.run_until_idle());
+  REQUIRE(h.engine->next_timer_due_ms() == h.clock.now_ms() + 3600000);
+  CHECK(h.engine->next_due_ms() == h.clock.now_ms() + 1000);  // not the timer's hour
+}
