@@ -479,3 +479,45 @@ TEST_CASE("with retention on, the engine wakes each second even when the next ti
   REQUIRE(h.engine->next_timer_due_ms() == h.clock.now_ms() + 3600000);
   CHECK(h.engine->next_due_ms() == h.clock.now_ms() + 1000);  // not the timer's hour
 }
+
+TEST_CASE("a virtual clock can fire every due timer in due order, each step at its own time",
+          "[runtime]") {
+  const Address scheduler{{"test", "scheduler"}, "u1"};
+  const Address sink{{"test", "sink"}, "s"};
+  EngineRig h([&](const BatchRequest& r) {
+    InvocationResult result;
+    if (r.target == scheduler) {
+      for (int32_t delay : {300, 100, 200, 5000}) {
+        result.delayed.push_back({false, "", delay, sink, int_message(delay)});
+      }
+    }
+    return answer(result);
+  });
+  h.start();
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(h.run_until_idle());
+  const int64_t start = h.clock.now_ms();
+  // What `statefun clock advance 1s` needs: move to each due time in turn,
+  // fire what is due there and run the steps it causes, then to the target.
+  const int64_t target = start + 1000;
+  while (auto due = h.engine->next_timer_due_ms()) {
+    if (*due > target) break;
+    h.clock.advance_ms(*due - h.clock.now_ms());
+    h.group();
+    h.settle();
+  }
+  h.clock.advance_ms(target - h.clock.now_ms());
+  h.group();
+  std::vector<std::pair<int64_t, int32_t>> fired;  // (step time - start, message)
+  for (const auto& step : h.recorder.steps) {
+    if (step.address == sink) fired.emplace_back(step.at_ms - start, 0);
+  }
+  auto requests = h.function.requests();
+  std::size_t i = 0;
+  for (const auto& request : requests) {
+    if (request.target != sink) continue;
+    fired.at(i++).second = *types::decode_int(request.invocations.at(0).argument.value);
+  }
+  CHECK(fired == std::vector<std::pair<int64_t, int32_t>>{{100, 100}, {200, 200}, {300, 300}});
+  CHECK(h.engine->status().timers == 1);  // the one due after the target waits
+}
