@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <system_error>
 #include <utility>
 
 namespace statefun::detail {
@@ -28,93 +26,7 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
-int default_port(std::string_view scheme) { return scheme == "https" ? 443 : 80; }
-
-bool has_space_or_control(std::string_view text) {
-  return std::ranges::any_of(text, [](unsigned char c) { return c <= 0x20 || c == 0x7f; });
-}
-
-std::expected<int, std::string> parse_port(std::string_view digits, std::string_view scheme) {
-  if (digits.empty()) return default_port(scheme);
-  int port = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-  if (error != std::errc{} || end != digits.data() + digits.size() || port < 1 || port > 65535) {
-    return std::unexpected(fmt::format("'{}' is not a port number", digits));
-  }
-  return port;
-}
-
-// Splits "host[:port]" or "[v6]:port" into the endpoint's host and port.
-std::optional<std::string> parse_authority(std::string_view authority, Endpoint& endpoint) {
-  if (authority.find('@') != std::string_view::npos) {
-    return "credentials in function URLs are not supported";
-  }
-  std::string_view host = authority;
-  std::string_view port_digits;
-  if (authority.starts_with('[')) {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return "unterminated IPv6 address";
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && !after.starts_with(':')) return "unexpected text after the IPv6 address";
-    if (!after.empty()) port_digits = after.substr(1);
-  } else if (const auto colon = authority.find(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port_digits = authority.substr(colon + 1);
-  }
-  if (host.empty()) return "the URL has no host";
-  auto port = parse_port(port_digits, endpoint.scheme);
-  if (!port) return port.error();
-  endpoint.host = std::string(host);
-  endpoint.port = *port;
-  return std::nullopt;
-}
-
 }  // namespace
-
-// ---------------------------------------------------------------------------
-// Endpoint URLs
-
-std::string Endpoint::bracketed_host() const { return is_ipv6_literal() ? "[" + host + "]" : host; }
-
-std::string Endpoint::host_port() const { return fmt::format("{}:{}", bracketed_host(), port); }
-
-std::string Endpoint::host_header() const {
-  return port == 80 || port == 443 ? bracketed_host() : host_port();
-}
-
-std::expected<Endpoint, std::string> parse_endpoint_url(std::string_view url) {
-  if (has_space_or_control(url))
-    return std::unexpected("the URL contains spaces or control characters");
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    return std::unexpected("the URL does not start with http:// or https://");
-  }
-  Endpoint endpoint;
-  endpoint.scheme = to_lower(url.substr(0, scheme_end));
-  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return std::unexpected(
-        fmt::format("scheme '{}' is not supported (use http or https)", endpoint.scheme));
-  }
-  const std::string_view rest = url.substr(scheme_end + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  if (auto problem = parse_authority(rest.substr(0, authority_end), endpoint)) {
-    return std::unexpected(std::move(*problem));
-  }
-  const std::string_view target =
-      authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
-  endpoint.target = target.starts_with('/') ? std::string(target) : "/" + std::string(target);
-  return endpoint;
-}
-
-std::string redact_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  const auto at = url.find('@');
-  if (scheme_end == std::string_view::npos || at == std::string_view::npos) return std::string(url);
-  const auto authority_end = url.find_first_of("/?#", scheme_end + 3);
-  if (at > authority_end) return std::string(url);
-  return fmt::format("{}***{}", url.substr(0, scheme_end + 3), url.substr(at));
-}
 
 // ---------------------------------------------------------------------------
 // Outcomes
@@ -180,9 +92,7 @@ CallOutcome bad_content_type(int status, std::optional<std::string_view> content
                              received, kOctetStream));
 }
 
-CallOutcome bad_url(std::string_view url, std::string_view why) {
-  return failure(CallErrorKind::kBadUrl, fmt::format("cannot call '{}': {}", redact_url(url), why));
-}
+CallOutcome bad_url(const Error& error) { return failure(CallErrorKind::kBadUrl, error.message); }
 
 CallOutcome connect_refused(const Endpoint& endpoint) {
   return failure(CallErrorKind::kConnect,

@@ -1,17 +1,18 @@
 // Internal to the FunctionClient implementations (http_function_client.cc,
-// loop_function_client.cc): how a function URL is understood and how an
-// attempt's result becomes a CallOutcome. Both clients must read URLs and word
-// their console lines identically, so each rule lives here once.
+// loop_function_client.cc): how an attempt's result becomes a CallOutcome.
+// Both clients must word their console lines identically, so each rule lives
+// here once. URLs are read by runtime/core/url.h, as everywhere else.
 #pragma once
 
 #include <cstddef>
-#include <expected>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "runtime/client/function_client.h"
+#include "runtime/core/result.h"
+#include "runtime/core/url.h"
 
 namespace statefun::detail {
 
@@ -23,29 +24,11 @@ inline constexpr std::size_t kErrorBodyPrefixBytes = 4096;
 // ---------------------------------------------------------------------------
 // Endpoint URLs
 
-struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without the brackets of an IPv6 literal
-  int port = 0;
-  std::string target;  // path[?query][#fragment], never empty
-
-  bool is_ipv6_literal() const { return host.find(':') != std::string::npos; }
-  std::string bracketed_host() const;
-  // "host:port", for messages.
-  std::string host_port() const;
-  // The Host header the async transport sends: the port only when it is not 80/443.
-  std::string host_header() const;
-  // Connections are kept per distinct key.
-  std::string connection_key() const { return scheme + "://" + host_port(); }
-};
-
-// Accepts scheme://host[:port][/path][?query][#fragment] for http and https;
-// the error is one line saying what is wrong. Unix sockets (http+unix) belong
-// to the OkHttp transport only, which these clients do not emulate.
-std::expected<Endpoint, std::string> parse_endpoint_url(std::string_view url);
-
-// Keeps credentials a user may have typed into the URL out of console lines.
-std::string redact_url(std::string_view url);
+// A function URL as the clients call it: parse_url with its default schemes
+// (http and https; Unix sockets belong to the OkHttp transport, which these
+// clients do not emulate). request_target() goes on the request line,
+// host_header() into Host, and connections are kept per origin().
+using Endpoint = Url;
 
 // ---------------------------------------------------------------------------
 // Outcomes
@@ -73,7 +56,8 @@ CallOutcome bad_content_type(int status, std::optional<std::string_view> content
                              const Endpoint& endpoint);
 
 // The transport failures, worded once for both clients.
-CallOutcome bad_url(std::string_view url, std::string_view why);
+// A URL parse_url refused; its error already names the URL (without credentials).
+CallOutcome bad_url(const Error& error);
 CallOutcome connect_refused(const Endpoint& endpoint);
 CallOutcome connect_timed_out(const Endpoint& endpoint, const CallOptions& options);
 CallOutcome attempt_timed_out(const Endpoint& endpoint, const CallOptions& options);

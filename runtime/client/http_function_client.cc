@@ -94,7 +94,7 @@ class Attempt {
   httplib::Request build_request(std::string body) {
     httplib::Request request;
     request.method = "POST";
-    request.path = endpoint_.target;
+    request.path = endpoint_.request_target();
     // The async transport's headers (docs/protocol.md, "Wire rules"); httplib adds Content-Length.
     request.set_header("Host", endpoint_.host_header());
     request.set_header("Content-Type", std::string(kOctetStream));
@@ -214,9 +214,9 @@ class Attempt {
 class WorkerConnections {
  public:
   CallOutcome call(const std::string& url, std::string body, const CallOptions& options) {
-    const auto endpoint = detail::parse_endpoint_url(url);
-    if (!endpoint) return detail::bad_url(url, endpoint.error());
-    const std::string key = endpoint->connection_key();
+    const auto endpoint = parse_url(url);
+    if (!endpoint) return detail::bad_url(endpoint.error());
+    const std::string key = endpoint->origin();
     AttemptResult result = Attempt(*endpoint, options).run(client_for(*endpoint), std::move(body));
     if (result.connection_unusable) clients_.erase(key);
     return std::move(result.outcome);
@@ -224,7 +224,7 @@ class WorkerConnections {
 
  private:
   httplib::ClientImpl& client_for(const Endpoint& endpoint) {
-    auto& client = clients_[endpoint.connection_key()];
+    auto& client = clients_[endpoint.origin()];
     if (!client) client = open_client(endpoint);
     return *client;
   }

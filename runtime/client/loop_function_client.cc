@@ -51,7 +51,7 @@ std::string request_head(const Endpoint& endpoint, std::size_t body_bytes) {
       "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: {}\r\nAccept: {}\r\n"
       "Accept-Encoding: gzip,deflate\r\nConnection: keep-alive\r\nUser-Agent: statefun\r\n"
       "Content-Length: {}\r\n\r\n",
-      endpoint.target, endpoint.host_header(), detail::kOctetStream, detail::kOctetStream,
+      endpoint.request_target(), endpoint.host_header(), detail::kOctetStream, detail::kOctetStream,
       body_bytes);
 }
 
@@ -167,8 +167,8 @@ class Core : public std::enable_shared_from_this<Core> {
   // Loop thread only.
   void start(const std::string& url, std::string body, const CallOptions& options, Done done) {
     if (closed_) return;
-    auto endpoint = detail::parse_endpoint_url(url);
-    if (!endpoint) return complete(std::move(done), detail::bad_url(url, endpoint.error()));
+    auto endpoint = parse_url(url);
+    if (!endpoint) return complete(std::move(done), detail::bad_url(endpoint.error()));
     if (endpoint->scheme == "https") {
       return delegate(url, std::move(body), options, std::move(done));
     }
