@@ -386,7 +386,7 @@ class Parser {
     if (auto url = node["url"]; url) {
       auto text = string_value(url, where + ".url");
       if (!text) return std::unexpected(text.error());
-      auto parts = parse_http_url(*text);
+      auto parts = parse_url(*text);
       if (!parts) {
         return fail(url, where + ".url",
                     fmt::format("expected http://host[:port]/path, got {}", in_quotes(*text)));
@@ -426,12 +426,12 @@ class Parser {
                       "a path needs the process's port (set port, url or env PORT), or give a "
                       "full URL");
         }
-        HttpUrl base{"http", "localhost", *spec.port, "", true};
-        if (auto parts = parse_http_url(spec.url)) base = *parts;
-        base.path = *text;
+        Url base{.scheme = "http", .host = "localhost", .port = *spec.port};
+        if (auto parts = parse_url(spec.url)) base = *parts;
+        base.target = *text;
         base.explicit_port = true;
         spec.ready.http_url = base.str();
-      } else if (parse_http_url(*text)) {
+      } else if (parse_url(*text)) {
         spec.ready.http_url = *text;
       } else {
         return fail(http, where + ".http",

@@ -13,7 +13,7 @@ struct Place {
 std::optional<Place> place_of(const ProcessSpec& process,
                               const std::map<std::string, std::string>& hosts) {
   if (!process.url.empty()) {
-    if (auto url = parse_http_url(map_host(process.url, hosts))) return Place{url->host, url->port};
+    if (auto url = parse_url(map_host(process.url, hosts))) return Place{url->host, url->port};
   }
   if (process.port) return Place{"localhost", *process.port};
   return std::nullopt;
@@ -24,7 +24,7 @@ std::optional<Place> place_of(const ProcessSpec& process,
 const ProcessSpec* process_serving(const std::string& url,
                                    const std::vector<ProcessSpec>& processes,
                                    const std::map<std::string, std::string>& hosts) {
-  auto target = parse_http_url(url);
+  auto target = parse_url(url);
   if (!target) return nullptr;
   for (const auto& process : processes) {
     auto place = place_of(process, hosts);

@@ -1,27 +1,15 @@
-// The little URL handling `statefun dev` needs for function endpoints:
-// split http(s)://host:port/path, apply the statefun.yaml `hosts` map, and
-// tell whether two hosts both mean this machine.
+// How statefun dev relates function URLs to this machine: statefun.yaml's
+// `hosts` map applied to a URL, and which hosts mean this machine. URLs
+// themselves are read by runtime/core/url.h (parse_url), as everywhere else.
 #pragma once
 
 #include <map>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "runtime/core/url.h"
+
 namespace statefun::emulator {
-
-struct HttpUrl {
-  std::string scheme;  // http or https
-  std::string host;    // without brackets for IPv6
-  int port = 0;        // 80/443 when the URL has none
-  std::string path;    // from the first '/', may be empty
-  bool explicit_port = false;
-
-  std::string str() const;
-};
-
-// nullopt unless `url` is http:// or https:// with a host and a valid port.
-std::optional<HttpUrl> parse_http_url(std::string_view url);
 
 // `url` with its host replaced as `hosts` says ("functions" -> "localhost"
 // or "localhost:8001"). URLs whose host is not in the map, or that do not

@@ -88,7 +88,7 @@ void DevLoop::warn_about_cluster_hosts() const {
   std::lock_guard lock(m_mutex);
   std::set<std::string> said;
   for (const auto& route : describe_routes(*m_snapshot->routes)) {
-    auto url = parse_http_url(route.url);
+    auto url = parse_url(route.url);
     if (!url || !route.process.empty() || is_local_host(url->host)) continue;
     if (url->host.find('.') != std::string::npos || url->host.find(':') != std::string::npos) {
       continue;  // looks like a real machine

@@ -49,17 +49,15 @@ bool tcp_accepting(const std::string& host, int port, std::chrono::milliseconds 
 }
 
 bool http_ready(const std::string& url, std::chrono::milliseconds timeout) {
-  auto parts = parse_http_url(url);
+  auto parts = parse_url(url);
   if (!parts) return false;
-  HttpUrl origin = *parts;
-  origin.path.clear();
-  httplib::Client client(origin.str());
+  httplib::Client client(parts->origin());
   const auto seconds = timeout.count() / 1000;
   const auto micros = (timeout.count() % 1000) * 1000;
   client.set_connection_timeout(seconds, micros);
   client.set_read_timeout(seconds, micros);
   client.set_write_timeout(seconds, micros);
-  auto response = client.Get(parts->path.empty() ? "/" : parts->path);
+  auto response = client.Get(parts->request_target());
   return response && response->status >= 200 && response->status < 400;
 }
 

@@ -31,7 +31,7 @@ milliseconds since(Clock::time_point start) {
 }
 
 std::string probe_host(const ProcessSpec& spec) {
-  auto url = parse_http_url(spec.url);
+  auto url = parse_url(spec.url);
   return url ? url->host : "localhost";
 }
 
