@@ -1,3 +1,5 @@
+// statefun.yaml read with the field-reading kit of yaml_fields.h (so its
+// errors are worded as module.yaml's are), merged with flags and variables.
 #include "emulator/config/dev_config.h"
 
 #include <fmt/format.h>
@@ -7,11 +9,13 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
-#include "emulator/config/http_url.h"
+#include "emulator/config/yaml_fields.h"
 #include "runtime/core/time_text.h"
+#include "runtime/core/url.h"
 
 namespace statefun::emulator {
 namespace fs = std::filesystem;
@@ -37,30 +41,6 @@ const std::map<std::string_view, std::string_view> kAliases = {
     {"process", "processes"},     {"functions", "processes"}, {"host", "hosts"},
     {"data_dir", "data"},         {"state", "data"},          {"port", "ports"},
 };
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string in_quotes(std::string_view text) { return fmt::format("\"{}\"", text); }
-
-std::string describe(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "nothing";
-  if (node.IsMap()) return "a mapping";
-  if (node.IsSequence()) return "a list";
-  return in_quotes(node.Scalar());
-}
 
 // A port number from `lowest` to 65535, written as plain digits.
 Result<int> port_number(std::string_view text, int lowest) {
@@ -90,57 +70,85 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
-// Walks one statefun.yaml; every error names the file, line and key path.
+// statefun.yaml's strings (paths, names, commands, hosts) are never empty.
+Result<std::optional<std::string>> non_empty_text(const YamlMap& map, std::string_view key) {
+  auto text = map.optional_text(key);
+  if (text && *text && (*text)->empty()) {
+    return map.fail(key, "expected a non-empty string, got \"\"");
+  }
+  return text;
+}
+
+Result<std::string> non_empty_item_text(const YamlItem& item, const YamlDocument& document) {
+  auto text = item_text(item, document);
+  if (text && text->empty())
+    return fail_at(item, document, "expected a non-empty string, got \"\"");
+  return text;
+}
+
+// Walks one statefun.yaml; every error names the file, line, column and key path.
 class Parser {
  public:
-  Parser(std::string path, std::string base_dir)
-      : m_path(std::move(path)), m_base_dir(std::move(base_dir)) {}
+  Parser(std::string path, std::string base_dir) : m_base_dir(std::move(base_dir)) {
+    m_document.file = std::move(path);
+    // `data:` with nothing after it is a mistake here, not a default.
+    m_document.null_is_absent = false;
+  }
 
-  Result<DevConfig> parse(const YAML::Node& root) {
+  Result<DevConfig> parse(const YAML::Node& root) const {
     DevConfig config;
-    config.path = m_path;
+    config.path = m_document.file;
     if (!root.IsDefined() || root.IsNull()) return config;  // an empty file is fine
-    if (!root.IsMap())
-      return fail(root, "", "expected a mapping at the top, got " + describe(root));
-    if (auto r = check_keys(root, "", kTopKeys); !r) return std::unexpected(r.error());
+    if (!root.IsMap()) {
+      return m_document.fail("", "expected a mapping at the top, got " + describe(root),
+                             mark_of(root));
+    }
+    const YamlMap top(root, "", &m_document);
+    if (auto r = top.check_keys(kTopKeys, kAliases); !r) return std::unexpected(r.error());
 
-    if (auto data = root["data"]; data) {
-      auto text = string_value(data, "data");
-      if (!text) return std::unexpected(text.error());
-      config.settings.data_dir = absolute(m_base_dir, *text);
+    auto data = non_empty_text(top, "data");
+    if (!data) return std::unexpected(data.error());
+    if (*data) config.settings.data_dir = absolute(m_base_dir, **data);
+    auto listen = non_empty_text(top, "listen");
+    if (!listen) return std::unexpected(listen.error());
+    if (*listen) config.settings.listen_host = **listen;
+
+    auto ports = top.optional_map("ports");
+    if (!ports) return std::unexpected(ports.error());
+    if (*ports) {
+      if (auto r = parse_ports(**ports, config.settings); !r) return std::unexpected(r.error());
     }
-    if (auto listen = root["listen"]; listen) {
-      auto text = string_value(listen, "listen");
-      if (!text) return std::unexpected(text.error());
-      config.settings.listen_host = *text;
+    auto hosts = top.optional_map("hosts");
+    if (!hosts) return std::unexpected(hosts.error());
+    if (*hosts) {
+      if (auto r = parse_hosts(**hosts, config.hosts); !r) return std::unexpected(r.error());
     }
-    if (auto ports = root["ports"]; ports) {
-      if (auto r = parse_ports(ports, config.settings); !r) return std::unexpected(r.error());
-    }
-    if (auto hosts = root["hosts"]; hosts) {
-      if (auto r = parse_hosts(hosts, config.hosts); !r) return std::unexpected(r.error());
-    }
-    if (auto snapshots = root["snapshots"]; snapshots) {
-      if (auto r = parse_snapshots(snapshots, config.settings); !r)
+    auto snapshots = top.optional_map("snapshots");
+    if (!snapshots) return std::unexpected(snapshots.error());
+    if (*snapshots) {
+      if (auto r = parse_snapshots(**snapshots, config.settings); !r) {
         return std::unexpected(r.error());
-    }
-    if (auto retention = root["retention"]; retention) {
-      if (auto r = parse_retention(retention, config.settings); !r)
-        return std::unexpected(r.error());
-    }
-    if (auto processes = root["processes"]; processes) {
-      if (!processes.IsSequence()) {
-        return fail(processes, "processes", "expected a list, got " + describe(processes));
       }
+    }
+    auto retention = top.optional_map("retention");
+    if (!retention) return std::unexpected(retention.error());
+    if (*retention) {
+      if (auto r = parse_retention(**retention, config.settings); !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    auto processes = top.optional_list("processes");
+    if (!processes) return std::unexpected(processes.error());
+    if (*processes) {
       std::map<std::string, std::size_t> names;
-      for (std::size_t i = 0; i < processes.size(); ++i) {
-        const std::string where = fmt::format("processes[{}]", i);
-        auto process = parse_process(processes[i], where);
+      for (std::size_t i = 0; i < (*processes)->size(); ++i) {
+        auto node = item_map((**processes)[i], m_document);
+        if (!node) return std::unexpected(node.error());
+        auto process = parse_process(*node);
         if (!process) return std::unexpected(process.error());
         if (auto [it, fresh] = names.emplace(process->name, i); !fresh) {
-          return fail(processes[i]["name"], where + ".name",
-                      fmt::format("{} is already the name of processes[{}]",
-                                  in_quotes(process->name), it->second));
+          return node->fail("name", fmt::format("{} is already the name of processes[{}]",
+                                                in_quotes(process->name), it->second));
         }
         config.processes.push_back(std::move(*process));
       }
@@ -149,64 +157,8 @@ class Parser {
   }
 
  private:
-  std::unexpected<Error> fail(const YAML::Node& node, const std::string& where,
-                              const std::string& why) const {
-    const int line = node.IsDefined() ? node.Mark().line + 1 : 0;
-    std::string at = line > 0 ? fmt::format("{}:{}", m_path, line) : m_path;
-    return make_error(ErrorCode::kInvalidArgument, where.empty()
-                                                       ? fmt::format("{}: {}", at, why)
-                                                       : fmt::format("{}: {}: {}", at, where, why));
-  }
-
-  static std::string join(const std::string& prefix, std::string_view key) {
-    return prefix.empty() ? std::string(key) : prefix + "." + std::string(key);
-  }
-
-  Result<void> check_keys(const YAML::Node& map, const std::string& prefix,
-                          const Keys& allowed) const {
-    for (const auto& entry : map) {
-      const std::string key = entry.first.Scalar();
-      if (std::ranges::find(allowed, key) != allowed.end()) continue;
-      std::string why = "unknown key";
-      std::optional<std::string> guess;
-      if (auto alias = kAliases.find(key);
-          alias != kAliases.end() && std::ranges::find(allowed, alias->second) != allowed.end()) {
-        guess = std::string(alias->second);
-      } else {
-        guess = closest_word(key, allowed);
-      }
-      if (guess) {
-        why += fmt::format(" (did you mean {}?)", in_quotes(*guess));
-      } else {
-        std::string known;
-        for (auto k : allowed) known += (known.empty() ? "" : ", ") + std::string(k);
-        why += fmt::format(" (expected one of: {})", known);
-      }
-      return fail(entry.first, join(prefix, key), why);
-    }
-    return {};
-  }
-
-  Result<std::string> string_value(const YAML::Node& node, const std::string& where) const {
-    if (!node.IsScalar() || node.Scalar().empty()) {
-      return fail(node, where, "expected a non-empty string, got " + describe(node));
-    }
-    return node.Scalar();
-  }
-
-  Result<int> port_value(const YAML::Node& node, const std::string& where, int lowest) const {
-    if (!node.IsScalar()) {
-      return fail(node, where,
-                  fmt::format("expected a port number ({}-65535), got {}", lowest, describe(node)));
-    }
-    auto port = port_number(node.Scalar(), lowest);
-    if (!port) return fail(node, where, port.error().message);
-    return *port;
-  }
-
-  Result<void> parse_ports(const YAML::Node& ports, DevSettings& settings) const {
-    if (!ports.IsMap()) return fail(ports, "ports", "expected a mapping, got " + describe(ports));
-    if (auto r = check_keys(ports, "ports", kPortKeys); !r) return r;
+  Result<void> parse_ports(const YamlMap& ports, DevSettings& settings) const {
+    if (auto r = ports.check_keys(kPortKeys); !r) return r;
     struct Field {
       const char* key;
       std::optional<int>& target;
@@ -215,193 +167,176 @@ class Parser {
     for (Field field :
          {Field{"admin", settings.admin_port, 0}, Field{"ingress", settings.ingress_port, 1},
           Field{"egress", settings.egress_port, 1}}) {
-      if (auto node = ports[field.key]; node) {
-        auto port = port_value(node, join("ports", field.key), field.lowest);
-        if (!port) return std::unexpected(port.error());
-        field.target = *port;
-      }
+      auto port = ports.optional_int(field.key, Typing::kCoerce, {field.lowest, 65535});
+      if (!port) return std::unexpected(port.error());
+      if (*port) field.target = static_cast<int>(**port);
     }
     return {};
   }
 
-  // A duration in the one time grammar (docs/time.md); a bare number has no
-  // unit here, except "0" (off).
-  Result<std::chrono::milliseconds> duration_value(const YAML::Node& node, const std::string& where,
-                                                   const DurationRules& rules) const {
-    auto text = string_value(node, where);
+  // A duration in the one time grammar (docs/time.md); what a bare number
+  // means is `rules`' choice.
+  Result<std::optional<std::chrono::milliseconds>> duration_value(
+      const YamlMap& map, std::string_view key, const DurationRules& rules) const {
+    auto text = non_empty_text(map, key);
     if (!text) return std::unexpected(text.error());
-    auto duration = parse_duration(*text, rules);
-    if (!duration) return fail(node, where, duration.error().message);
+    if (!*text) return std::nullopt;
+    auto duration = parse_duration(**text, rules);
+    if (!duration) return map.fail(key, duration.error().message);
     return *duration;
   }
 
-  Result<int64_t> count_value(const YAML::Node& node, const std::string& where) const {
-    int64_t value = -1;
-    if (node.IsScalar()) {
-      const auto& text = node.Scalar();
-      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (error != std::errc() || end != text.data() + text.size()) value = -1;
+  Result<void> parse_snapshots(const YamlMap& snapshots, DevSettings& settings) const {
+    if (auto r = snapshots.check_keys(kSnapshotKeys); !r) return r;
+    if (snapshots.has("every")) {
+      auto every = duration_value(snapshots, "every", kUnitRequired);
+      if (!every) return std::unexpected(every.error());
+      settings.snapshot_every = *every;
     }
-    if (value < 0) return fail(node, where, "expected a whole number >= 0, got " + describe(node));
-    return value;
+    auto keep = snapshots.optional_int("keep", Typing::kCoerce, {1, 100000});
+    if (!keep) return std::unexpected(keep.error());
+    if (*keep) settings.snapshot_keep = static_cast<int>(**keep);
+    auto on_exit = snapshots.optional_bool("on_exit");
+    if (!on_exit) return std::unexpected(on_exit.error());
+    if (*on_exit) settings.snapshot_on_exit = **on_exit;
+    return {};
   }
 
-  Result<void> parse_snapshots(const YAML::Node& node, DevSettings& settings) const {
-    if (!node.IsMap()) return fail(node, "snapshots", "expected a mapping, got " + describe(node));
-    if (auto r = check_keys(node, "snapshots", kSnapshotKeys); !r) return r;
-    if (auto every = node["every"]; every) {
-      auto value = duration_value(every, "snapshots.every", kUnitRequired);
-      if (!value) return std::unexpected(value.error());
-      settings.snapshot_every = *value;
-    }
-    if (auto keep = node["keep"]; keep) {
-      auto value = count_value(keep, "snapshots.keep");
-      if (!value) return std::unexpected(value.error());
-      if (*value < 1 || *value > 100000) {
-        return fail(keep, "snapshots.keep", "expected a number from 1 to 100000");
-      }
-      settings.snapshot_keep = static_cast<int>(*value);
-    }
-    if (auto on_exit = node["on_exit"]; on_exit) {
-      bool value = false;
-      if (!on_exit.IsScalar() || !YAML::convert<bool>::decode(on_exit, value)) {
-        return fail(on_exit, "snapshots.on_exit",
-                    "expected true or false, got " + describe(on_exit));
-      }
-      settings.snapshot_on_exit = value;
+  Result<void> parse_retention(const YamlMap& retention, DevSettings& settings) const {
+    if (auto r = retention.check_keys(kRetentionKeys); !r) return r;
+    auto versions = retention.optional_int("history_versions", Typing::kCoerce,
+                                           {0, std::numeric_limits<std::int64_t>::max()});
+    if (!versions) return std::unexpected(versions.error());
+    if (*versions) settings.history_versions = **versions;
+    if (retention.has("age")) {
+      auto age = duration_value(retention, "age", kUnitRequired);
+      if (!age) return std::unexpected(age.error());
+      settings.retention_age = *age;
     }
     return {};
   }
 
-  Result<void> parse_retention(const YAML::Node& node, DevSettings& settings) const {
-    if (!node.IsMap()) return fail(node, "retention", "expected a mapping, got " + describe(node));
-    if (auto r = check_keys(node, "retention", kRetentionKeys); !r) return r;
-    if (auto versions = node["history_versions"]; versions) {
-      auto value = count_value(versions, "retention.history_versions");
-      if (!value) return std::unexpected(value.error());
-      settings.history_versions = *value;
-    }
-    if (auto age = node["age"]; age) {
-      auto value = duration_value(age, "retention.age", kUnitRequired);
-      if (!value) return std::unexpected(value.error());
-      settings.retention_age = *value;
-    }
-    return {};
-  }
-
-  Result<void> parse_hosts(const YAML::Node& hosts, std::map<std::string, std::string>& out) const {
-    if (!hosts.IsMap()) return fail(hosts, "hosts", "expected a mapping, got " + describe(hosts));
-    for (const auto& entry : hosts) {
-      const std::string name = entry.first.Scalar();
-      const std::string where = join("hosts", name);
-      auto target = string_value(entry.second, where);
+  Result<void> parse_hosts(const YamlMap& hosts, std::map<std::string, std::string>& out) const {
+    auto entries = hosts.entries();
+    if (!entries) return std::unexpected(entries.error());
+    for (const auto& [name, item] : *entries) {
+      auto target = non_empty_item_text(item, m_document);
       if (!target) return std::unexpected(target.error());
       if (auto mapping = parse_host_mapping(name + "=" + *target); !mapping) {
-        return fail(entry.second, where, mapping.error().message);
+        return fail_at(item, m_document, mapping.error().message);
       }
       out[name] = *target;
     }
     return {};
   }
 
-  Result<std::string> parse_command(const YAML::Node& node, const std::string& where) const {
+  // A command line, or a list of words quoted for /bin/sh.
+  Result<std::string> parse_command(const YamlMap& process) const {
+    const YAML::Node node = *process.get("command");
     if (node.IsSequence() && node.size() > 0) {
+      auto words = process.optional_list("command");
+      if (!words) return std::unexpected(words.error());
       std::string command;
-      for (std::size_t i = 0; i < node.size(); ++i) {
-        auto word = string_value(node[i], fmt::format("{}[{}]", where, i));
+      for (const YamlItem& item : **words) {
+        auto word = non_empty_item_text(item, m_document);
         if (!word) return std::unexpected(word.error());
-        command += (i ? " " : "") + shell_quote(*word);
+        command += (command.empty() ? "" : " ") + shell_quote(*word);
       }
       return command;
     }
-    return string_value(node, where);
+    auto text = non_empty_text(process, "command");
+    if (!text) return std::unexpected(text.error());
+    return **text;
   }
 
-  Result<ProcessSpec> parse_process(const YAML::Node& node, const std::string& where) const {
-    if (!node.IsMap()) return fail(node, where, "expected a mapping, got " + describe(node));
-    if (auto r = check_keys(node, where, kProcessKeys); !r) return std::unexpected(r.error());
+  Result<ProcessSpec> parse_process(const YamlMap& process) const {
+    if (auto r = process.check_keys(kProcessKeys, kAliases); !r) return std::unexpected(r.error());
     ProcessSpec spec;
     for (const char* key : {"name", "command"}) {
-      if (!node[key])
-        return fail(node, where, fmt::format("missing required key {}", in_quotes(key)));
+      if (!process.has(key)) return process.fail(key, "missing required field");
     }
-    auto name = string_value(node["name"], where + ".name");
+    auto name = non_empty_text(process, "name");
     if (!name) return std::unexpected(name.error());
-    const bool valid_name = std::ranges::all_of(*name, [](char c) {
+    const bool valid_name = std::ranges::all_of(**name, [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
     });
     if (!valid_name) {
-      return fail(
-          node["name"], where + ".name",
-          fmt::format("{} may only contain letters, digits, '-', '_' and '.'", in_quotes(*name)));
+      return process.fail(
+          "name",
+          fmt::format("{} may only contain letters, digits, '-', '_' and '.'", in_quotes(**name)));
     }
-    spec.name = *name;
-    auto command = parse_command(node["command"], where + ".command");
+    spec.name = **name;
+    auto command = parse_command(process);
     if (!command) return std::unexpected(command.error());
     spec.command = *command;
 
     spec.working_dir = m_base_dir;
-    if (auto dir = node["working_dir"]; dir) {
-      auto text = string_value(dir, where + ".working_dir");
-      if (!text) return std::unexpected(text.error());
-      spec.working_dir = absolute(m_base_dir, *text);
-    }
-    if (auto env = node["env"]; env) {
-      if (!env.IsMap())
-        return fail(env, where + ".env", "expected a mapping, got " + describe(env));
-      for (const auto& entry : env) {
-        const std::string key = entry.first.Scalar();
-        if (!entry.second.IsScalar()) {
-          return fail(entry.second, join(where + ".env", key),
-                      "expected a string or number, got " + describe(entry.second));
-        }
-        spec.env[key] = entry.second.Scalar();
+    auto dir = non_empty_text(process, "working_dir");
+    if (!dir) return std::unexpected(dir.error());
+    if (*dir) spec.working_dir = absolute(m_base_dir, **dir);
+
+    auto env = process.optional_map("env");
+    if (!env) return std::unexpected(env.error());
+    if (*env) {
+      auto entries = (*env)->entries();
+      if (!entries) return std::unexpected(entries.error());
+      for (const auto& [key, item] : *entries) {
+        auto value = item_text(item, m_document);
+        if (!value) return std::unexpected(value.error());
+        spec.env[key] = *value;
       }
     }
-    if (auto r = parse_endpoint(node, where, spec); !r) return std::unexpected(r.error());
-    if (auto ready = node["ready"]; ready) {
-      if (auto r = parse_ready(ready, where + ".ready", spec); !r)
-        return std::unexpected(r.error());
+    if (auto r = parse_endpoint(process, spec); !r) return std::unexpected(r.error());
+    auto ready = process.optional_map("ready");
+    if (!ready) return std::unexpected(ready.error());
+    if (*ready) {
+      if (auto r = parse_ready(**ready, spec); !r) return std::unexpected(r.error());
     }
-    if (auto watch = node["watch"]; watch) {
-      if (watch.IsScalar()) {
-        spec.watch.push_back(watch.Scalar());
-      } else if (watch.IsSequence()) {
-        for (std::size_t i = 0; i < watch.size(); ++i) {
-          auto glob = string_value(watch[i], fmt::format("{}.watch[{}]", where, i));
-          if (!glob) return std::unexpected(glob.error());
-          spec.watch.push_back(*glob);
-        }
-      } else {
-        return fail(watch, where + ".watch", "expected a list of globs, got " + describe(watch));
-      }
-    }
+    if (auto r = parse_watch(process, spec); !r) return std::unexpected(r.error());
     return spec;
   }
 
+  // One glob or a list of them.
+  Result<void> parse_watch(const YamlMap& process, ProcessSpec& spec) const {
+    const auto watch = process.get("watch");
+    if (!watch) return {};
+    if (watch->IsScalar()) {
+      spec.watch.push_back(watch->Scalar());
+      return {};
+    }
+    if (!watch->IsSequence()) {
+      return process.fail("watch", "expected a list of globs, got " + describe(*watch));
+    }
+    auto globs = process.optional_list("watch");
+    if (!globs) return std::unexpected(globs.error());
+    for (const YamlItem& item : **globs) {
+      auto glob = non_empty_item_text(item, m_document);
+      if (!glob) return std::unexpected(glob.error());
+      spec.watch.push_back(*glob);
+    }
+    return {};
+  }
+
   // url, port, and the PORT variable: where the process serves.
-  Result<void> parse_endpoint(const YAML::Node& node, const std::string& where,
-                              ProcessSpec& spec) const {
+  Result<void> parse_endpoint(const YamlMap& process, ProcessSpec& spec) const {
     std::optional<int> url_port;
-    if (auto url = node["url"]; url) {
-      auto text = string_value(url, where + ".url");
-      if (!text) return std::unexpected(text.error());
-      auto parts = parse_url(*text);
-      if (!parts) {
-        return fail(url, where + ".url",
-                    fmt::format("expected http://host[:port]/path, got {}", in_quotes(*text)));
-      }
-      spec.url = *text;
+    auto url = non_empty_text(process, "url");
+    if (!url) return std::unexpected(url.error());
+    if (*url) {
+      auto parts = parse_url(**url);
+      if (!parts) return process.fail("url", parts.error().message);
+      spec.url = **url;
       url_port = parts->port;
     }
-    if (auto port = node["port"]; port) {
-      auto value = port_value(port, where + ".port", 1);
-      if (!value) return std::unexpected(value.error());
-      if (url_port && *url_port != *value) {
-        return fail(port, where + ".port",
-                    fmt::format("{} differs from the port of url ({})", *value, *url_port));
+    auto port = process.optional_int("port", Typing::kCoerce, {1, 65535});
+    if (!port) return std::unexpected(port.error());
+    if (*port) {
+      const int value = static_cast<int>(**port);
+      if (url_port && *url_port != value) {
+        return process.fail("port",
+                            fmt::format("{} differs from the port of url ({})", value, *url_port));
       }
-      spec.port = *value;
+      spec.port = value;
     } else if (url_port) {
       spec.port = url_port;
     } else if (auto it = spec.env.find("PORT"); it != spec.env.end()) {
@@ -412,76 +347,51 @@ class Parser {
     return {};
   }
 
-  Result<void> parse_ready(const YAML::Node& ready, const std::string& where,
-                           ProcessSpec& spec) const {
-    if (!ready.IsMap()) return fail(ready, where, "expected a mapping, got " + describe(ready));
-    if (auto r = check_keys(ready, where, kReadyKeys); !r) return r;
-    if (auto http = ready["http"]; http) {
-      auto text = string_value(http, where + ".http");
-      if (!text) return std::unexpected(text.error());
-      if (text->starts_with("/")) {
+  Result<void> parse_ready(const YamlMap& ready, ProcessSpec& spec) const {
+    if (auto r = ready.check_keys(kReadyKeys); !r) return r;
+    auto http = non_empty_text(ready, "http");
+    if (!http) return std::unexpected(http.error());
+    if (*http) {
+      const std::string& text = **http;
+      if (text.starts_with("/")) {
         // A path on the process's own address.
         if (!spec.port) {
-          return fail(http, where + ".http",
-                      "a path needs the process's port (set port, url or env PORT), or give a "
-                      "full URL");
+          return ready.fail("http",
+                            "a path needs the process's port (set port, url or env PORT), or give "
+                            "a full URL");
         }
         Url base{.scheme = "http", .host = "localhost", .port = *spec.port};
         if (auto parts = parse_url(spec.url)) base = *parts;
-        base.target = *text;
+        base.target = text;
         base.explicit_port = true;
         spec.ready.http_url = base.str();
-      } else if (parse_url(*text)) {
-        spec.ready.http_url = *text;
+      } else if (auto parsed = parse_url(text); parsed) {
+        spec.ready.http_url = text;
       } else {
-        return fail(http, where + ".http",
-                    fmt::format("expected a path (/health) or http://host[:port]/path, got {}",
-                                in_quotes(*text)));
+        return ready.fail("http", "expected a path (/health) or a URL: " + parsed.error().message);
       }
     }
-    if (auto timeout = ready["timeout"]; timeout) {
-      // A bare "30" is more likely seconds than minutes here.
-      auto duration = duration_value(timeout, where + ".timeout", DurationRules{});
-      if (!duration) return std::unexpected(duration.error());
-      spec.ready.timeout = *duration;
-    }
+    // A bare "30" is more likely seconds than minutes here.
+    auto timeout = duration_value(ready, "timeout", DurationRules{});
+    if (!timeout) return std::unexpected(timeout.error());
+    if (*timeout) spec.ready.timeout = **timeout;
     return {};
   }
 
-  std::string m_path;
+  YamlDocument m_document;
   std::string m_base_dir;
 };
 
 }  // namespace
 
-std::optional<std::string> closest_word(std::string_view word,
-                                        const std::vector<std::string_view>& candidates) {
-  std::optional<std::string> best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (auto candidate : candidates) {
-    const std::size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = std::string(candidate);
-    }
-  }
-  return best;
-}
-
 Result<DevConfig> parse_dev_config(std::string_view text, const std::string& path,
                                    const std::string& base_dir) {
-  YAML::Node root;
+  auto root = load_yaml_document(text, path);
+  if (!root) return std::unexpected(root.error());
   try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}:{}:{}: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
-  try {
-    return Parser(path, base_dir).parse(root);
-  } catch (const YAML::Exception& e) {  // e.g. a key that is itself a mapping
-    return make_error(ErrorCode::kInvalidArgument,
-                      fmt::format("{}:{}: {}", path, e.mark.line + 1, e.msg));
+    return Parser(path, base_dir).parse(*root);
+  } catch (const YAML::Exception& e) {  // a shape the readers did not expect
+    return std::unexpected(yaml_exception_error(path, e));
   }
 }
 

@@ -4,8 +4,9 @@
 // which ports to use. docs/statefun-yaml.md describes the format.
 //
 // Pure parsing and merging: nothing here starts a process or opens a socket.
-// Errors are one line naming the file, the line and the key, e.g.
-//   statefun.yaml:4: processes[0].comand: unknown key (did you mean "command"?)
+// Errors are one line naming the file, the line and column, and the key, in
+// the words module.yaml uses too (yaml_fields.h), e.g.
+//   statefun.yaml:4:5: processes[0].comand: unknown key (did you mean "command"?)
 #pragma once
 
 #include <chrono>
@@ -110,9 +111,5 @@ ProcessSpec command_process(const std::vector<std::string>& argv, int port,
 
 // Parses "name=host[:port]" as given to --host.
 Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view text);
-
-// The closest of `candidates` to a misspelt `word`, if one is close enough.
-std::optional<std::string> closest_word(std::string_view word,
-                                        const std::vector<std::string_view>& candidates);
 
 }  // namespace statefun::emulator

@@ -336,5 +336,5 @@ def test_a_bad_statefun_yaml_stops_the_start_with_one_line_naming_the_key(stack)
     assert result.returncode == 1, result
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
-    assert lines[0].endswith('statefun.yaml:3: processes[0].comand: unknown key '
+    assert lines[0].endswith('statefun.yaml:3:5: processes[0].comand: unknown key '
                              '(did you mean "command"?)'), lines[0]

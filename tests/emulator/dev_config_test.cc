@@ -95,11 +95,11 @@ TEST_CASE("statefun.yaml: an empty file is a project with nothing to start", "[e
 TEST_CASE("statefun.yaml: an unknown key names its path and line and suggests the right one",
           "[emulator]") {
   CHECK(parse_error("processes:\n  - name: f\n    comand: node f.js\n") ==
-        R"(statefun.yaml:3: processes[0].comand: unknown key (did you mean "command"?))");
+        R"(statefun.yaml:3:5: processes[0].comand: unknown key (did you mean "command"?))");
   CHECK(parse_error("processes:\n  - name: f\n    command: x\n    cwd: app\n") ==
-        R"(statefun.yaml:4: processes[0].cwd: unknown key (did you mean "working_dir"?))");
+        R"(statefun.yaml:4:5: processes[0].cwd: unknown key (did you mean "working_dir"?))");
   CHECK(parse_error("prots:\n  admin: 1\n") ==
-        R"(statefun.yaml:1: prots: unknown key (did you mean "ports"?))");
+        R"(statefun.yaml:1:1: prots: unknown key (did you mean "ports"?))");
   CHECK_THAT(parse_error("ports:\n  zebra: 1\n"),
              Contains("ports.zebra: unknown key (expected one of: admin, ingress, egress)"));
   CHECK_THAT(parse_error("processes:\n  - name: f\n    command: x\n    ready:\n      tpc: 1\n"),
@@ -108,20 +108,20 @@ TEST_CASE("statefun.yaml: an unknown key names its path and line and suggests th
 
 TEST_CASE("statefun.yaml: wrong values say what was expected", "[emulator]") {
   CHECK_THAT(parse_error("processes:\n  - name: f\n"),
-             Contains(R"(processes[0]: missing required key "command")"));
+             Contains("processes[0].command: missing required field"));
   CHECK_THAT(parse_error("processes:\n  - command: x\n"),
-             Contains(R"(processes[0]: missing required key "name")"));
+             Contains("processes[0].name: missing required field"));
   CHECK_THAT(parse_error("ports:\n  ingress: lots\n"),
-             Contains(R"(ports.ingress: expected a port number (1-65535), got "lots")"));
+             Contains(R"(ports.ingress: expected an integer, got "lots")"));
   CHECK_THAT(parse_error("processes:\n  - name: f\n    command: x\n    port: 70000\n"),
-             Contains("processes[0].port: expected a port number"));
+             Contains("processes[0].port: expected an integer from 1 to 65535"));
   CHECK_THAT(parse_error("processes: {a: 1}\n"), Contains("processes: expected a list"));
   CHECK_THAT(parse_error("processes:\n  - name: a b\n    command: x\n"),
              Contains("processes[0].name: \"a b\" may only contain"));
   CHECK_THAT(parse_error("processes:\n  - {name: f, command: x}\n  - {name: f, command: y}\n"),
              Contains(R"(processes[1].name: "f" is already the name of processes[0])"));
   CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, url: 'ftp://x/'}\n"),
-             Contains("processes[0].url: expected http://host[:port]/path"));
+             Contains(R"(processes[0].url: invalid URL "ftp://x/": unsupported scheme "ftp")"));
   CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, port: 1, url: 'http://h:2/'}\n"),
              Contains("processes[0].port: 1 differs from the port of url (2)"));
   CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, port: 1, ready: {timeout: 30}}\n"),
@@ -130,7 +130,27 @@ TEST_CASE("statefun.yaml: wrong values say what was expected", "[emulator]") {
              Contains("processes[0].ready.http: a path needs the process's port"));
   CHECK_THAT(parse_error("hosts:\n  functions: 'localhost:x'\n"), Contains("hosts.functions:"));
   CHECK_THAT(parse_error("- just\n- a list\n"),
-             StartsWith("statefun.yaml:1: expected a mapping at the top"));
+             StartsWith("statefun.yaml:1:1: expected a mapping at the top"));
+}
+
+TEST_CASE("statefun.yaml: a key with nothing after it is a mistake, not a default", "[emulator]") {
+  CHECK(parse_error("data:\nlisten: 127.0.0.1\n") ==
+        "statefun.yaml:1:1: data: expected a string, got null");
+  CHECK(parse_error("processes:\n  - {name: f, command: x, env: {A: [1]}}\n") ==
+        "statefun.yaml:2:36: processes[0].env.A: expected a string, got a list");
+}
+
+TEST_CASE("statefun.yaml: URLs follow the one URL grammar", "[emulator]") {
+  const DevConfig config = parse_ok(
+      "processes:\n  - {name: f, command: x, url: 'http://[::1]:9000/fn', "
+      "ready: {http: /health}}\n");
+  CHECK(config.processes.at(0).port == 9000);
+  CHECK(config.processes.at(0).ready.http_url == "http://[::1]:9000/health");
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, url: 'http://u:pw@h:1/'}\n"),
+             Contains("processes[0].url: invalid URL \"http://***@h:1/\": user info"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, ready: {http: 'health'}}\n"),
+             Contains("processes[0].ready.http: expected a path (/health) or a URL: invalid URL "
+                      "\"health\""));
 }
 
 TEST_CASE("statefun.yaml: a YAML syntax error names the file and line", "[emulator]") {

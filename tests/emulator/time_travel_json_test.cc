@@ -133,7 +133,7 @@ TEST_CASE("statefun.yaml takes snapshot and retention settings", "[emulator]") {
   auto no_unit = parse_dev_config("snapshots:\n  every: 10\n", "statefun.yaml", "/p");
   REQUIRE_FALSE(no_unit);
   CHECK(no_unit.error().message ==
-        "statefun.yaml:2: snapshots.every: \"10\" has no unit; write e.g. \"10m\" or \"10s\"");
+        "statefun.yaml:2:10: snapshots.every: \"10\" has no unit; write e.g. \"10m\" or \"10s\"");
   auto typo = parse_dev_config("retention:\n  age: 1d\n  versions: 5\n", "statefun.yaml", "/p");
   REQUIRE_FALSE(typo);
   CHECK_THAT(typo.error().message, Catch::Matchers::Contains("retention.versions: unknown key"));
