@@ -1,7 +1,9 @@
 // Loads a StateFun module.yaml (every kind docs/module-yaml.md lists)
 // into plain structs. Pure parsing: nothing here opens sockets or starts
-// anything. Errors name the file, the document (1-based) and the field, e.g.
-//   module.yaml: document 2 (io.statefun.endpoints.v2/http): spec.functions: missing required field
+// anything. Errors name the file, the line and column, the document
+// (1-based) and the field, in the words of yaml_fields.h, e.g.
+//   module.yaml:8:3: document 2 (io.statefun.endpoints.v2/http): spec.functions:
+//     missing required field
 #pragma once
 
 #include <chrono>

@@ -227,9 +227,10 @@ spec:
   functions: 42
   urlPathTemplate: http://localhost:8000/statefun
 )");
-    CHECK(message ==
-          "module.yaml: document 1 (io.statefun.endpoints.v1/http): spec.functions: expected a "
-          "string, got the number 42");
+    CHECK(
+        message ==
+        "module.yaml:3:14: document 1 (io.statefun.endpoints.v1/http): spec.functions: expected a "
+        "string, got the number 42");
   }
   SECTION("urlPathTemplate given as a mapping") {
     const auto message = parse_error(R"(kind: io.statefun.endpoints.v1/http
@@ -237,7 +238,7 @@ spec:
   functions: example/*
   urlPathTemplate: {host: localhost}
 )");
-    CHECK_THAT(message, StartsWith("module.yaml: document 1 (io.statefun.endpoints.v1/http): "
+    CHECK_THAT(message, StartsWith("module.yaml:4:20: document 1 (io.statefun.endpoints.v1/http): "
                                    "spec.urlPathTemplate: expected a string, got a mapping"));
   }
   SECTION("maxNumBatchRequests given as a word") {
@@ -248,7 +249,7 @@ spec:
   maxNumBatchRequests: many
 )");
     CHECK(message ==
-          "module.yaml: document 1 (io.statefun.endpoints.v1/http): spec.maxNumBatchRequests: "
+          "module.yaml:5:24: document 1 (io.statefun.endpoints.v1/http): spec.maxNumBatchRequests: "
           "expected an integer, got \"many\"");
   }
   SECTION("maxNumBatchRequests given as a quoted number") {
@@ -304,21 +305,23 @@ TEST_CASE("YAML syntax errors name the file, line and column", "[emulator]") {
 
 TEST_CASE("A document that is not a mapping is rejected with the component shape", "[emulator]") {
   const auto message = parse_error(std::string(kEndpoint) + "---\n- a\n- b\n");
-  CHECK(message ==
-        "module.yaml: document 2: expected a component (a mapping with the required fields kind "
-        "and spec), got a list");
+  CHECK(
+      message ==
+      "module.yaml:6:1: document 2: expected a component (a mapping with the required fields kind "
+      "and spec), got a list");
 }
 
 TEST_CASE("A component without kind or spec is rejected", "[emulator]") {
   SECTION("kind missing") {
     const auto message = parse_error(with_endpoint("spec:\n  port: 8090\n"));
-    CHECK_THAT(message, StartsWith("module.yaml: document 2: kind: missing required field"));
+    CHECK_THAT(message, StartsWith("module.yaml:6:1: document 2: kind: missing required field"));
     CHECK_THAT(message, Contains("kind and spec"));
   }
   SECTION("spec missing") {
     const auto message = parse_error(with_endpoint("kind: io.statefun.playground.v1/ingress\n"));
-    CHECK_THAT(message, StartsWith("module.yaml: document 2 (io.statefun.playground.v1/ingress): "
-                                   "spec: missing required field"));
+    CHECK_THAT(message,
+               StartsWith("module.yaml:6:1: document 2 (io.statefun.playground.v1/ingress): "
+                          "spec: missing required field"));
   }
   SECTION("spec not a mapping") {
     const auto message =
@@ -331,8 +334,9 @@ TEST_CASE("A component without kind or spec is rejected", "[emulator]") {
 TEST_CASE("An unknown component kind is an error that lists the known kinds", "[emulator]") {
   const auto message =
       parse_error(with_endpoint("kind: io.statefun.rabbitmq.v1/ingress\nspec: {}\n"));
-  CHECK_THAT(message, StartsWith("module.yaml: document 2 (io.statefun.rabbitmq.v1/ingress): kind: "
-                                 "unknown component kind"));
+  CHECK_THAT(message,
+             StartsWith("module.yaml:6:7: document 2 (io.statefun.rabbitmq.v1/ingress): kind: "
+                        "unknown component kind"));
   CHECK_THAT(message, Contains("io.statefun.kafka.v1/ingress"));
 }
 
@@ -396,20 +400,22 @@ TEST_CASE("A legacy 3.0 file maps its entries to component kinds", "[emulator]")
 
 TEST_CASE("A legacy version must be a quoted string", "[emulator]") {
   const auto message = parse_error("version: 3.0\nmodule: {}\n");
-  CHECK_THAT(message,
-             StartsWith("module.yaml: document 1: version: must be a string, got the number 3.0"));
+  CHECK_THAT(
+      message,
+      StartsWith("module.yaml:1:10: document 1: version: must be a string, got the number 3.0"));
 }
 
 TEST_CASE("Legacy versions other than 3.0 are refused with the runtime's reasons", "[emulator]") {
   SECTION("2.0 is too old") {
     const auto message = parse_error("version: \"2.0\"\nmodule: {}\n");
-    CHECK_THAT(message, StartsWith("module.yaml: document 1: version: "));
+    CHECK_THAT(message, StartsWith("module.yaml:1:10: document 1: version: "));
     CHECK_THAT(message, Contains("higher than or equal to 3.0"));
   }
   SECTION("3.1 is unrecognized") {
     const auto message = parse_error("version: \"3.1\"\nmodule: {}\n");
-    CHECK_THAT(message, StartsWith("module.yaml: document 1: version: unrecognized format version "
-                                   "\"3.1\""));
+    CHECK_THAT(message,
+               StartsWith("module.yaml:1:10: document 1: version: unrecognized format version "
+                          "\"3.1\""));
   }
 }
 
@@ -420,7 +426,8 @@ module:
     type: embedded
   spec: {}
 )");
-  CHECK_THAT(message, StartsWith("module.yaml: document 1: module.meta.type: expected remote"));
+  CHECK_THAT(message,
+             StartsWith("module.yaml:4:11: document 1: module.meta.type: expected remote"));
 }
 
 TEST_CASE("Legacy entry errors name the path inside the module", "[emulator]") {
@@ -437,13 +444,23 @@ module:
             functions: example/*
 )");
   CHECK(message ==
-        "module.yaml: document 1 (io.statefun.endpoints.v1/http): "
+        "module.yaml:11:13: document 1 (io.statefun.endpoints.v1/http): "
         "module.spec.endpoints[0].endpoint.spec.urlPathTemplate: missing required field");
+}
+
+TEST_CASE("A legacy entry's id is read from, and reported at, its meta", "[emulator]") {
+  std::string module(kLegacyModule);
+  const std::string id = "id: example/names";
+  module.replace(module.find(id), id.size(), "id: names");
+  CHECK(parse_error(module) ==
+        "module.yaml:19:17: document 1 (io.statefun.kafka.v1/ingress): "
+        "module.spec.ingresses[0].ingress.meta.id: expected a type name <namespace>/<name>, got "
+        "\"names\"");
 }
 
 TEST_CASE("A version field in a file with several documents is not a legacy file", "[emulator]") {
   const auto message = parse_error(with_endpoint(kLegacyModule));
-  CHECK_THAT(message, StartsWith("module.yaml: document 2: version: "));
+  CHECK_THAT(message, StartsWith("module.yaml:6:10: document 2: version: "));
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +477,7 @@ TEST_CASE("Function patterns follow the runtime's type name rules", "[emulator]"
                                 "example", "a/b/c", "/greeter", "a//b", "a//", ""}) {
     INFO(bad);
     const auto message = parse_error(endpoint_for_functions(bad));
-    CHECK_THAT(message, StartsWith("module.yaml: document 1 (io.statefun.endpoints.v2/http): "
+    CHECK_THAT(message, StartsWith("module.yaml:3:14: document 1 (io.statefun.endpoints.v2/http): "
                                    "spec.functions: "));
   }
   CHECK_THAT(parse_error(endpoint_for_functions("*/greeter")), Contains("namespace"));
@@ -486,7 +503,7 @@ TEST_CASE("urlPathTemplate must be an absolute http or https URL", "[emulator]")
                                 "http:///statefun", "http://functions:8000/a b"}) {
     INFO(bad);
     CHECK_THAT(parse_error(endpoint_with_url(bad, kAsync)),
-               StartsWith("module.yaml: document 1 (io.statefun.endpoints.v2/http): "
+               StartsWith("module.yaml:4:20: document 1 (io.statefun.endpoints.v2/http): "
                           "spec.urlPathTemplate: "));
   }
   CHECK(parse_ok(endpoint_with_url("HTTPS://functions/{function.name}", kAsync)).endpoints.size() ==
@@ -497,6 +514,22 @@ TEST_CASE("urlPathTemplate must be an absolute http or https URL", "[emulator]")
     const auto config = parse_ok(endpoint_with_url("http+unix:///tmp/fn.sock/statefun", kOkHttp));
     CHECK(config.endpoints.at(0).transport == TransportKind::kOkHttp);
   }
+}
+
+TEST_CASE("urlPathTemplate is read by the same URL rules as the function clients", "[emulator]") {
+  constexpr std::string_view kAsync = "io.statefun.transports.v1/async";
+  // Refused at load now, rather than on the first call.
+  CHECK_THAT(parse_error(endpoint_with_url("http://functions:80x/statefun", kAsync)),
+             Contains("spec.urlPathTemplate: invalid URL \"http://functions:80x/statefun\": port "
+                      "\"80x\" is not a number from 1 to 65535"));
+  const auto credentials =
+      parse_error(endpoint_with_url("http://user:secret@functions:8000/statefun", kAsync));
+  CHECK_THAT(credentials, Contains("user info (user:password@) is not supported"));
+  CHECK(credentials.find("secret") == std::string::npos);
+  // A placeholder may stand anywhere, even for the host.
+  CHECK(parse_ok(endpoint_with_url("http://{function.name}:8000/{function.name}", kAsync))
+            .endpoints.size() == 1);
+  CHECK(parse_ok(endpoint_with_url("http://[::1]:8000/statefun", kAsync)).endpoints.size() == 1);
 }
 
 TEST_CASE("url_for replaces every occurrence of the function name placeholder", "[emulator]") {
@@ -542,10 +575,11 @@ spec:
 TEST_CASE("An unknown transport type is an error naming it", "[emulator]") {
   const auto message =
       parse_error(endpoint_with_url("http://x/", "io.statefun.transports.v1/grpc"));
-  CHECK(message ==
-        "module.yaml: document 1 (io.statefun.endpoints.v2/http): spec.transport.type: unknown "
-        "transport type \"io.statefun.transports.v1/grpc\"; expected "
-        "io.statefun.transports.v1/async or io.statefun.transports.v1/okhttp");
+  CHECK(
+      message ==
+      "module.yaml:6:11: document 1 (io.statefun.endpoints.v2/http): spec.transport.type: unknown "
+      "transport type \"io.statefun.transports.v1/grpc\"; expected "
+      "io.statefun.transports.v1/async or io.statefun.transports.v1/okhttp");
 }
 
 TEST_CASE("An async timeouts object replaces the flat call and connect values", "[emulator]") {
@@ -587,7 +621,8 @@ spec:
       connect: 0 ms
 )");
   CHECK(message ==
-        "module.yaml: document 1 (io.statefun.endpoints.v2/http): spec.transport.timeouts.connect: "
+        "module.yaml:7:16: document 1 (io.statefun.endpoints.v2/http): "
+        "spec.transport.timeouts.connect: "
         "timeout durations must be larger than 0");
 }
 
@@ -600,9 +635,9 @@ spec:
     call: 1m30s
 )");
   CHECK(message ==
-        "module.yaml: document 1 (io.statefun.endpoints.v2/http): spec.transport.call: invalid "
-        "duration \"1m30s\": Flink reads one whole number and one unit, so a real cluster would "
-        "reject a compound duration; write \"90s\"");
+        "module.yaml:6:11: document 1 (io.statefun.endpoints.v2/http): spec.transport.call: "
+        "invalid duration \"1m30s\": Flink reads one whole number and one unit, so a real "
+        "cluster would reject a compound duration; write \"90s\"");
 }
 
 TEST_CASE("OkHttp timeouts default to one minute and ten seconds and may not exceed the call",
@@ -630,7 +665,7 @@ spec:
       read: 6 sec
       write: 1 sec
 )");
-    CHECK_THAT(message, StartsWith("module.yaml: document 1 (io.statefun.endpoints.v2/http): "
+    CHECK_THAT(message, StartsWith("module.yaml:10:13: document 1 (io.statefun.endpoints.v2/http): "
                                    "spec.transport.timeouts.read: must not be longer than the call "
                                    "timeout"));
   }
@@ -666,7 +701,7 @@ spec:
   transport:
     call: forever
 )");
-  CHECK_THAT(message, StartsWith("module.yaml: document 1 (io.statefun.endpoints.v2/http): "
+  CHECK_THAT(message, StartsWith("module.yaml:6:11: document 1 (io.statefun.endpoints.v2/http): "
                                  "spec.transport.call: invalid duration \"forever\""));
 }
 
@@ -679,7 +714,8 @@ TEST_CASE("Binding the same function type or namespace twice is an error", "[emu
     const auto message = parse_error(endpoint_for_functions("example/greeter") + "---\n" +
                                      endpoint_for_functions("example/greeter"));
     CHECK(message ==
-          "module.yaml: document 2 (io.statefun.endpoints.v2/http): spec.functions: a binding for "
+          "module.yaml:8:14: document 2 (io.statefun.endpoints.v2/http): spec.functions: a binding "
+          "for "
           "example/greeter was already defined in document 1");
   }
   SECTION("the same namespace wildcard, once as v1 and once as v2") {
@@ -703,16 +739,18 @@ TEST_CASE("Only one playground ingress and one playground egress are allowed", "
   SECTION("two ingresses") {
     const auto message = parse_error(
         with_endpoint(std::string(kPlaygroundIngress) + "---\n" + std::string(kPlaygroundIngress)));
-    CHECK_THAT(message, StartsWith("module.yaml: document 3 (io.statefun.playground.v1/ingress): "
-                                   "kind: only one playground ingress is allowed"));
+    CHECK_THAT(message,
+               StartsWith("module.yaml:10:7: document 3 (io.statefun.playground.v1/ingress): "
+                          "kind: only one playground ingress is allowed"));
     CHECK_THAT(message, Contains("document 2"));
   }
   SECTION("two egresses") {
     const std::string egress =
         "kind: io.statefun.playground.v1/egress\nspec:\n  port: 8091\n  topics: [a]\n";
     const auto message = parse_error(with_endpoint(egress + "---\n" + egress));
-    CHECK_THAT(message, StartsWith("module.yaml: document 3 (io.statefun.playground.v1/egress): "
-                                   "kind: only one playground egress is allowed"));
+    CHECK_THAT(message,
+               StartsWith("module.yaml:11:7: document 3 (io.statefun.playground.v1/egress): "
+                          "kind: only one playground egress is allowed"));
   }
 }
 
@@ -724,8 +762,9 @@ TEST_CASE("A playground egress needs a list of topic names", "[emulator]") {
   SECTION("topics missing") {
     const auto message =
         parse_error(with_endpoint("kind: io.statefun.playground.v1/egress\nspec:\n  port: 8091\n"));
-    CHECK_THAT(message, StartsWith("module.yaml: document 2 (io.statefun.playground.v1/egress): "
-                                   "spec.topics: missing required field"));
+    CHECK_THAT(message,
+               StartsWith("module.yaml:8:3: document 2 (io.statefun.playground.v1/egress): "
+                          "spec.topics: missing required field"));
   }
   SECTION("topics not a list") {
     const auto message = parse_error(
@@ -831,7 +870,7 @@ spec:
 }
 
 TEST_CASE("Kafka components report their missing or malformed fields", "[emulator]") {
-  const std::string prefix = "module.yaml: document 2 (io.statefun.kafka.v1/ingress): ";
+  const std::string prefix = "document 2 (io.statefun.kafka.v1/ingress): ";
   SECTION("no address anywhere") {
     CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
 spec:
@@ -839,17 +878,18 @@ spec:
   consumerGroupId: greeter
   topics: [{topic: names, valueType: example/Name, targets: [example/greeter]}]
 )")),
-               StartsWith(prefix + "spec.address: missing required field"));
+               StartsWith("module.yaml:8:3: " + prefix + "spec.address: missing required field"));
   }
   SECTION("no topics") {
-    CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
+    CHECK_THAT(
+        parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
 spec:
   id: example/names
   address: kafka:9092
   consumerGroupId: greeter
   topics: []
 )")),
-               StartsWith(prefix + "spec.topics: expected at least one entry"));
+        StartsWith("module.yaml:11:11: " + prefix + "spec.topics: expected at least one entry"));
   }
   SECTION("a target that is not a function type") {
     CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
@@ -859,7 +899,8 @@ spec:
   consumerGroupId: greeter
   topics: [{topic: names, valueType: example/Name, targets: [greeter]}]
 )")),
-               StartsWith(prefix + "spec.topics[0].targets[0]: expected a function type"));
+               StartsWith("module.yaml:11:62: " + prefix +
+                          "spec.topics[0].targets[0]: expected a function type"));
   }
   SECTION("an id that is not a type name") {
     CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/egress
@@ -867,11 +908,12 @@ spec:
   id: greets
   address: kafka:9092
 )")),
-               StartsWith("module.yaml: document 2 (io.statefun.kafka.v1/egress): spec.id: "
+               StartsWith("module.yaml:8:7: document 2 (io.statefun.kafka.v1/egress): spec.id: "
                           "expected a type name"));
   }
   SECTION("an unknown startup position") {
-    CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
+    CHECK_THAT(
+        parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
 spec:
   id: example/names
   address: kafka:9092
@@ -879,7 +921,7 @@ spec:
   startupPosition: {type: yesterday}
   topics: [{topic: names, valueType: example/Name, targets: [example/greeter]}]
 )")),
-               StartsWith(prefix + "spec.startupPosition.type: expected one of"));
+        StartsWith("module.yaml:11:27: " + prefix + "spec.startupPosition.type: expected one of"));
   }
   SECTION("exactly-once without a transaction timeout") {
     CHECK_THAT(parse_error(with_endpoint(R"(kind: io.statefun.kafka.v1/egress
@@ -906,16 +948,17 @@ spec:
   id: example/names
   streams: [{stream: names, valueType: example/Name, targets: [example/greeter]}]
 )"));
-  CHECK(message ==
-        "module.yaml: document 3 (io.statefun.kinesis.v1/ingress): spec.id: an ingress with id "
-        "example/names was already defined in document 2");
+  CHECK(
+      message ==
+      "module.yaml:15:7: document 3 (io.statefun.kinesis.v1/ingress): spec.id: an ingress with id "
+      "example/names was already defined in document 2");
 }
 
 TEST_CASE("The same Kafka egress id twice is a duplicate binding", "[emulator]") {
   const std::string egress =
       "kind: io.statefun.kafka.v1/egress\nspec:\n  id: example/out\n  address: kafka:9092\n";
   CHECK_THAT(parse_error(with_endpoint(egress + "---\n" + egress)),
-             StartsWith("module.yaml: document 3 (io.statefun.kafka.v1/egress): spec.id: an "
+             StartsWith("module.yaml:13:7: document 3 (io.statefun.kafka.v1/egress): spec.id: an "
                         "egress with id example/out was already defined in document 2"));
 }
 
@@ -964,7 +1007,7 @@ TEST_CASE("Kinesis components report their missing or malformed fields", "[emula
   SECTION("no streams") {
     CHECK_THAT(parse_error(with_endpoint("kind: io.statefun.kinesis.v1/ingress\nspec:\n"
                                          "  id: example/names\n")),
-               StartsWith("module.yaml: document 2 (io.statefun.kinesis.v1/ingress): "
+               StartsWith("module.yaml:8:3: document 2 (io.statefun.kinesis.v1/ingress): "
                           "spec.streams: missing required field"));
   }
   SECTION("basic credentials without a secret") {
@@ -973,7 +1016,7 @@ spec:
   id: example/greets
   awsCredentials: {type: basic, accessKeyId: key}
 )")),
-               StartsWith("module.yaml: document 2 (io.statefun.kinesis.v1/egress): "
+               StartsWith("module.yaml:9:19: document 2 (io.statefun.kinesis.v1/egress): "
                           "spec.awsCredentials.secretAccessKey: missing required field"));
   }
   SECTION("a malformed start date") {
