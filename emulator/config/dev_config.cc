@@ -487,6 +487,11 @@ Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view 
     }
     if (colon == 0) return bad("the host is empty");
   }
+  // map_host reads the target as a URL's host and port: refuse what it
+  // would silently skip (an IPv6 address without brackets, a path).
+  if (auto url = parse_url("http://" + target); !url || !url->target.empty()) {
+    return bad("expected a host or host:port, an IPv6 address in brackets");
+  }
   return std::pair{std::move(name), std::move(target)};
 }
 

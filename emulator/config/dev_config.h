@@ -109,7 +109,8 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides);
 ProcessSpec command_process(const std::vector<std::string>& argv, int port,
                             const std::string& working_dir, std::vector<std::string> watch);
 
-// Parses "name=host[:port]" as given to --host.
+// Parses "name=host[:port]" as given to --host (and statefun.yaml's hosts);
+// the target is read by the URL grammar (runtime/core/url.h), IPv6 in brackets.
 Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view text);
 
 }  // namespace statefun::emulator

@@ -199,6 +199,19 @@ TEST_CASE("--host: name=host or name=host:port", "[emulator]") {
   CHECK_FALSE(parse_host_mapping("functions").has_value());
   CHECK_FALSE(parse_host_mapping("=localhost").has_value());
   CHECK_FALSE(parse_host_mapping("functions=localhost:0").has_value());
+  CHECK(parse_host_mapping("functions=[::1]:8001").has_value());
+}
+
+TEST_CASE("--host: a target the hosts map could not use is refused, not skipped", "[emulator]") {
+  // map_host reads the target as a URL's host and port; these would be ignored.
+  for (const char* text : {"functions=::1", "functions=fe80::1:8000", "functions=host/path"}) {
+    INFO(text);
+    const auto mapping = parse_host_mapping(text);
+    REQUIRE_FALSE(mapping.has_value());
+    CHECK_THAT(mapping.error().message, Contains("an IPv6 address in brackets"));
+  }
+  CHECK(map_host("http://functions:8000/x", {{"functions", "[::1]:8001"}}) ==
+        "http://[::1]:8001/x");
 }
 
 TEST_CASE("hosts map: a cluster's module.yaml URL resolves to this machine", "[emulator]") {
