@@ -19,7 +19,8 @@ void add_output_flags(CLI::App* app, CommonOptions& options, bool with_json_flag
   if (with_json_flag) app->add_flag("--json", options.json, "Print JSON (for scripts)");
   app->add_option("-o,--output", options.output, "Output format: human or json")
       ->check(CLI::IsMember({"human", "json"}));
-  app->add_option("--color", options.color, "Colour: auto (on a terminal), always or never")
+  app->add_option("--color", options.color,
+                  "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
 }

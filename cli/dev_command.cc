@@ -8,6 +8,7 @@
 
 #include "cli/common.h"
 #include "emulator/config/default_ports.h"
+#include "emulator/console/terminal_style.h"
 #include "emulator/dev/dev_server.h"
 
 namespace statefun::cli {
@@ -97,10 +98,12 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   console_options.quiet = args.quiet;
   console_options.format =
       args.log_format == "json" ? emulator::LogFormat::kJson : emulator::LogFormat::kPlain;
+  // The console writes to both streams, so both must be terminals.
   console_options.color =
-      console_options.format == emulator::LogFormat::kPlain &&
-      (args.color == "always" ||
-       (args.color == "auto" && isatty(STDOUT_FILENO) && isatty(STDERR_FILENO)));
+      emulator::Style::for_streams(
+          emulator::parse_color_mode(args.color).value_or(emulator::ColorMode::kAuto),
+          {STDOUT_FILENO, STDERR_FILENO})
+          .color();
   emulator::Console console(console_options);
 
   auto& options = args.options;
@@ -232,7 +235,8 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
       ->type_name("DURATION")
       ->envname("STATEFUN_RETENTION");
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
-  dev->add_option("--color", args->color, "Colour output: auto, always or never")
+  dev->add_option("--color", args->color,
+                  "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
   dev->add_option("--log-format", args->log_format,

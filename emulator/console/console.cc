@@ -7,28 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "emulator/console/display_time.h"
+
 namespace statefun::emulator {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-constexpr const char* kRed = "31";
-constexpr const char* kGreen = "32";
-constexpr const char* kYellow = "33";
-constexpr const char* kDim = "2";
-constexpr const char* kBold = "1";
-// Process name colours, handed out in the order processes first appear.
-constexpr const char* kProcessColors[] = {"36", "35", "34", "96", "95", "94"};
-
-std::string clock_time() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  return fmt::format("{:02}:{:02}:{:02}.{:03}", local.tm_hour, local.tm_min, local.tm_sec, ms);
-}
 
 // ISO 8601 in UTC with milliseconds, for JSON lines.
 std::string utc_time() {
@@ -47,12 +31,6 @@ Json event_json(const char* event) {
   j["time"] = utc_time();
   j["event"] = event;
   return j;
-}
-
-std::string format_duration_us(int64_t us) {
-  if (us < 1000) return fmt::format("{}µs", us);
-  if (us < 1000000) return fmt::format("{:.1f}ms", us / 1000.0);
-  return fmt::format("{:.2f}s", us / 1e6);
 }
 
 std::string format_ms(std::chrono::milliseconds ms) {
@@ -101,11 +79,6 @@ const char* kind_name(ProcessEvent::Kind kind) {
 
 }  // namespace
 
-std::string Console::paint(const char* code, const std::string& text) const {
-  if (!m_options.color) return text;
-  return fmt::format("\x1b[{}m{}\x1b[0m", code, text);
-}
-
 void Console::write(std::FILE* stream, const std::string& line) {
   std::lock_guard lock(m_mutex);
   std::fputs(line.c_str(), stream);
@@ -115,7 +88,7 @@ void Console::write(std::FILE* stream, const std::string& line) {
 
 void Console::write_json(const std::string& json_text) { write(m_options.out, json_text); }
 
-void Console::log(const char* level, std::FILE* stream, const char* color, const char* label,
+void Console::log(const char* level, std::FILE* stream, const std::string& label,
                   const std::string& line) {
   if (json()) {
     Json j = event_json("log");
@@ -124,16 +97,18 @@ void Console::log(const char* level, std::FILE* stream, const char* color, const
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
-  write(stream, color ? paint(color, label) + line : line);
+  write(stream, label + line);
 }
 
-void Console::info(const std::string& line) { log("info", m_options.out, nullptr, "", line); }
+void Console::info(const std::string& line) { log("info", m_options.out, "", line); }
 
 void Console::warn(const std::string& line) {
-  log("warning", m_options.err, kYellow, "warning: ", line);
+  log("warning", m_options.err, m_style.yellow("warning: "), line);
 }
 
-void Console::error(const std::string& line) { log("error", m_options.err, kRed, "error: ", line); }
+void Console::error(const std::string& line) {
+  log("error", m_options.err, m_style.red("error: "), line);
+}
 
 void Console::banner(const Banner& b) {
   if (json()) {
@@ -176,7 +151,7 @@ void Console::banner(const Banner& b) {
   }
   info(fmt::format("  admin      http://127.0.0.1:{}", b.admin_port));
   for (const auto& r : b.routes) {
-    const std::string by = r.process.empty() ? "" : paint(kDim, fmt::format("  ({})", r.process));
+    const std::string by = r.process.empty() ? "" : m_style.dim(fmt::format("  ({})", r.process));
     info(fmt::format("  functions  {} → {}{}", r.functions, r.url, by));
   }
   if (!b.history.empty()) info(fmt::format("  history    {}", b.history));
@@ -223,10 +198,10 @@ void Console::on_step(const TraceRecord& step) {
   if (step.messages) effects += fmt::format(" → {} msg", step.messages);
   if (step.delayed) effects += fmt::format(" ⏲ {} delayed", step.delayed);
   if (step.egress) effects += fmt::format(" ⇥ {} egress", step.egress);
-  write(m_options.out,
-        fmt::format("{} {} {} {} {}{}", paint(kDim, clock_time()), paint(kBold, step.address.str()),
-                    what, paint(kDim, format_duration_us(step.duration_us)),
-                    paint(kDim, fmt::format("#{}", step.step)), effects));
+  write(m_options.out, fmt::format("{} {} {} {} {}{}", m_style.dim(clock_time_now()),
+                                   m_style.bold(step.address.str()), what,
+                                   m_style.dim(format_duration_us(step.duration_us)),
+                                   m_style.dim(fmt::format("#{}", step.step)), effects));
 }
 
 int Console::admit(const FunctionType& type, bool failure) {
@@ -260,8 +235,8 @@ void Console::on_call_failed(const Address& address, const std::string& reason, 
                                                    held_back, address.type.str())
                                      : "";
   write(m_options.err,
-        paint(kRed, fmt::format("{} {} failed (attempt {}): {}; message kept, retrying{}",
-                                clock_time(), address.str(), attempt, reason, more)));
+        m_style.red(fmt::format("{} {} failed (attempt {}): {}; message kept, retrying{}",
+                                clock_time_now(), address.str(), attempt, reason, more)));
 }
 
 void Console::on_recovered(const Address& address, int failed_attempts) {
@@ -276,8 +251,8 @@ void Console::on_recovered(const Address& address, int failed_attempts) {
   if (held_back < 0) return;
   const std::string more =
       held_back ? fmt::format(" (and {} more addresses of {})", held_back, address.type.str()) : "";
-  write(m_options.err, paint(kGreen, fmt::format("{} {} recovered after {} failed attempt{}{}",
-                                                 clock_time(), address.str(), failed_attempts,
+  write(m_options.err, m_style.green(fmt::format("{} {} recovered after {} failed attempt{}{}",
+                                                 clock_time_now(), address.str(), failed_attempts,
                                                  failed_attempts == 1 ? "" : "s", more)));
 }
 
@@ -309,8 +284,8 @@ void Console::on_states_registered(const FunctionType& type, const std::vector<S
       names += fmt::format(" expires {} ms after invoke", spec.expire_after_ms);
     }
   }
-  write(m_options.out,
-        paint(kDim, fmt::format("{} {} registered state: {}", clock_time(), type.str(), names)));
+  write(m_options.out, m_style.dim(fmt::format("{} {} registered state: {}", clock_time_now(),
+                                               type.str(), names)));
 }
 
 void Console::on_unroutable(const FunctionType& type) {
@@ -331,17 +306,13 @@ void Console::on_fatal(const Error& failure) {
 }
 
 std::string Console::process_prefix(const std::string& process) {
-  const char* color;
+  std::size_t tint;
   {
     std::lock_guard lock(m_colors_mutex);
-    auto [it, fresh] = m_process_colors.emplace(process, nullptr);
-    if (fresh) {
-      constexpr std::size_t count = std::size(kProcessColors);
-      it->second = kProcessColors[(m_process_colors.size() - 1) % count];
-    }
-    color = it->second;
+    // Tints are handed out in the order processes first appear.
+    tint = m_process_colors.emplace(process, m_process_colors.size()).first->second;
   }
-  return paint(color, fmt::format("[{}]", process));
+  return m_style.tint(tint, fmt::format("[{}]", process));
 }
 
 void Console::on_output(const std::string& process, OutputStream stream, std::string_view line) {
@@ -382,44 +353,44 @@ void Console::on_process_event(const ProcessEvent& e) {
   const std::string retry =
       e.restart_in ? fmt::format("; restarting in {}", format_ms(*e.restart_in)) : "";
   std::string text;
-  const char* color = nullptr;
+  bool failure = false;  // red, on stderr
   std::FILE* stream = m_options.out;
   switch (e.kind) {
     case Kind::kStarted:
-      text = paint(kDim, fmt::format("$ {}  (pid {})", e.detail, e.pid));
+      text = m_style.dim(fmt::format("$ {}  (pid {})", e.detail, e.pid));
       break;
     case Kind::kReady:
-      text = paint(kGreen, fmt::format("ready in {}", format_ms(e.elapsed)));
+      text = m_style.green(fmt::format("ready in {}", format_ms(e.elapsed)));
       break;
     case Kind::kNotReady:
       text = fmt::format("not ready after {}: {}; still waiting, its messages stay queued",
                          format_ms(e.elapsed), e.detail);
-      color = kRed;
+      failure = true;
       break;
     case Kind::kExited:
       text = fmt::format("{}{}{}", describe_exit(*e.status),
                          e.before_ready ? " before it was ready" : "", retry);
-      color = kRed;
+      failure = true;
       break;
     case Kind::kRestarting:
-      text = paint(kYellow, fmt::format("{}: restarting", e.detail));
+      text = m_style.yellow(fmt::format("{}: restarting", e.detail));
       break;
     case Kind::kCannotStart:
       text = fmt::format(
           "cannot start: {}{}", e.detail,
           e.restart_in ? fmt::format("; trying again in {}", format_ms(*e.restart_in)) : "");
-      color = kRed;
+      failure = true;
       break;
     case Kind::kStopped:
-      text = paint(kDim, "stopped");
+      text = m_style.dim("stopped");
       break;
   }
-  if (color) {
+  if (failure) {
     stream = m_options.err;
-    text = paint(color, text);
+    text = m_style.red(text);
   }
   if (!e.last_lines.empty()) {
-    text += paint(kDim, e.kind == Kind::kExited ? ". Its last output:" : ". Its output so far:");
+    text += m_style.dim(e.kind == Kind::kExited ? ". Its last output:" : ". Its output so far:");
     for (const auto& line : e.last_lines) text += fmt::format("\n{}   | {}", prefix, line);
   }
   write(stream, fmt::format("{} {}", prefix, text));

@@ -1,7 +1,7 @@
 // What `statefun dev` prints: a start banner, one line per step, failures
 // and recoveries in red/green, warnings, and the function processes' own
 // output prefixed by their name, with what happens to them (started, ready,
-// exited, restarting). Colour only when asked (a terminal). With
+// exited, restarting). Colour only when ConsoleOptions::color says so. With
 // LogFormat::kJson every line is one JSON object instead, for machines.
 // Thread-safe: lines from the engine thread, the servers and the process
 // supervisor never interleave.
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/console/terminal_style.h"
 #include "emulator/processes/supervisor.h"
 #include "runtime/engine/dispatcher.h"
 
@@ -22,6 +23,8 @@ namespace statefun::emulator {
 enum class LogFormat { kPlain, kJson };
 
 struct ConsoleOptions {
+  // Plain format only (JSON is never coloured); decided by the caller with
+  // terminal_style.h's use_color(), the one colour decision.
   bool color = false;
   bool quiet = false;  // steps are not printed; warnings and errors are
   LogFormat format = LogFormat::kPlain;
@@ -53,7 +56,7 @@ struct Banner {
 
 class Console final : public DispatcherObserver, public ProcessObserver {
  public:
-  explicit Console(ConsoleOptions options) : m_options(options) {}
+  explicit Console(ConsoleOptions options) : m_options(options), m_style(options.color) {}
 
   void info(const std::string& line);
   void warn(const std::string& line);
@@ -77,14 +80,14 @@ class Console final : public DispatcherObserver, public ProcessObserver {
 
  private:
   bool json() const { return m_options.format == LogFormat::kJson; }
-  std::string paint(const char* code, const std::string& text) const;
   std::string process_prefix(const std::string& process);
-  void log(const char* level, std::FILE* stream, const char* color, const char* label,
-           const std::string& line);
+  // `label` is already styled ("warning: " in yellow, ...).
+  void log(const char* level, std::FILE* stream, const std::string& label, const std::string& line);
   void write(std::FILE* stream, const std::string& line);
   void write_json(const std::string& json_text);
 
   ConsoleOptions m_options;
+  const Style m_style;
   std::mutex m_mutex;
 
   // Per function type: failures and recoveries are printed at most once a
@@ -100,7 +103,7 @@ class Console final : public DispatcherObserver, public ProcessObserver {
   std::mutex m_digest_mutex;
   std::map<FunctionType, Digest> m_digests;
   std::mutex m_colors_mutex;
-  std::map<std::string, const char*> m_process_colors;  // guarded by m_colors_mutex
+  std::map<std::string, std::size_t> m_process_colors;  // guarded by m_colors_mutex
 };
 
 }  // namespace statefun::emulator

@@ -2,16 +2,19 @@
 processes itself (statefun.yaml, or `statefun dev -- CMD`)."""
 import json
 import os
+import pty
 import re
 import shutil
 import signal
+import subprocess
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
-from harness import (E2E_FUNCTIONS, JS_GREETER, Emulator, HarnessError, free_ports, module_yaml,
-                     run_statefun, wait_until)
+from harness import (E2E_FUNCTIONS, JS_GREETER, STATEFUN_BIN, Emulator, HarnessError, free_ports,
+                     http, module_yaml, run_statefun, wait_until)
 
 NODE_MODULES = E2E_FUNCTIONS / "node_modules"
 COUNTER = "dev/counter/c"
@@ -338,3 +341,75 @@ def test_a_bad_statefun_yaml_stops_the_start_with_one_line_naming_the_key(stack)
     assert len(lines) == 1, result.stderr
     assert lines[0].endswith('statefun.yaml:3:5: processes[0].comand: unknown key '
                              '(did you mean "command"?)'), lines[0]
+
+
+class OnATerminal:
+    """A command with stdout and stderr on one pseudo-terminal, as when a
+    person runs it; `text()` is everything it printed so far."""
+
+    def __init__(self, cmd, env):
+        master, slave = pty.openpty()
+        self._master = master
+        self._chunks = []
+        self.popen = subprocess.Popen([str(c) for c in cmd], stdin=subprocess.DEVNULL,
+                                      stdout=slave, stderr=slave, env=env,
+                                      start_new_session=True)
+        os.close(slave)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        while True:
+            try:
+                chunk = os.read(self._master, 4096)
+            except OSError:  # EIO: the process and its children closed the terminal
+                return
+            if not chunk:
+                return
+            self._chunks.append(chunk)
+
+    def text(self):
+        return b"".join(self._chunks).decode(errors="replace")
+
+    def wait_for(self, needle, timeout=30):
+        def seen():
+            if self.popen.poll() is not None:
+                raise HarnessError(f"exited with {self.popen.returncode}: {self.text()!r}")
+            return needle in re.sub(r"\x1b\[[0-9;]*m", "", self.text())
+        wait_until(seen, timeout, lambda: f"{needle!r} on the terminal: {self.text()!r}")
+
+    def stop(self):
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._reader.join(5)
+        os.close(self._master)
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("no_color, coloured", [(None, True), ("", True), ("1", False)],
+                         ids=["NO_COLOR unset", "NO_COLOR empty", "NO_COLOR=1"])
+def test_dev_on_a_terminal_is_coloured_unless_no_color_is_set(stack, no_color, coloured):
+    greeter = stack.js_greeter()
+    admin, ingress, egress = free_ports(3)
+    module = stack.root / "module.yaml"
+    module.write_text(module_yaml({"example/*": greeter.url()}, ingress, egress, ("greetings",)))
+    env = {key: value for key, value in os.environ.items() if key != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    dev = OnATerminal([STATEFUN_BIN, "dev", "-m", module, "--data", stack.root / "data",
+                       "--admin-port", admin], env)
+    try:
+        dev.wait_for("statefun dev ready in")
+        status, _ = http("PUT", f"http://127.0.0.1:{ingress}/example/person/Bob", b'{"name":"Bob"}',
+                         {"Content-Type": "application/vnd.example/GreetRequest"})
+        assert status == 200
+        dev.wait_for("⇥ 1 egress")  # the greeter's step, the last of the two
+    finally:
+        dev.stop()
+    text = dev.text()
+    assert ("\x1b[" in text) == coloured, text
