@@ -9,6 +9,7 @@
 #include "emulator/admin/admin_http.h"
 #include "emulator/admin/admin_json.h"
 #include "emulator/config/module_config.h"
+#include "emulator/console/step_line.h"
 #include "emulator/dev/dev_server.h"
 #include "runtime/core/clock.h"
 
@@ -273,26 +274,7 @@ std::string value_cell(const Json& value, const values::ProtoTypes* protos, std:
 }
 
 std::string step_line(const Json& step, const Style& style) {
-  const int invocations = step.value("invocations", 0);
-  const std::string type = step.value("message_type", std::string());
-  std::string what = invocations == 1 || invocations == 0
-                         ? type
-                         : fmt::format("{} messages ({} first)", invocations, type);
-  std::string effects;
-  const auto& changed = step["states_changed"];
-  if (changed.is_array() && !changed.empty()) {
-    effects += " state:";
-    for (const auto& name : changed) effects += " " + name.get<std::string>();
-  }
-  if (int n = step.value("messages", 0)) effects += fmt::format(" → {} msg", n);
-  if (int n = step.value("delayed", 0)) effects += fmt::format(" ⏲ {} delayed", n);
-  if (int n = step.value("egress", 0)) effects += fmt::format(" ⇥ {} egress", n);
-  const std::string duration =
-      invocations == 0 ? "admin" : format_duration_us(step.value("duration_us", int64_t{0}));
-  return fmt::format("{} {} {} {} {}{}", style.dim(clock_time(step.value("at_ms", int64_t{0}))),
-                     style.dim(fmt::format("#{}", step.value("step", int64_t{0}))),
-                     style.bold(step.value("address", std::string())), what, style.dim(duration),
-                     effects);
+  return emulator::step_line(emulator::trace_from_json(step), style);
 }
 
 std::string egress_line(const Json& record, const Style& style, bool with_topic) {

@@ -96,8 +96,8 @@ TypedValue typed_value(const Json& value);
 // A table cell for a value document.
 std::string value_cell(const Json& value, const values::ProtoTypes* protos, std::size_t max = 60);
 
-// One line per step, as the console of statefun dev prints it:
-// "21:58:12.359 #1 example/person/Bob example/GreetRequest 8.0ms state: visits → 1 msg".
+// One line per step of the admin API's trace (emulator/console/step_line.h:
+// the line the console of statefun dev prints).
 std::string step_line(const Json& step, const Style& style);
 // One line per egress record: "greetings 0 21:58:12.363 Hello Bob!".
 std::string egress_line(const Json& record, const Style& style, bool with_topic);

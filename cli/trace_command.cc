@@ -103,10 +103,11 @@ void setup_trace_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TraceArgs>();
   auto* cmd = app.add_subcommand("trace", "Show the message flow, one line per step");
   cmd->footer(
-      "Each line: time, step id, address, message type (or the batch size), the\n"
-      "function's response time, and what the step did: states changed, messages\n"
+      "Each line is the one statefun dev prints for the step: time, address,\n"
+      "message type (or the batch size and its first type), the function's\n"
+      "response time, step id, and what the step did: states changed, messages\n"
       "sent (→), delayed messages (⏲), egress records (⇥). Admin edits show as\n"
-      "statefun/state-set and statefun/state-rm steps.\n"
+      "statefun/state-set and statefun/state-rm steps taking \"admin\".\n"
       "Without --since or --after-step, the newest --limit steps are shown.\n"
       "--json prints {\"steps\", \"last_step\"}; with --follow, one JSON step per line.\n"
       "Works offline (reads the database) when no emulator runs.\n"

@@ -89,6 +89,26 @@ Json trace_json(const TraceRecord& step) {
           {"egress", step.egress}};
 }
 
+TraceRecord trace_from_json(const Json& step) {
+  TraceRecord record;
+  record.step = step.value("step", int64_t{0});
+  record.at_ms = step.value("at_ms", int64_t{0});
+  if (auto address = parse_address(step.value("address", std::string()))) record.address = *address;
+  record.invocations = step.value("invocations", 0);
+  record.first_type = step.value("message_type", std::string());
+  record.duration_us = step.value("duration_us", int64_t{0});
+  if (const auto changed = step.find("states_changed");
+      changed != step.end() && changed->is_array()) {
+    for (const auto& name : *changed) {
+      if (name.is_string()) record.changed_states.push_back(name.get<std::string>());
+    }
+  }
+  record.messages = step.value("messages", 0);
+  record.delayed = step.value("delayed", 0);
+  record.egress = step.value("egress", 0);
+  return record;
+}
+
 Json address_json(const AddressSummary& summary) {
   return {{"address", summary.address.str()},
           {"states", summary.states},

@@ -24,6 +24,9 @@ Json timer_json(const TimerRecord& timer, int64_t now_ms);
 Json topic_json(const TopicSummary& topic);
 Json egress_json(const EgressEntry& entry);
 Json trace_json(const TraceRecord& step);
+// The step back from trace_json's document (what `statefun trace` gets from
+// the admin API); missing fields stay at their defaults.
+TraceRecord trace_from_json(const Json& step);
 Json address_json(const AddressSummary& summary);
 // Compact JSON text; invalid UTF-8 in strings is replaced, never thrown on.
 std::string to_text(const Json& value);

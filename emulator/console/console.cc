@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "emulator/console/display_time.h"
+#include "emulator/console/step_line.h"
 
 namespace statefun::emulator {
 namespace {
@@ -188,20 +189,7 @@ void Console::on_step(const TraceRecord& step) {
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
-  std::string what =
-      step.invocations == 1 ? step.first_type : fmt::format("{} messages", step.invocations);
-  std::string effects;
-  if (!step.changed_states.empty()) {
-    effects += " state:";
-    for (const auto& name : step.changed_states) effects += " " + name;
-  }
-  if (step.messages) effects += fmt::format(" → {} msg", step.messages);
-  if (step.delayed) effects += fmt::format(" ⏲ {} delayed", step.delayed);
-  if (step.egress) effects += fmt::format(" ⇥ {} egress", step.egress);
-  write(m_options.out, fmt::format("{} {} {} {} {}{}", m_style.dim(clock_time_now()),
-                                   m_style.bold(step.address.str()), what,
-                                   m_style.dim(format_duration_us(step.duration_us)),
-                                   m_style.dim(fmt::format("#{}", step.step)), effects));
+  write(m_options.out, step_line(step, m_style));
 }
 
 int Console::admit(const FunctionType& type, bool failure) {

@@ -1,7 +1,8 @@
-// What `statefun dev` prints: a start banner, one line per step, failures
-// and recoveries in red/green, warnings, and the function processes' own
-// output prefixed by their name, with what happens to them (started, ready,
-// exited, restarting). Colour only when ConsoleOptions::color says so. With
+// What `statefun dev` prints: a start banner, one line per step (step_line.h,
+// the line `statefun trace` prints too), failures and recoveries in
+// red/green, warnings, and the function processes' own output prefixed by
+// their name, with what happens to them (started, ready, exited,
+// restarting). Colour only when ConsoleOptions::color says so. With
 // LogFormat::kJson every line is one JSON object instead, for machines.
 // Thread-safe: lines from the engine thread, the servers and the process
 // supervisor never interleave.

@@ -2,6 +2,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli/common.h"
+#include "emulator/admin/admin_json.h"
+#include "emulator/console/step_line.h"
+
 using namespace statefun;
 using namespace statefun::cli;
 
@@ -38,4 +42,25 @@ TEST_CASE("durations and relative times are short", "[cli]") {
   CHECK(format_duration_us(1250000) == "1.25s");
   CHECK(relative_ms(4200) == "in 4.2s");
   CHECK(relative_ms(-180000) == "3m0s ago");
+}
+
+TEST_CASE("statefun trace prints a step exactly as the dev console does", "[cli]") {
+  // What the console gets from the engine, and what `statefun trace` gets
+  // for the same step from the admin API (or the database, offline).
+  TraceRecord step;
+  step.step = 12;
+  step.at_ms = 1764021492359;
+  step.address = {{"example", "person"}, "Bob"};
+  step.invocations = 2;
+  step.first_type = "example/GreetRequest";
+  step.duration_us = 950;
+  step.changed_states = {"visits"};
+  step.messages = 1;
+  step.delayed = 1;
+  step.egress = 2;
+  const Json document = emulator::trace_json(step);
+  for (const bool color : {false, true}) {
+    CHECK(step_line(document, Style(color)) == emulator::step_line(step, Style(color)));
+  }
+  CHECK(emulator::trace_from_json(document).changed_states == step.changed_states);
 }

@@ -1,6 +1,7 @@
 """`statefun egress`, `timers` and `trace` against the real binary and JS SDK
 functions, human and JSON output."""
 import json
+import re
 import subprocess
 import time
 
@@ -135,3 +136,48 @@ def test_trace_shows_one_line_per_step_filtered_and_followed(stack):
     finally:
         follower.kill()
         follower.wait()
+
+
+def console_step_lines(emulator):
+    """The step lines `statefun dev` printed on stdout (they hold " #<step>")."""
+    return [line for line in emulator.stdout_since_start().splitlines()
+            if re.search(r" (\x1b\[2m)?#\d+", line)]
+
+
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("color", ["never", "always"])
+def test_trace_prints_each_step_exactly_as_the_dev_console_does(stack, color):
+    greeter = stack.js_greeter()
+    emulator = stack.emulator({"example/*": greeter.url()}, topics=("greetings",), start=False)
+    emulator.cmd += ["--color", color]
+    emulator.start()
+    ok(cli(emulator, "send", "example/person/Ann", "-t", "example/GreetRequest",
+           '{"name":"Ann"}', "--wait"))
+    # An admin edit is a step too, without an invocation.
+    ok(cli(emulator, "state", "set", "example/person/Ann", "visits", "--int", "5"))
+    console = wait_until(lambda: len(console_step_lines(emulator)) == 3, 30,
+                         lambda: f"three step lines on the console: {emulator.output()}")
+    console = console_step_lines(emulator)
+
+    # --color always wins over the NO_COLOR the CLI helper sets.
+    traced = ok(cli(emulator, "trace", "--color", color)).splitlines()
+    followed = subprocess.Popen(
+        [STATEFUN_BIN, "trace", "--follow", "--color", color,
+         "--admin-port", str(emulator.admin_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        streamed = [followed.stdout.readline().rstrip("\n") for _ in range(3)]
+    finally:
+        followed.kill()
+        followed.wait()
+
+    assert traced == console, (traced, console)
+    assert streamed == console, (streamed, console)
+    assert ("\x1b[" in "".join(console)) == (color == "always")
+    plain = [re.sub(r"\x1b\[\d+m", "", line) for line in console]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3} example/person/Ann example/GreetRequest \S+ #1 "
+                        r"state: visits → 1 msg", plain[0]), plain
+    assert re.fullmatch(r"\S+ example/greeter/Ann example/GreetRequest \S+ #2 ⇥ 1 egress",
+                        plain[1]), plain
+    assert re.fullmatch(r"\S+ example/person/Ann statefun/state-set admin #3 state: visits",
+                        plain[2]), plain
