@@ -11,9 +11,21 @@ namespace statefun::emulator {
 namespace {
 
 constexpr std::string_view kVndPrefix = "application/vnd.";
+// The playground's examples PUT; `curl -d` POSTs.
+constexpr std::string_view kIngressMethods = "PUT, POST";
+constexpr std::string_view kEgressMethods = "GET, HEAD, OPTIONS";
 
 net::HttpResponse text_response(int status, const std::string& text) {
   return {status, "text/plain; charset=utf-8", text + "\n", {}};
+}
+
+// 405 with the Allow header RFC 9110 requires; nothing was consumed or accepted.
+net::HttpResponse method_not_allowed(const std::string& method, std::string_view surface,
+                                     std::string_view allowed) {
+  net::HttpResponse response = text_response(
+      405, fmt::format("the {} does not take {} (allowed: {})", surface, method, allowed));
+  response.headers.push_back({"Allow", std::string(allowed)});
+  return response;
 }
 
 net::HttpServer::Options server_options(std::string label) {
@@ -62,6 +74,9 @@ PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loo
                }) {}
 
 void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  if (request.method != "PUT" && request.method != "POST") {
+    return respond(method_not_allowed(request.method, "playground ingress", kIngressMethods));
+  }
   auto target = parse_ingress_path(net::target_path(request.target));
   if (!target) return respond(text_response(400, target.error().message));
   InboxMessage message;
@@ -96,13 +111,24 @@ void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Respon
   if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {
     return respond(text_response(405, fmt::format("unknown egress topic '{}'", topic)));
   }
-  m_dispatcher.pop_egress(
-      topic, [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
-        if (!record) return respond(text_response(503, record.error().message));
-        if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
-        // As on the playground: the payload alone, no Content-Type.
-        respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
-      });
+  // Only GET consumes: a HEAD (curl -I) or a browser's OPTIONS must not pop
+  // a record that nobody then reads.
+  if (request.method == "OPTIONS") {
+    return respond(net::HttpResponse{204, {}, {}, {{"Allow", std::string(kEgressMethods)}}});
+  }
+  const bool get = request.method == "GET";
+  if (!get && request.method != "HEAD") {
+    return respond(method_not_allowed(request.method, "playground egress", kEgressMethods));
+  }
+  auto answer = [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
+    if (!record) return respond(text_response(503, record.error().message));
+    if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
+    // As on the playground: the payload alone, no Content-Type. The server
+    // answers a HEAD with these headers (Content-Length included) and no body.
+    respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
+  };
+  if (get) return m_dispatcher.pop_egress(topic, std::move(answer));
+  m_dispatcher.peek_egress(topic, std::move(answer));
 }
 
 Result<int> PlaygroundEgress::start(const std::string& host, int port) {

@@ -2,12 +2,16 @@
 // ingress and egress"), with one deliberate difference: responses carry the real HTTP status
 // (the playground always answers 200 and hides the code in a `Status` header).
 //
-// Ingress: any method on /<namespace>/<type>/<id>; the body becomes the
+// Ingress: PUT or POST on /<namespace>/<type>/<id>; the body becomes the
 // message, typed by `Content-Type: application/vnd.<typename>` (anything else,
 // or no header, is io.statefun.types/string). 200 once durably committed,
-// 400 for a bad path, 503 while shutting down.
-// Egress: any method on /<topic> pops one committed record: 200 + payload,
-// 404 when the topic is empty, 405 for an unknown topic.
+// 400 for a bad path, 503 while shutting down; any other method is 405 with
+// `Allow: PUT, POST` and sends nothing.
+// Egress: GET on /<topic> pops one committed record: 200 + payload, 404 when
+// the topic is empty, 405 for an unknown topic. HEAD answers as GET would
+// but leaves the record waiting; OPTIONS answers 204 with
+// `Allow: GET, HEAD, OPTIONS`; any other method is 405 with that Allow
+// header and consumes nothing.
 //
 // Both serve on the engine's event loop (net::HttpServer): a request is
 // handed to the dispatcher on the loop thread and answered from the

@@ -168,6 +168,11 @@ void Dispatcher::pop_egress(std::string topic,
   m_impl->post(PopEgressEvent{std::move(topic), std::move(done)});
 }
 
+void Dispatcher::peek_egress(std::string topic,
+                             std::function<void(Result<std::optional<EgressRecord>>)> done) {
+  m_impl->post(PopEgressEvent{std::move(topic), std::move(done), /*consume=*/false});
+}
+
 void Dispatcher::reroute() { m_impl->post(RerouteEvent{}); }
 void Dispatcher::tick() { m_impl->post(TickEvent{}); }
 

@@ -79,6 +79,9 @@ class Dispatcher {
   // Pops the oldest committed record of a playground topic; the pop is
   // committed before `done` runs, so a record is never served twice.
   void pop_egress(std::string topic, std::function<void(Result<std::optional<EgressRecord>>)> done);
+  // The record pop_egress would serve now, left in place (an HTTP HEAD).
+  void peek_egress(std::string topic,
+                   std::function<void(Result<std::optional<EgressRecord>>)> done);
   // Re-resolves routes (after a configuration change).
   void reroute();
   // Re-checks due timers and retries now (after a virtual clock moved).

@@ -63,8 +63,8 @@ void Engine::handle_pop(PopEgressEvent& event) {
     event.done(std::unexpected(record.error()));
     return;
   }
-  if (!*record) {
-    event.done(std::optional<EgressRecord>());
+  if (!*record || !event.consume) {
+    event.done(std::move(*record));
     return;
   }
   if (!ensure_transaction()) {

@@ -28,6 +28,7 @@ struct CallDoneEvent {
 struct PopEgressEvent {
   std::string topic;
   std::function<void(Result<std::optional<EgressRecord>>)> done;
+  bool consume = true;  // false: a peek (HEAD) that leaves the record waiting
 };
 struct RerouteEvent {};
 // The clock may have moved: nothing to do beyond what every group does.

@@ -1,4 +1,6 @@
 """Playground egress topics and caller propagation."""
+import json
+
 import pytest
 
 
@@ -79,3 +81,53 @@ def test_an_admin_egress_read_with_wait_ms_answers_when_a_record_is_committed(st
 
     status, body = emulator.admin("/v1/egress/out?wait_ms=60001")
     assert status == 400 and "wait_ms" in body.decode()
+
+
+def egress_request(emulator, method, topic="out"):
+    """One request to the playground egress -> (status, headers, body)."""
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", emulator.egress_port, timeout=10)
+    try:
+        connection.request(method, f"/{topic}")
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.timeout(60)
+def test_only_get_pops_an_egress_record_head_options_and_others_leave_it_waiting(stack):
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()})
+    assert emulator.send("e2e/reporter/m", "kept") == 200
+    emulator.wait_idle()
+
+    status, headers, body = egress_request(emulator, "HEAD")
+    assert status == 200 and body == b""
+    assert int(headers["Content-Length"]) > 0, "HEAD must announce the record GET would serve"
+    status, headers, _ = egress_request(emulator, "OPTIONS")
+    assert status == 204 and headers["Allow"] == "GET, HEAD, OPTIONS"
+    for method in ("POST", "DELETE", "PUT"):
+        status, headers, _ = egress_request(emulator, method)
+        assert status == 405, method
+        assert headers["Allow"] == "GET, HEAD, OPTIONS", method
+
+    status, _, payload = egress_request(emulator, "GET")
+    assert status == 200 and json.loads(payload)["text"] == "kept"
+    assert egress_request(emulator, "HEAD")[0] == 404
+    assert emulator.pop()[0] == 404
+
+
+@pytest.mark.timeout(60)
+def test_the_ingress_refuses_methods_other_than_put_and_post_and_sends_nothing(stack):
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()})
+
+    for method in ("GET", "DELETE", "OPTIONS"):
+        status, body = emulator.send_raw(method, "/e2e/reporter/n", None, "e2e/text")
+        assert status == 405, method
+        assert b"PUT, POST" in body, method
+    assert emulator.send_raw("POST", "/e2e/reporter/n", b"posted", "e2e/text")[0] == 200
+    emulator.wait_idle()
+    assert emulator.pop_json()["text"] == "posted"
+    assert emulator.pop()[0] == 404, "a refused request must not have sent a message"

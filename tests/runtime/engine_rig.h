@@ -155,9 +155,12 @@ class EngineRig {
     return **done;
   }
 
-  std::optional<std::string> pop(const std::string& topic) {
+  std::optional<std::string> pop(const std::string& topic) { return take(topic, true); }
+  // What pop() would serve, left in place.
+  std::optional<std::string> peek(const std::string& topic) { return take(topic, false); }
+  std::optional<std::string> take(const std::string& topic, bool consume) {
     auto done = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
-    group(PopEgressEvent{topic, into(done)});
+    group(PopEgressEvent{topic, into(done), consume});
     REQUIRE(done->has_value());
     REQUIRE(**done);
     if (!***done) return std::nullopt;

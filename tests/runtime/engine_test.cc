@@ -325,6 +325,23 @@ TEST_CASE("egress records are readable once committed, in order, and only once",
   CHECK_FALSE(h.pop("out"));
 }
 
+TEST_CASE("a peek serves the record a pop would and leaves it waiting", "[runtime]") {
+  EngineRig h([](const BatchRequest& r) {
+    InvocationResult result;
+    result.egress.push_back({"test", "egress", r.invocations[0].argument});
+    return answer(result);
+  });
+  h.start();
+  CHECK_FALSE(h.peek("out"));
+  REQUIRE(h.send(kBob, {"x/y", true, "kept"}));
+  REQUIRE(h.run_until_idle());
+  CHECK(h.peek("out") == "kept");
+  CHECK(h.peek("out") == "kept");
+  CHECK(h.pop("out") == "kept");
+  CHECK_FALSE(h.peek("out"));
+  CHECK_FALSE(h.pop("out"));
+}
+
 TEST_CASE("egress of a step in the open group is not served before that group commits",
           "[runtime]") {
   EngineRig h([](const BatchRequest& r) {
