@@ -325,6 +325,19 @@ TEST_CASE("egress records are readable once committed, in order, and only once",
   CHECK_FALSE(h.pop("out"));
 }
 
+// Not a failed attempt: the official Python SDK (3.3.0) answers a batch that
+// sent nothing and wrote no state with a zero-byte body (docs/sdk-behaviour.md).
+TEST_CASE("an empty 200 body is a step with no effects: applied once, not retried", "[runtime]") {
+  EngineRig h([](const BatchRequest&) { return CallOutcome{true, "", {}}; });
+  h.start();
+  REQUIRE(h.send(kBob, int_message(1)));
+  REQUIRE(h.run_until_idle());
+  CHECK(h.recorder.failures.empty());
+  CHECK(h.recorder.steps.size() == 1);
+  CHECK(h.function.requests().size() == 1);
+  CHECK(h.engine->status().pending == 0);
+}
+
 TEST_CASE("a peek serves the record a pop would and leaves it waiting", "[runtime]") {
   EngineRig h([](const BatchRequest& r) {
     InvocationResult result;
