@@ -194,7 +194,7 @@ void Console::on_step(const TraceRecord& step) {
 
 int Console::admit(const FunctionType& type, bool failure) {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(m_digest_mutex);
+  MutexLock lock(m_digest_mutex);
   Digest& digest = m_digests[type];
   auto& last = failure ? digest.last_failure : digest.last_recovery;
   int& suppressed = failure ? digest.suppressed_failures : digest.suppressed_recoveries;
@@ -296,7 +296,7 @@ void Console::on_fatal(const Error& failure) {
 std::string Console::process_prefix(const std::string& process) {
   std::size_t tint;
   {
-    std::lock_guard lock(m_colors_mutex);
+    MutexLock lock(m_colors_mutex);
     // Tints are handed out in the order processes first appear.
     tint = m_process_colors.emplace(process, m_process_colors.size()).first->second;
   }

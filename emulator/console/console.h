@@ -17,6 +17,7 @@
 
 #include "emulator/console/terminal_style.h"
 #include "emulator/processes/supervisor.h"
+#include "runtime/core/thread_annotations.h"
 #include "runtime/engine/dispatcher.h"
 
 namespace statefun::emulator {
@@ -101,10 +102,10 @@ class Console final : public DispatcherObserver, public ProcessObserver {
   // Returns how many earlier events of the kind were held back, or -1 when
   // this one is held back too. Thread-safe.
   int admit(const FunctionType& type, bool failure);
-  std::mutex m_digest_mutex;
-  std::map<FunctionType, Digest> m_digests;
-  std::mutex m_colors_mutex;
-  std::map<std::string, std::size_t> m_process_colors;  // guarded by m_colors_mutex
+  Mutex m_digest_mutex;
+  std::map<FunctionType, Digest> m_digests STATEFUN_GUARDED_BY(m_digest_mutex);
+  Mutex m_colors_mutex;
+  std::map<std::string, std::size_t> m_process_colors STATEFUN_GUARDED_BY(m_colors_mutex);
 };
 
 }  // namespace statefun::emulator

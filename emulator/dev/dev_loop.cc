@@ -58,24 +58,24 @@ std::shared_ptr<const DevLoop::Snapshot> DevLoop::make_snapshot(
 }
 
 RouteResolver DevLoop::resolver() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return make_resolver(m_snapshot->routes);
 }
 
 EgressRouter DevLoop::egress_router() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return [egress = m_snapshot->egress](const EgressMessage& m) { return egress->route(m); };
 }
 
 std::vector<std::string> DevLoop::closed_gates() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   std::vector<std::string> gates;
   for (const auto& process : m_snapshot->config.processes) gates.push_back(process.name);
   return gates;
 }
 
 std::vector<Banner::Route> DevLoop::routes() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   std::vector<Banner::Route> out;
   for (auto& r : describe_routes(*m_snapshot->routes))
     out.push_back({r.functions, r.url, r.process});
@@ -85,7 +85,7 @@ std::vector<Banner::Route> DevLoop::routes() const {
 // A module.yaml written for a cluster names hosts like `functions` (a
 // docker-compose service); without a hosts entry its messages go nowhere.
 void DevLoop::warn_about_cluster_hosts() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   std::set<std::string> said;
   for (const auto& route : describe_routes(*m_snapshot->routes)) {
     auto url = parse_url(route.url);
@@ -108,7 +108,7 @@ void DevLoop::start(Dispatcher& dispatcher) {
   m_supervisor = std::make_unique<Supervisor>(*this, m_options.supervisor);
   std::vector<ProcessSpec> processes;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     processes = m_snapshot->config.processes;
   }
   if (m_options.watch_files) {
@@ -144,7 +144,7 @@ void DevLoop::watch_configuration() {
 
 void DevLoop::watch_processes(const std::vector<ProcessSpec>& processes) {
   if (!m_watcher) return;
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   // Drop watches of processes that went away or watch something else now.
   for (auto it = m_process_watches.begin(); it != m_process_watches.end();) {
     const auto spec = std::ranges::find(processes, it->first, &ProcessSpec::name);
@@ -195,7 +195,7 @@ void DevLoop::reload(const std::string& what_changed) {
   auto after = make_snapshot(std::make_shared<const ModuleConfig>(std::move(*module)), config);
   std::shared_ptr<const Snapshot> before;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     before = m_snapshot;
     m_snapshot = after;
   }
@@ -276,12 +276,12 @@ void DevLoop::on_ready(const std::string& process, bool ready) {
   if (m_dispatcher) m_dispatcher->set_gate(process, ready);
   bool all_ready = false;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     ready ? void(m_ready.insert(process)) : void(m_ready.erase(process));
     if (ready && !m_all_ready_said) {
-      all_ready = std::ranges::all_of(m_snapshot->config.processes, [&](const ProcessSpec& p) {
-        return m_ready.contains(p.name);
-      });
+      // A loop, not all_of: the analysis checks a lambda as a function of its own.
+      all_ready = true;
+      for (const auto& p : m_snapshot->config.processes) all_ready &= m_ready.contains(p.name);
       m_all_ready_said = all_ready;
     }
   }

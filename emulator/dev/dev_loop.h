@@ -26,6 +26,7 @@
 #include "emulator/console/console.h"
 #include "emulator/processes/file_watcher.h"
 #include "emulator/processes/supervisor.h"
+#include "runtime/core/thread_annotations.h"
 #include "runtime/engine/dispatcher.h"
 
 namespace statefun::emulator {
@@ -91,14 +92,14 @@ class DevLoop final : public ProcessObserver {
   std::unique_ptr<Supervisor> m_supervisor;
   std::unique_ptr<FileWatcher> m_watcher;
 
-  mutable std::mutex m_mutex;
-  std::shared_ptr<const Snapshot> m_snapshot;  // guarded by m_mutex
+  mutable Mutex m_mutex;
+  std::shared_ptr<const Snapshot> m_snapshot STATEFUN_GUARDED_BY(m_mutex);
   // process name -> (watch subscription, what it watches)
   std::map<std::string, std::pair<int, std::pair<std::string, std::vector<std::string>>>>
-      m_process_watches;          // guarded by m_mutex
-  std::set<std::string> m_ready;  // guarded by m_mutex
-  bool m_all_ready_said = false;  // guarded by m_mutex
-  std::mutex m_reload_mutex;      // one reload at a time
+      m_process_watches STATEFUN_GUARDED_BY(m_mutex);
+  std::set<std::string> m_ready STATEFUN_GUARDED_BY(m_mutex);
+  bool m_all_ready_said STATEFUN_GUARDED_BY(m_mutex) = false;
+  std::mutex m_reload_mutex;  // one reload at a time
 };
 
 }  // namespace statefun::emulator

@@ -9,28 +9,33 @@ namespace statefun::emulator {
 EventHub::EventHub(DispatcherObserver* forward) : m_forward(forward) {}
 
 std::optional<HubEvent> EventHub::Subscription::next(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(m_mutex);
-  m_ready.wait_for(lock, timeout, [this] { return m_closed || m_lagged || !m_queue.empty(); });
-  if (m_lagged) {
-    m_lagged = false;
-    return HubEvent{"lagged", R"({"error":"this subscriber fell behind; events were dropped"})"};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  HubEvent event;
+  {
+    MutexLock lock(m_mutex);
+    while (!m_closed && !m_lagged && m_queue.empty() && m_ready.wait_until(m_mutex, deadline)) {
+    }
+    if (m_lagged) {
+      m_lagged = false;
+      return HubEvent{"lagged", R"({"error":"this subscriber fell behind; events were dropped"})"};
+    }
+    if (m_queue.empty()) return std::nullopt;
+    event = std::move(m_queue.front());
+    m_queue.pop_front();
   }
-  if (m_queue.empty()) return std::nullopt;
-  HubEvent event = std::move(m_queue.front());
-  m_queue.pop_front();
-  lock.unlock();
   if (event.data.empty() && event.trace) event.data = to_text(trace_json(*event.trace));
   return event;
 }
 
 bool EventHub::Subscription::closed() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_closed && m_queue.empty();
 }
 
 std::shared_ptr<EventHub::Subscription> EventHub::subscribe(bool replay_steps) {
   auto subscription = std::make_shared<Subscription>();
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
+  MutexLock inner(subscription->m_mutex);  // not shared yet; the analysis asks all the same
   if (replay_steps) subscription->m_queue = m_recent_steps;
   subscription->m_closed = m_closed;
   m_subscribers.insert(subscription);
@@ -38,24 +43,26 @@ std::shared_ptr<EventHub::Subscription> EventHub::subscribe(bool replay_steps) {
 }
 
 void EventHub::unsubscribe(const std::shared_ptr<Subscription>& subscription) {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_subscribers.erase(subscription);
 }
 
 uint64_t EventHub::commits() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_commits;
 }
 
 void EventHub::wait_for_commit(uint64_t seen, std::chrono::milliseconds timeout) const {
-  std::unique_lock lock(m_mutex);
-  m_committed.wait_for(lock, timeout, [&] { return m_closed || m_commits > seen; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(m_mutex);
+  while (!m_closed && m_commits <= seen && m_committed.wait_until(m_mutex, deadline)) {
+  }
 }
 
 void EventHub::on_committed(int64_t last_step) {
   if (m_forward) m_forward->on_committed(last_step);
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     ++m_commits;
   }
   // No waiter, no system call: glibc only wakes when someone sleeps.
@@ -63,38 +70,38 @@ void EventHub::on_committed(int64_t last_step) {
 }
 
 void EventHub::close() {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_closed = true;
   m_committed.notify_all();
   for (const auto& s : m_subscribers) {
-    std::lock_guard inner(s->m_mutex);
+    MutexLock inner(s->m_mutex);
     s->m_closed = true;
     s->m_ready.notify_all();
   }
 }
 
 std::optional<std::vector<StateSpec>> EventHub::registered(const FunctionType& type) const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   auto it = m_registered.find(type);
   if (it == m_registered.end()) return std::nullopt;
   return it->second;
 }
 
 std::map<std::string, std::vector<StateSpec>> EventHub::all_registered() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   std::map<std::string, std::vector<StateSpec>> out;
   for (const auto& [type, specs] : m_registered) out.emplace(type.str(), specs);
   return out;
 }
 
 void EventHub::publish(HubEvent event) {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   if (event.kind == "step") {
     m_recent_steps.push_back(event);
     if (m_recent_steps.size() > kRecentSteps) m_recent_steps.pop_front();
   }
   for (const auto& s : m_subscribers) {
-    std::lock_guard inner(s->m_mutex);
+    MutexLock inner(s->m_mutex);
     if (s->m_queue.size() >= kMaxQueue) {
       s->m_lagged = true;
     } else {
@@ -126,7 +133,7 @@ void EventHub::on_recovered(const Address& address, int failed_attempts) {
 void EventHub::on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) {
   if (m_forward) m_forward->on_states_registered(type, specs);
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     auto& known = m_registered[type];
     for (const auto& spec : specs) {
       auto it = std::find_if(known.begin(), known.end(),

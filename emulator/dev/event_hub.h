@@ -10,17 +10,16 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "emulator/admin/metrics.h"
+#include "runtime/core/thread_annotations.h"
 #include "runtime/engine/dispatcher.h"
 
 namespace statefun::emulator {
@@ -52,11 +51,11 @@ class EventHub final : public DispatcherObserver {
 
    private:
     friend class EventHub;
-    mutable std::mutex m_mutex;
-    std::condition_variable m_ready;
-    std::deque<HubEvent> m_queue;
-    bool m_closed = false;
-    bool m_lagged = false;
+    mutable Mutex m_mutex;
+    CondVar m_ready;
+    std::deque<HubEvent> m_queue STATEFUN_GUARDED_BY(m_mutex);
+    bool m_closed STATEFUN_GUARDED_BY(m_mutex) = false;
+    bool m_lagged STATEFUN_GUARDED_BY(m_mutex) = false;
   };
 
   // A new subscriber. With `replay_steps`, its queue starts with the recent
@@ -96,13 +95,13 @@ class EventHub final : public DispatcherObserver {
 
   DispatcherObserver* m_forward;
   Metrics m_metrics;
-  mutable std::mutex m_mutex;
-  std::set<std::shared_ptr<Subscription>> m_subscribers;        // guarded by m_mutex
-  std::deque<HubEvent> m_recent_steps;                          // guarded by m_mutex
-  std::map<FunctionType, std::vector<StateSpec>> m_registered;  // guarded by m_mutex
-  bool m_closed = false;                                        // guarded by m_mutex
-  uint64_t m_commits = 0;                                       // guarded by m_mutex
-  mutable std::condition_variable m_committed;
+  mutable Mutex m_mutex;
+  std::set<std::shared_ptr<Subscription>> m_subscribers STATEFUN_GUARDED_BY(m_mutex);
+  std::deque<HubEvent> m_recent_steps STATEFUN_GUARDED_BY(m_mutex);
+  std::map<FunctionType, std::vector<StateSpec>> m_registered STATEFUN_GUARDED_BY(m_mutex);
+  bool m_closed STATEFUN_GUARDED_BY(m_mutex) = false;
+  uint64_t m_commits STATEFUN_GUARDED_BY(m_mutex) = 0;
+  mutable CondVar m_committed;
 };
 
 }  // namespace statefun::emulator

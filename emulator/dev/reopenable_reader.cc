@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <mutex>
-
 namespace statefun::emulator {
 
 Result<std::unique_ptr<ReopenableReader>> ReopenableReader::open(const std::string& path) {
@@ -13,7 +11,7 @@ Result<std::unique_ptr<ReopenableReader>> ReopenableReader::open(const std::stri
 }
 
 Result<void> ReopenableReader::while_closed(const std::function<Result<void>()>& fn) {
-  std::unique_lock lock(m_mutex);
+  WriterLock lock(m_mutex);
   m_reader.reset();
   auto result = fn();
   auto reopened = StoreReader::open(m_path);
@@ -25,7 +23,7 @@ Result<void> ReopenableReader::while_closed(const std::function<Result<void>()>&
 
 template <typename T>
 Result<T> ReopenableReader::with_reader(const std::function<Result<T>(StoreReader&)>& read) {
-  std::shared_lock lock(m_mutex);
+  ReaderLock lock(m_mutex);
   if (!m_reader) {
     return make_error(ErrorCode::kUnavailable,
                       fmt::format("{}: the state database could not be opened again", m_path));

@@ -9,9 +9,9 @@
 
 #include <functional>
 #include <memory>
-#include <shared_mutex>
 #include <string>
 
+#include "runtime/core/thread_annotations.h"
 #include "runtime/store/store_reader.h"
 
 namespace statefun::emulator {
@@ -50,8 +50,8 @@ class ReopenableReader final : public StoreReader {
   Result<T> with_reader(const std::function<Result<T>(StoreReader&)>& read);
 
   std::string m_path;
-  std::shared_mutex m_mutex;
-  std::unique_ptr<StoreReader> m_reader;  // guarded by m_mutex; null while closed
+  SharedMutex m_mutex;
+  std::unique_ptr<StoreReader> m_reader STATEFUN_GUARDED_BY(m_mutex);  // null while closed
 };
 
 }  // namespace statefun::emulator

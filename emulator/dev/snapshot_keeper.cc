@@ -19,7 +19,7 @@ SnapshotKeeper::SnapshotKeeper(std::string data_dir, SnapshotPolicy policy, Cons
 
 SnapshotKeeper::~SnapshotKeeper() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stopping = true;
   }
   m_wake.notify_all();
@@ -27,7 +27,7 @@ SnapshotKeeper::~SnapshotKeeper() {
 }
 
 Result<SnapshotInfo> SnapshotKeeper::create(const std::string& name) {
-  std::lock_guard lock(m_file_mutex);
+  MutexLock lock(m_file_mutex);
   const Signature before = signature();
   auto info = m_snapshots.create(name);
   if (!info || !name.empty()) return info;
@@ -40,7 +40,7 @@ Result<SnapshotInfo> SnapshotKeeper::create(const std::string& name) {
 }
 
 Result<void> SnapshotKeeper::exclusive(const std::function<Result<void>()>& fn) {
-  std::lock_guard lock(m_file_mutex);
+  MutexLock lock(m_file_mutex);
   m_last.reset();  // the restored database is a new starting point
   return fn();
 }
@@ -52,7 +52,7 @@ void SnapshotKeeper::start(const Dispatcher& dispatcher) {
 
 void SnapshotKeeper::stop() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stopping = true;
   }
   m_wake.notify_all();
@@ -70,7 +70,7 @@ SnapshotKeeper::Signature SnapshotKeeper::signature() const {
 // emulator keeps its distinct snapshots instead of rotating copies).
 void SnapshotKeeper::automatic(const char* why) {
   {
-    std::lock_guard lock(m_file_mutex);
+    MutexLock lock(m_file_mutex);
     if (m_last && *m_last == signature()) return;
   }
   auto info = create("");
@@ -85,12 +85,15 @@ void SnapshotKeeper::automatic(const char* why) {
 }
 
 void SnapshotKeeper::run() {
-  std::unique_lock lock(m_mutex);
   for (;;) {
-    if (m_wake.wait_for(lock, m_policy.every, [this] { return m_stopping; })) return;
-    lock.unlock();
+    {
+      MutexLock lock(m_mutex);
+      const auto deadline = std::chrono::steady_clock::now() + m_policy.every;
+      while (!m_stopping && m_wake.wait_until(m_mutex, deadline)) {
+      }
+      if (m_stopping) return;
+    }
     automatic("periodic");
-    lock.lock();
   }
 }
 

@@ -7,14 +7,13 @@
 
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "emulator/console/console.h"
+#include "runtime/core/thread_annotations.h"
 #include "runtime/engine/dispatcher.h"
 #include "runtime/store/snapshots.h"
 
@@ -64,11 +63,11 @@ class SnapshotKeeper {
   SnapshotPolicy m_policy;
   Console& m_console;
   const Dispatcher* m_dispatcher = nullptr;
-  std::mutex m_file_mutex;          // one snapshot file operation at a time
-  std::optional<Signature> m_last;  // guarded by m_file_mutex
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  bool m_stopping = false;  // guarded by m_mutex
+  Mutex m_file_mutex;  // one snapshot file operation at a time
+  std::optional<Signature> m_last STATEFUN_GUARDED_BY(m_file_mutex);
+  Mutex m_mutex;
+  CondVar m_wake;
+  bool m_stopping STATEFUN_GUARDED_BY(m_mutex) = false;
   std::thread m_thread;
 };
 

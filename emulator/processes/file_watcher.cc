@@ -106,7 +106,7 @@ FileWatcher::~FileWatcher() {
 
 void FileWatcher::stop() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stopping = true;
   }
   if (m_wake >= 0) {
@@ -123,7 +123,7 @@ Result<int> FileWatcher::add(const std::string& root, std::vector<std::string> g
         ErrorCode::kUnavailable,
         fmt::format("cannot watch files: inotify is unavailable ({})", std::strerror(errno)));
   }
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   const int id = m_next_id++;
   auto subscription = std::make_unique<Subscription>();
   subscription->root = fs::path(root).lexically_normal().string();
@@ -170,7 +170,7 @@ bool FileWatcher::watch_tree(int id, Subscription& subscription, const std::stri
 }
 
 void FileWatcher::remove(int id) {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_subscriptions.erase(id);
   for (auto it = m_dirs.begin(); it != m_dirs.end();) {
     std::erase_if(it->second, [id](const auto& owner) { return owner.first == id; });
@@ -217,7 +217,7 @@ void FileWatcher::run() {
     int timeout = -1;
     std::vector<std::pair<Callback, std::vector<std::string>>> due;
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       if (m_stopping) return;
       const auto now = Clock::now();
       for (auto& [id, sub] : m_subscriptions) {
@@ -246,7 +246,7 @@ void FileWatcher::run() {
     if (!fds[0].revents) continue;
     const ssize_t n = ::read(m_inotify, buffer.data(), buffer.size());
     if (n <= 0) continue;
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (ssize_t offset = 0; offset < n;) {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer.data() + offset);
       const std::string_view name = event->len ? std::string_view(event->name) : "";

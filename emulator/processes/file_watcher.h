@@ -15,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "runtime/core/result.h"
+#include "runtime/core/thread_annotations.h"
 
 namespace statefun::emulator {
 
@@ -50,17 +50,19 @@ class FileWatcher {
  private:
   struct Subscription;
   void run();
-  bool watch_tree(int id, Subscription& subscription, const std::string& dir, int depth);
-  void on_event(int wd, std::string_view name, uint32_t mask);
+  bool watch_tree(int id, Subscription& subscription, const std::string& dir, int depth)
+      STATEFUN_REQUIRES(m_mutex);
+  void on_event(int wd, std::string_view name, uint32_t mask) STATEFUN_REQUIRES(m_mutex);
 
   std::chrono::milliseconds m_debounce;
   int m_inotify = -1;
   int m_wake = -1;
-  std::mutex m_mutex;
-  std::map<int, std::unique_ptr<Subscription>> m_subscriptions;  // guarded by m_mutex
-  std::map<int, std::set<std::pair<int, std::string>>> m_dirs;   // wd -> (subscription, dir)
-  int m_next_id = 1;
-  bool m_stopping = false;
+  Mutex m_mutex;
+  std::map<int, std::unique_ptr<Subscription>> m_subscriptions STATEFUN_GUARDED_BY(m_mutex);
+  // wd -> (subscription, dir)
+  std::map<int, std::set<std::pair<int, std::string>>> m_dirs STATEFUN_GUARDED_BY(m_mutex);
+  int m_next_id STATEFUN_GUARDED_BY(m_mutex) = 1;
+  bool m_stopping STATEFUN_GUARDED_BY(m_mutex) = false;
   std::thread m_thread;
 };
 

@@ -71,13 +71,13 @@ class Supervisor::Runner {
   }
 
   ProcessSpec spec() const {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_spec;
   }
 
   void restart(std::string reason, std::optional<ProcessSpec> spec = std::nullopt) {
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       if (spec) m_spec = std::move(*spec);
       m_restart = std::move(reason);
     }
@@ -86,7 +86,7 @@ class Supervisor::Runner {
 
   void request_stop() {
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       m_stop = true;
     }
     wake();
@@ -113,7 +113,7 @@ class Supervisor::Runner {
   Command take_command(std::string& reason) {
     uint64_t count = 0;
     [[maybe_unused]] auto n = ::read(m_wake, &count, sizeof count);
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (m_stop) return Command::kStop;
     if (m_restart) {
       reason = std::move(*m_restart);
@@ -199,7 +199,7 @@ class Supervisor::Runner {
     const ProcessSpec spec = this->spec();
     m_last_lines.clear();
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(m_mutex);
       m_restart.reset();  // whatever asked for a restart gets this start
       if (m_stop) return {.ending = Ending::kStop};
     }
@@ -338,10 +338,10 @@ class Supervisor::Runner {
   const SupervisorOptions& m_options;
   int m_wake = -1;  // eventfd: a command is waiting
 
-  mutable std::mutex m_mutex;
-  ProcessSpec m_spec;                    // guarded by m_mutex
-  bool m_stop = false;                   // guarded by m_mutex
-  std::optional<std::string> m_restart;  // guarded by m_mutex: the reason
+  mutable Mutex m_mutex;
+  ProcessSpec m_spec STATEFUN_GUARDED_BY(m_mutex);
+  bool m_stop STATEFUN_GUARDED_BY(m_mutex) = false;
+  std::optional<std::string> m_restart STATEFUN_GUARDED_BY(m_mutex);  // the reason
 
   // The runner thread only.
   std::string m_name;
@@ -358,7 +358,7 @@ Supervisor::~Supervisor() { stop(); }
 void Supervisor::update(const std::vector<ProcessSpec>& specs, const std::string& reason) {
   std::vector<std::unique_ptr<Runner>> removed;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (auto it = m_runners.begin(); it != m_runners.end();) {
       const bool listed = std::ranges::any_of(
           specs, [&](const ProcessSpec& spec) { return spec.name == it->first; });
@@ -384,14 +384,14 @@ void Supervisor::update(const std::vector<ProcessSpec>& specs, const std::string
 }
 
 void Supervisor::restart(const std::string& name, const std::string& reason) {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   if (auto it = m_runners.find(name); it != m_runners.end()) it->second->restart(reason);
 }
 
 void Supervisor::stop() {
   std::map<std::string, std::unique_ptr<Runner>> runners;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     runners = std::move(m_runners);
     m_runners.clear();
   }
@@ -401,7 +401,7 @@ void Supervisor::stop() {
 }
 
 std::vector<ProcessSpec> Supervisor::specs() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   std::vector<ProcessSpec> out;
   for (const auto& [name, runner] : m_runners) out.push_back(runner->spec());
   return out;

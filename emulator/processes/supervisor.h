@@ -12,7 +12,6 @@
 #include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +19,7 @@
 
 #include "emulator/config/dev_config.h"
 #include "emulator/processes/process_keeper.h"
+#include "runtime/core/thread_annotations.h"
 
 namespace statefun::emulator {
 
@@ -98,8 +98,8 @@ class Supervisor {
 
   ProcessObserver& m_observer;
   SupervisorOptions m_options;
-  mutable std::mutex m_mutex;
-  std::map<std::string, std::unique_ptr<Runner>> m_runners;  // guarded by m_mutex
+  mutable Mutex m_mutex;
+  std::map<std::string, std::unique_ptr<Runner>> m_runners STATEFUN_GUARDED_BY(m_mutex);
 };
 
 }  // namespace statefun::emulator

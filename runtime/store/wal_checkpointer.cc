@@ -25,7 +25,7 @@ WalCheckpointer::WalCheckpointer(sqlite3* writer, std::string path, bool synchro
 
 WalCheckpointer::~WalCheckpointer() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stopping = true;
   }
   m_wake.notify_one();
@@ -39,7 +39,7 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   } else if (pages >= kCheckpointPages) {
     {
-      std::lock_guard lock(checkpointer.m_mutex);
+      MutexLock lock(checkpointer.m_mutex);
       checkpointer.m_requested = true;
     }
     checkpointer.m_wake.notify_one();
@@ -65,17 +65,17 @@ void WalCheckpointer::run() {
     m_failed = true;
     return;
   }
-  std::unique_lock lock(m_mutex);
   for (;;) {
-    m_wake.wait(lock, [this] { return m_stopping || m_requested; });
-    if (m_stopping) break;
-    m_requested = false;
-    lock.unlock();
+    {
+      MutexLock lock(m_mutex);
+      while (!m_stopping && !m_requested) m_wake.wait(m_mutex);
+      if (m_stopping) break;
+      m_requested = false;
+    }
     // Errors (SQLITE_BUSY from a concurrent restore, say) only mean the log
     // stays longer; the next commit over the threshold asks again.
     sqlite3_wal_checkpoint_v2(own->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     ++m_checkpoints;
-    lock.lock();
   }
 }
 

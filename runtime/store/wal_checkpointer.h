@@ -13,12 +13,11 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "runtime/core/thread_annotations.h"
 #include "runtime/store/sqlite.h"
 
 namespace statefun {
@@ -47,10 +46,10 @@ class WalCheckpointer {
   const std::string m_path;
   const bool m_synchronous_full;
   std::atomic<bool> m_failed{false};  // no second connection: the writer checkpoints
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  bool m_requested = false;  // guarded by m_mutex
-  bool m_stopping = false;   // guarded by m_mutex
+  Mutex m_mutex;
+  CondVar m_wake;
+  bool m_requested STATEFUN_GUARDED_BY(m_mutex) = false;
+  bool m_stopping STATEFUN_GUARDED_BY(m_mutex) = false;
   std::atomic<long> m_checkpoints{0};
   std::thread m_thread;
 };
