@@ -22,6 +22,7 @@
 
 #include "runtime/client/function_call_common.h"
 #include "runtime/client/function_client.h"
+#include "runtime/core/thread_annotations.h"
 
 namespace statefun {
 namespace {
@@ -344,6 +345,9 @@ class HttpFunctionClient final : public FunctionClient {
     shutdown();
     // Only non-empty when the last owner dropped the client inside a
     // callback: those workers finish their current call and exit on their own.
+    // The lock matters then: the first call's callback can run (and destroy
+    // the client) while that call() is still adding its worker to workers_.
+    MutexLock lock(shutdown_mutex_);
     for (std::thread& worker : workers_) worker.detach();
   }
 
@@ -355,7 +359,7 @@ class HttpFunctionClient final : public FunctionClient {
         CallQueue::Pushed::kQueuedNoIdleWorker) {
       return;
     }
-    std::lock_guard lock(shutdown_mutex_);
+    MutexLock lock(shutdown_mutex_);
     if (workers_.size() < max_workers_ && !shut_down_) workers_.emplace_back(run_worker, queue_);
   }
 
@@ -364,7 +368,7 @@ class HttpFunctionClient final : public FunctionClient {
     // A worker cannot wait for itself, and waiting for its peers from inside
     // a callback risks deadlock; the destructor or an outside shutdown joins.
     if (queue_of_current_worker == queue_.get()) return;
-    std::lock_guard lock(shutdown_mutex_);
+    MutexLock lock(shutdown_mutex_);
     shut_down_ = true;
     for (std::thread& worker : workers_) worker.join();
     workers_.clear();
@@ -373,9 +377,9 @@ class HttpFunctionClient final : public FunctionClient {
  private:
   std::shared_ptr<CallQueue> queue_;
   const std::size_t max_workers_;
-  std::mutex shutdown_mutex_;  // guards workers_ and shut_down_
-  std::vector<std::thread> workers_;
-  bool shut_down_ = false;
+  Mutex shutdown_mutex_;
+  std::vector<std::thread> workers_ STATEFUN_GUARDED_BY(shutdown_mutex_);
+  bool shut_down_ STATEFUN_GUARDED_BY(shutdown_mutex_) = false;
 };
 
 }  // namespace
