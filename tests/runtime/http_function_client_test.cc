@@ -779,8 +779,11 @@ TEST_CASE("worker client shutdown finishes running calls and drops queued ones",
       });
   server.start();
   auto client = make_worker_client(1);
+  // The first call must still be running when shutdown() closes the queue,
+  // or the worker takes the next one; 500 ms was too short under
+  // ThreadSanitizer on a loaded machine.
   CallOptions impatient;
-  impatient.attempt_timeout = 500ms;
+  impatient.attempt_timeout = 2s;
 
   std::atomic<int> callbacks{0};
   std::atomic<bool> shutdown_returned{false};
