@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build, the demo and the tests need, on Debian 12 as
 # root (or with sudo). Idempotent: a second run only checks.
-#   --no-test-deps   skip the Python virtualenv used by the end-to-end tests
+#   --no-test-deps   skip what only the tests need: the Python virtualenv of the
+#                    end-to-end tests and clang 16 for the thread-safety check
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ debs=(build-essential cmake ninja-build pkg-config git curl ca-certificates
       libcpp-httplib-dev libhttp-parser-dev libssl-dev zlib1g-dev libbrotli-dev
       nlohmann-json3-dev libfmt-dev catch2 libyaml-cpp-dev clang-format
       python3 python3-venv)
+# The checks of scripts/test.sh: clang 16 for the thread-safety analysis
+# (scripts/check-thread-safety.sh says why not Debian's default clang 14).
+((want_test_deps)) && debs+=(clang-16)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
