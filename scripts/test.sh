@@ -1,14 +1,79 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: installs what is missing,
-# builds, then runs the unit tests and the end-to-end tests (the real binary
-# against real official-SDK function processes) through ctest.
-#   scripts/test.sh          everything
-#   scripts/test.sh asan     the same suite on the sanitizer build
+# The whole test suite and every check CI enforces, from a fresh Debian 12
+# machine (as root or with sudo): installs what is missing, then runs these
+# phases in order and prints how long each took.
+#   layering       scripts/check-layering.sh: runtime/ -/-> emulator/, cli/; emulator/ -/-> cli/
+#   format         scripts/check-format.sh: clang-format 14 changes nothing
+#   build          scripts/build.sh: everything, warnings as errors
+#   thread-safety  scripts/check-thread-safety.sh: clang's analysis of runtime/ and emulator/
+#   tests          ctest in ./build: unit tests, end-to-end tests, benchmark quick mode
+#   asan           scripts/build.sh asan, then every unit test under ASan + UBSan
+#   tsan           scripts/build.sh tsan, then the runtime/ and emulator/ unit tests under TSan
+#
+#   scripts/test.sh               every phase
+#   scripts/test.sh PHASE...      only those (e.g. scripts/test.sh format tsan)
+# A failing phase does not stop the ones after it (except that a failed build
+# skips what needs it), so one run shows every problem; the exit status is
+# non-zero if any phase failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-flavour=${1:-default}
+
+all_phases=(layering format build thread-safety tests asan tsan)
+phases=("$@")
+((${#phases[@]})) || phases=("${all_phases[@]}")
+for phase in "${phases[@]}"; do
+  [[ " ${all_phases[*]} " == *" $phase "* ]] || {
+    echo "usage: scripts/test.sh [${all_phases[*]}]..." >&2
+    exit 2
+  }
+done
+
+run_layering() { scripts/check-layering.sh; }
+run_format() { scripts/check-format.sh; }
+run_build() { scripts/build.sh; }
+run_thread-safety() { scripts/check-thread-safety.sh build; }
+run_tests() { ctest --test-dir build --output-on-failure --timeout 1500; }
+run_asan() {
+  scripts/build.sh asan &&
+  ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    build-asan/tests/statefun_tests
+}
+run_tsan() {
+  scripts/build.sh tsan &&
+  TSAN_OPTIONS="second_deadlock_stack=1" \
+    build-tsan/tests/statefun_core_tests
+}
+
+names=() results=() seconds=()
+record() { names+=("$1"); results+=("$2"); seconds+=("$3"); }
+
+start=$(date +%s)
 scripts/setup.sh
-scripts/build.sh "$flavour"
-dir=build
-[[ $flavour == asan ]] && dir=build-asan
-ctest --test-dir "$dir" --output-on-failure --timeout 1500
+record setup ok $(($(date +%s) - start))
+
+build_failed=0
+for phase in "${phases[@]}"; do
+  if ((build_failed)) && [[ $phase == thread-safety || $phase == tests ]]; then
+    record "$phase" skipped 0
+    continue
+  fi
+  echo "==> $phase"
+  start=$(date +%s)
+  if "run_$phase"; then result=ok; else result=FAILED; fi
+  record "$phase" "$result" $(($(date +%s) - start))
+  [[ $phase == build && $result == FAILED ]] && build_failed=1
+done
+
+echo
+echo "phase          result   time"
+total=0 passed=0 failed=0
+for i in "${!names[@]}"; do
+  printf '%-14s %-8s %2dm%02ds\n' "${names[$i]}" "${results[$i]}" \
+    $((seconds[i] / 60)) $((seconds[i] % 60))
+  total=$((total + seconds[i]))
+  case "${results[$i]}" in ok) passed=$((passed + 1)) ;; FAILED) failed=$((failed + 1)) ;; esac
+done
+printf '%-14s %-8s %2dm%02ds\n' total "" $((total / 60)) $((total % 60))
+echo "phases: $passed passed, $failed failed"
+((failed == 0))
