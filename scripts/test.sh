@@ -4,10 +4,10 @@
 # phases in order and prints how long each took.
 #   layering       scripts/check-layering.sh: runtime/ -/-> emulator/, cli/; emulator/ -/-> cli/
 #   format         scripts/check-format.sh: clang-format 14 changes nothing
-#   build          scripts/build.sh: everything, warnings as errors
+#   build          scripts/build.sh: everything but the unit tests, warnings as errors
 #   thread-safety  scripts/check-thread-safety.sh: clang's analysis of runtime/ and emulator/
-#   tests          ctest in ./build: unit tests, end-to-end tests, benchmark quick mode
-#   asan           scripts/build.sh asan, then every unit test under ASan + UBSan
+#   tests          ctest in ./build: end-to-end tests, benchmark quick mode
+#   asan           scripts/build.sh asan, then the unit tests (ctest) under ASan + UBSan
 #   tsan           scripts/build.sh tsan, then the runtime/ and emulator/ unit tests under TSan
 #
 #   scripts/test.sh               every phase
@@ -30,14 +30,15 @@ done
 
 run_layering() { scripts/check-layering.sh; }
 run_format() { scripts/check-format.sh; }
-run_build() { scripts/build.sh; }
+# The unit tests are compiled and run in the sanitizer flavours only.
+run_build() { STATEFUN_CMAKE_FLAGS=-DSTATEFUN_UNIT_TESTS_IN_ALL=OFF scripts/build.sh; }
 run_thread-safety() { scripts/check-thread-safety.sh build; }
-run_tests() { ctest --test-dir build --output-on-failure --timeout 1500; }
+run_tests() { ctest --test-dir build --output-on-failure --timeout 1500 -E '^unit-'; }
 run_asan() {
   scripts/build.sh asan &&
   ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    build-asan/tests/statefun_tests
+    ctest --test-dir build-asan --output-on-failure --timeout 1500 -R '^unit-'
 }
 run_tsan() {
   scripts/build.sh tsan &&
