@@ -4,6 +4,7 @@
 # phases in order and prints how long each took.
 #   layering       scripts/check-layering.sh: runtime/ -/-> emulator/, cli/; emulator/ -/-> cli/
 #   format         scripts/check-format.sh: clang-format 14 changes nothing
+#   links          scripts/check-links.py: every relative link in the Markdown resolves
 #   build          scripts/build.sh: everything but the unit tests, warnings as errors
 #   thread-safety  scripts/check-thread-safety.sh: clang's analysis of runtime/ and emulator/
 #   tests          ctest in ./build: end-to-end tests, benchmark quick mode
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_phases=(layering format build thread-safety tests asan tsan)
+all_phases=(layering format links build thread-safety tests asan tsan)
 phases=("$@")
 ((${#phases[@]})) || phases=("${all_phases[@]}")
 for phase in "${phases[@]}"; do
@@ -31,6 +32,7 @@ done
 
 run_layering() { scripts/check-layering.sh; }
 run_format() { scripts/check-format.sh; }
+run_links() { scripts/check-links.py; }
 # The unit tests are compiled and run in the sanitizer flavours only.
 run_build() { STATEFUN_CMAKE_FLAGS=-DSTATEFUN_UNIT_TESTS_IN_ALL=OFF scripts/build.sh; }
 run_thread-safety() { scripts/check-thread-safety.sh build; }
