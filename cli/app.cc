@@ -2,11 +2,15 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/completion_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
 #include "cli/init_command.h"
+#include "cli/misspelling.h"
 #include "cli/replay_command.h"
 #include "cli/rewind_command.h"
 #include "cli/send_command.h"
@@ -54,6 +58,12 @@ int run(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // A misspelt command or flag gets a did-you-mean rather than the
+    // parser's "A subcommand is required".
+    if (auto message = misspelling_message(app, std::vector<std::string>(argv + 1, argv + argc))) {
+      std::cerr << *message << "\nRun with --help for more information.\n";
+      return 2;
+    }
     app.exit(e);
     return 2;
   }

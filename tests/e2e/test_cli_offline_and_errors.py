@@ -132,3 +132,20 @@ def test_no_emulator_and_no_database_is_one_line_exit_1(tmp_path, statefun_bin):
                                 stdin=subprocess.DEVNULL)
         line = one_line_error(result, 1)
         assert "no emulator running" in line, line
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("args,expected", [
+    (["sned"], "statefun: unknown command 'sned' (did you mean 'send'?)"),
+    (["state", "gte"], "statefun state: unknown command 'gte' (did you mean 'get'?)"),
+    (["send", "--tpye", "t", "a/b/c"], "statefun send: unknown option '--tpye' (did you mean '--type'?)"),
+    (["dev", "--modul=m.yaml"], "statefun dev: unknown option '--modul' (did you mean '--module'?)"),
+    (["xyzzy"], "statefun: unknown command 'xyzzy'\n"),
+])
+def test_a_misspelt_command_or_flag_suggests_the_nearest_exit_2(tmp_path, statefun_bin, args,
+                                                                  expected):
+    import subprocess
+    result = subprocess.run([statefun_bin, *args], capture_output=True, text=True, cwd=tmp_path,
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result
+    assert result.stderr.startswith(expected), result.stderr
