@@ -61,15 +61,15 @@ Result<std::optional<Component>> component_from_document(const YAML::Node& root,
   document.kind = *kind;
   document.kind_mark = mark_of(root["kind"]);
   if (!top.has("spec")) {
-    return top.fail("spec",
-                    "missing required field (a component is " + std::string(kComponentShape) + ")");
+    return top.fail("spec", top.missing_field("spec") + " (a component is " +
+                                std::string(kComponentShape) + ")");
   }
   if (!is_known_kind(document.kind)) {
     return top.fail("kind", "unknown component kind; expected one of " + known_kinds_list());
   }
   const YAML::Node spec = root["spec"];
   if (!spec.IsMap()) return top.fail("spec", "expected a mapping, got " + describe(spec));
-  return Component{document, spec, "spec", spec, "spec"};
+  return Component{document, spec, "spec", spec, "spec", root};
 }
 
 Result<std::vector<Component>> collect_components(const std::vector<YAML::Node>& documents,
@@ -94,7 +94,59 @@ Result<std::vector<Component>> collect_components(const std::vector<YAML::Node>&
 // Kinds dispatch
 // ---------------------------------------------------------------------------
 
+// The keys each kind's spec has in StateFun 3.3 (a transport's keys are the
+// client's properties: open-ended, not checked).
+std::vector<std::string_view> known_spec_keys(std::string_view kind) {
+  if (kind == kEndpointV2Kind)
+    return {"functions", "urlPathTemplate", "maxNumBatchRequests", "transport"};
+  if (kind == kEndpointV1Kind) {
+    return {"functions", "urlPathTemplate", "maxNumBatchRequests", "timeouts", "transport"};
+  }
+  if (kind == kPlaygroundIngressKind) return {"port"};
+  if (kind == kPlaygroundEgressKind) return {"port", "topics"};
+  if (kind == kKafkaIngressKind) {
+    return {"id",
+            "address",
+            "consumerGroupId",
+            "topics",
+            "autoOffsetResetPosition",
+            "startupPosition",
+            "properties"};
+  }
+  if (kind == kKafkaEgressKind) return {"id", "address", "deliverySemantic", "properties"};
+  if (kind == kKinesisIngressKind) {
+    return {"id",
+            "awsRegion",
+            "awsCredentials",
+            "startupPosition",
+            "streams",
+            "clientConfigProperties"};
+  }
+  if (kind == kKinesisEgressKind) {
+    return {"id", "awsRegion", "awsCredentials", "maxOutstandingRecords", "clientConfigProperties"};
+  }
+  return {};
+}
+
+// The real engine ignores keys it does not know, so a misspelt optional key
+// silently means its default there: warn, do not fail.
+void warn_about_unknown_keys(const Component& component, ModuleBuild& build) {
+  constexpr std::string_view kWhy = "Flink StateFun ignores it too";
+  auto& warnings = build.config.warnings;
+  if (component.root.IsDefined() && !component.root.IsNull()) {
+    auto top = YamlMap(component.root, "", &component.document)
+                   .unknown_key_warnings({"kind", "spec"}, kWhy);
+    warnings.insert(warnings.end(), top.begin(), top.end());
+  }
+  auto known = known_spec_keys(component.document.kind);
+  if (known.empty()) return;
+  auto spec = YamlMap(component.spec, component.spec_path, &component.document)
+                  .unknown_key_warnings(known, kWhy);
+  warnings.insert(warnings.end(), spec.begin(), spec.end());
+}
+
 Status add_component(const Component& component, ModuleBuild& build) {
+  warn_about_unknown_keys(component, build);
   const ComponentFields fields{
       YamlMap(component.spec, component.spec_path, &component.document),
       YamlMap(component.id_holder, component.id_holder_path, &component.document)};

@@ -50,6 +50,8 @@ struct Component {
   // legacy entry's meta.
   YAML::Node id_holder;
   std::string id_holder_path;
+  // The whole document (kind + spec); null for a legacy entry.
+  YAML::Node root;
 };
 
 // What a component family reads. Both views point into `Component`.

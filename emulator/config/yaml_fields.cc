@@ -6,6 +6,8 @@
 #include <charconv>
 #include <regex>
 
+#include "runtime/core/spelling.h"
+
 namespace statefun::emulator {
 namespace {
 
@@ -18,21 +20,6 @@ bool is_yaml_float(std::string_view text) {
   static const std::regex pattern(
       R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))");
   return std::regex_match(text.begin(), text.end(), pattern);
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::string location(const std::string& file, const YAML::Mark& at) {
@@ -130,20 +117,6 @@ std::optional<std::int64_t> parse_integer_text(std::string_view text) {
   if (magnitude > kMax + (negative ? 1 : 0)) return std::nullopt;
   if (negative) return static_cast<std::int64_t>(0 - magnitude);
   return static_cast<std::int64_t>(magnitude);
-}
-
-std::optional<std::string> closest_word(std::string_view word,
-                                        const std::vector<std::string_view>& candidates) {
-  std::optional<std::string> best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (auto candidate : candidates) {
-    const std::size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = std::string(candidate);
-    }
-  }
-  return best;
 }
 
 // ---------------------------------------------------------------------------
@@ -248,7 +221,7 @@ Result<std::optional<std::string>> YamlMap::optional_text(std::string_view key,
 Result<std::string> YamlMap::required_text(std::string_view key, Typing typing) const {
   auto text = optional_text(key, typing);
   if (!text) return std::unexpected(text.error());
-  if (!*text) return fail(key, "missing required field");
+  if (!*text) return fail(key, missing_field(key));
   return std::move(**text);
 }
 
@@ -303,7 +276,7 @@ Result<std::string> YamlMap::required_choice(
     std::string_view key, std::initializer_list<std::string_view> choices) const {
   auto choice = optional_choice(key, choices);
   if (!choice) return std::unexpected(choice.error());
-  if (!*choice) return fail(key, "missing required field");
+  if (!*choice) return fail(key, missing_field(key));
   return std::move(**choice);
 }
 
@@ -317,7 +290,7 @@ Result<std::optional<YamlMap>> YamlMap::optional_map(std::string_view key) const
 Result<YamlMap> YamlMap::required_map(std::string_view key) const {
   auto map = optional_map(key);
   if (!map) return std::unexpected(map.error());
-  if (!*map) return fail(key, "missing required field");
+  if (!*map) return fail(key, missing_field(key));
   return std::move(**map);
 }
 
@@ -335,7 +308,7 @@ Result<std::optional<YamlItems>> YamlMap::optional_list(std::string_view key) co
 Result<YamlItems> YamlMap::required_non_empty_list(std::string_view key) const {
   auto items = optional_list(key);
   if (!items) return std::unexpected(items.error());
-  if (!*items) return fail(key, "missing required field");
+  if (!*items) return fail(key, missing_field(key));
   if ((*items)->empty()) return fail(key, "expected at least one entry, got an empty list");
   return std::move(**items);
 }
@@ -353,6 +326,38 @@ Result<std::vector<std::pair<std::string, YamlItem>>> YamlMap::entries() const {
   return out;
 }
 
+std::string YamlMap::missing_field(std::string_view key) const {
+  // A misspelt key reads as a missing one: name the likely culprit.
+  const std::vector<std::string> wanted{std::string(key)};
+  if (node_.IsMap()) {
+    for (const auto& entry : node_) {
+      const std::string present = entry.first.Scalar();
+      if (present != key && closest_match(present, wanted)) {
+        return "missing required field (is " + in_quotes(present) + " a misspelling of it?)";
+      }
+    }
+  }
+  return "missing required field";
+}
+
+std::vector<std::string> YamlMap::unknown_key_warnings(const std::vector<std::string_view>& known,
+                                                       std::string_view consequence) const {
+  std::vector<std::string> warnings;
+  if (!node_.IsMap()) return warnings;
+  const std::vector<std::string> candidates(known.begin(), known.end());
+  for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) continue;
+    const std::string key = entry.first.Scalar();
+    if (std::ranges::find(known, key) != known.end()) continue;
+    std::string what = "unknown key, ignored";
+    if (!consequence.empty()) what += " (" + std::string(consequence) + ")";
+    if (auto guess = closest_match(key, candidates))
+      what += "; did you mean " + in_quotes(*guess) + "?";
+    warnings.push_back(document_->error(field(key), what, mark_of(entry.first)).message);
+  }
+  return warnings;
+}
+
 Result<void> YamlMap::check_keys(
     const std::vector<std::string_view>& allowed,
     const std::map<std::string_view, std::string_view>& aliases) const {
@@ -364,7 +369,7 @@ Result<void> YamlMap::check_keys(
         alias != aliases.end() && std::ranges::find(allowed, alias->second) != allowed.end()) {
       guess = std::string(alias->second);
     } else {
-      guess = closest_word(key, allowed);
+      guess = closest_match(key, std::vector<std::string>(allowed.begin(), allowed.end()));
     }
     std::string why = "unknown key";
     if (guess) {

@@ -13,7 +13,7 @@
 // (module.yaml); statefun.yaml is one document and names none.
 //
 // The words for the common mistakes:
-//   missing required field
+//   missing required field [(is "<key>" a misspelling of it?)]
 //   expected a string | a mapping | a list | an integer | a boolean (true or false), got <what>
 //   expected an integer from <min> to <max> (or: >= <min>), got <number>
 //   expected one of <a, b, c>, got "<text>"
@@ -58,10 +58,6 @@ std::string lowercase_ascii(std::string_view text);
 
 // A YAML integer as text: decimal with an optional sign, 0x hex or 0o octal.
 std::optional<std::int64_t> parse_integer_text(std::string_view text);
-
-// The closest of `candidates` to a misspelt `word`, if one is close enough.
-std::optional<std::string> closest_word(std::string_view word,
-                                        const std::vector<std::string_view>& candidates);
 
 // ---------------------------------------------------------------------------
 // Loading
@@ -180,6 +176,15 @@ class YamlMap {
   // spelling, else the whole list.
   Result<void> check_keys(const std::vector<std::string_view>& allowed,
                           const std::map<std::string_view, std::string_view>& aliases = {}) const;
+  // For files read leniently (module.yaml: the real engine ignores keys it
+  // does not know): one warning per key outside `known`, located at the
+  // key, saying it is ignored (and `consequence`, if given) and suggesting
+  // the closest known key.
+  std::vector<std::string> unknown_key_warnings(const std::vector<std::string_view>& known,
+                                                std::string_view consequence = {}) const;
+  // "missing required field", naming a present key that looks like a
+  // misspelling of `key`.
+  std::string missing_field(std::string_view key) const;
 
  private:
   YAML::Mark mark_for(std::string_view key) const;

@@ -159,12 +159,13 @@ spec:
   CHECK(config.endpoints.at(0).max_num_batch_requests == 50);
 }
 
-TEST_CASE("Unknown spec fields are ignored without errors or warnings", "[emulator]") {
+TEST_CASE("Unknown keys are ignored as the real engine does, each with a warning", "[emulator]") {
   const auto config = parse_ok(R"(kind: io.statefun.endpoints.v2/http
 spec:
   functions: example/*
   urlPathTemplate: http://localhost:8000/statefun
   somethingNew: [1, 2]
+  maxNumBatchRequest: 10
   transport:
     flavour: vanilla
 ---
@@ -174,7 +175,33 @@ spec:
   colour: blue
 extra: top-level keys are ignored too
 )");
-  CHECK(config.warnings.empty());
+  // Still loaded: the real engine would start with this file.
+  REQUIRE(config.endpoints.size() == 1);
+  CHECK(config.endpoints[0].max_num_batch_requests == 1000);  // the misspelt key means the default
+  const std::vector<std::string> expected = {
+      "module.yaml:5:3: document 1 (io.statefun.endpoints.v2/http): spec.somethingNew: unknown "
+      "key, ignored (Flink StateFun ignores it too)",
+      "module.yaml:6:3: document 1 (io.statefun.endpoints.v2/http): spec.maxNumBatchRequest: "
+      "unknown key, ignored (Flink StateFun ignores it too); did you mean "
+      "\"maxNumBatchRequests\"?",
+      "module.yaml:14:1: document 2 (io.statefun.playground.v1/ingress): extra: unknown key, "
+      "ignored (Flink StateFun ignores it too)",
+      "module.yaml:13:3: document 2 (io.statefun.playground.v1/ingress): spec.colour: unknown "
+      "key, ignored (Flink StateFun ignores it too)",
+  };
+  // A transport's keys are properties of its client: open-ended, not warned about.
+  CHECK(config.warnings == expected);
+}
+
+TEST_CASE("A misspelt required key names the likely misspelling", "[emulator]") {
+  const auto message = parse_error(R"(kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplat: http://localhost:8000/statefun
+)");
+  CHECK(message ==
+        "module.yaml:3:3: document 1 (io.statefun.endpoints.v2/http): spec.urlPathTemplate: "
+        "missing required field (is \"urlPathTemplat\" a misspelling of it?)");
 }
 
 // ---------------------------------------------------------------------------
