@@ -12,7 +12,9 @@
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <vector>
 
+#include "runtime/core/spelling.h"
 #include "runtime/protocol/well_known_types.h"
 
 namespace statefun::values {
@@ -251,8 +253,30 @@ struct ProtoTypes::Impl {
   mutable std::mutex mutex;  // DynamicMessageFactory is not thread-safe
   mutable gp::DynamicMessageFactory factory;
 
+  std::vector<const gp::Descriptor*> messages;  // of the files given, nested ones included
+
+  void collect(const gp::Descriptor* message) {
+    messages.push_back(message);
+    for (int i = 0; i < message->nested_type_count(); ++i) collect(message->nested_type(i));
+  }
+
+  // As the SDKs name them: `<anything>/<full name>` (type.googleapis.com/
+  // for Python, Go, Java and the runtime); the JS SDK takes any typename,
+  // so a last part that is the message's own name, or the end of its full
+  // name, also resolves when exactly one message matches.
   const gp::Descriptor* find(std::string_view type_name) const {
-    return importer->pool()->FindMessageTypeByName(std::string(message_name(type_name)));
+    const std::string name(message_name(type_name));
+    if (const auto* exact = importer->pool()->FindMessageTypeByName(name)) return exact;
+    const gp::Descriptor* found = nullptr;
+    for (const auto* message : messages) {
+      const std::string& full = message->full_name();
+      if (full.size() > name.size() && full.ends_with(name) &&
+          full[full.size() - name.size() - 1] == '.') {
+        if (found) return nullptr;  // ambiguous: the typename must say which
+        found = message;
+      }
+    }
+    return found;
   }
 };
 
@@ -284,10 +308,14 @@ Result<std::unique_ptr<ProtoTypes>> ProtoTypes::load(const std::vector<std::stri
         gp::compiler::DiskSourceTree::SUCCESS) {
       virtual_file = fs::path(file).filename().string();
     }
-    if (impl->importer->Import(virtual_file) == nullptr) {
+    const gp::FileDescriptor* imported = impl->importer->Import(virtual_file);
+    if (imported == nullptr) {
       return make_error(ErrorCode::kInvalidArgument, impl->errors.first.empty()
                                                          ? fmt::format("{}: cannot be parsed", file)
                                                          : impl->errors.first);
+    }
+    for (int i = 0; i < imported->message_type_count(); ++i) {
+      impl->collect(imported->message_type(i));
     }
   }
   return std::unique_ptr<ProtoTypes>(new ProtoTypes(std::move(impl)));
@@ -295,6 +323,33 @@ Result<std::unique_ptr<ProtoTypes>> ProtoTypes::load(const std::vector<std::stri
 
 bool ProtoTypes::knows(std::string_view type_name) const {
   return m_impl->find(type_name) != nullptr;
+}
+
+Error ProtoTypes::unknown_message(std::string_view type_name) const {
+  const std::string name(message_name(type_name));
+  std::vector<std::string> names, short_names;
+  for (const auto* message : m_impl->messages) {
+    names.push_back(message->full_name());
+    short_names.push_back(message->name());
+  }
+  std::string listed;
+  for (const auto& full : names) listed += (listed.empty() ? "" : ", ") + full;
+  std::string hint;
+  auto guess = closest_match(name, names);
+  if (!guess) {
+    if (auto short_guess = closest_match(name, short_names)) {
+      guess = names[std::ranges::find(short_names, *short_guess) - short_names.begin()];
+    }
+  }
+  if (guess) {
+    hint = fmt::format("; did you mean type.googleapis.com/{}?", *guess);
+  } else if (!names.empty()) {
+    hint = fmt::format("; name one as type.googleapis.com/<full name>, as the SDKs do");
+  }
+  return Error{ErrorCode::kInvalidArgument,
+               fmt::format("--proto: no message {} for type {} in the .proto files (they define: "
+                           "{}){}",
+                           name, type_name, listed.empty() ? "no messages" : listed, hint)};
 }
 
 Result<std::string> ProtoTypes::to_json(std::string_view type_name, std::string_view bytes) const {
@@ -327,7 +382,23 @@ Result<std::string> ProtoTypes::from_json(std::string_view type_name, std::strin
   std::lock_guard lock(m_impl->mutex);
   std::unique_ptr<gp::Message> message(m_impl->factory.GetPrototype(descriptor)->New());
   auto status = gp::util::JsonStringToMessage(std::string(text), message.get());
-  if (!status.ok()) return bad_input(text, type_name, std::string(status.message()));
+  if (!status.ok()) {
+    std::string why(status.message());
+    // "colour: Cannot find field.": name the fields the message has.
+    if (const auto colon = why.find(": Cannot find field"); colon != std::string::npos) {
+      const std::string field = why.substr(0, colon);
+      std::vector<std::string> fields;
+      for (int i = 0; i < descriptor->field_count(); ++i) {
+        fields.push_back(descriptor->field(i)->name());
+      }
+      std::string listed;
+      for (const auto& name : fields) listed += (listed.empty() ? "" : ", ") + name;
+      why = fmt::format("{} has no field {} (fields: {})", descriptor->full_name(), field, listed);
+      if (auto guess = closest_match(field, fields))
+        why += fmt::format("; did you mean {}?", *guess);
+    }
+    return bad_input(text, type_name, why);
+  }
   return message->SerializeAsString();
 }
 
@@ -391,6 +462,11 @@ Result<std::string> encode(std::string_view type_name, InputForm form, std::stri
   }
   if (is_well_known(type_name)) return encode_well_known(type_name, form, input);
   if (protos && protos->knows(type_name)) return protos->from_json(type_name, input);
+  // --proto was given to send a protobuf value: JSON sent verbatim instead
+  // would reach the function as bytes it cannot parse.
+  if (protos && (form == InputForm::kJson || form == InputForm::kNatural)) {
+    return std::unexpected(protos->unknown_message(type_name));
+  }
   switch (form) {
     case InputForm::kString:
     case InputForm::kBytes:

@@ -4,11 +4,11 @@
 // docs/types.md:
 //   - io.statefun.types/* ("The well-known types"): decoded as protobuf wrappers (tolerant),
 //     encoded canonically (a zero value is zero bytes);
-//   - protobuf types ("Protobuf and custom types"), when the user pointed at their .proto files:
-//   the
-//     message named by the typename's part after the last '/' (so
-//     `type.googleapis.com/shop.Order` is `shop.Order`), shown and read as
-//     protobuf's JSON mapping;
+//   - protobuf types ("Protobuf and custom types"), when the user pointed at their .proto
+//     files: the message named by the typename's part after the last '/' (so
+//     `type.googleapis.com/shop.Order` is `shop.Order`; see ProtoTypes::knows),
+//     shown and read as protobuf's JSON mapping; with .proto files given, a
+//     JSON value for a typename no message matches is refused, not sent as text;
 //   - JSON types ("JSON types"): any other payload that parses as JSON is shown as
 //     JSON; JSON given for any other typename is stored verbatim;
 //   - anything else: printable UTF-8 as text, raw bytes otherwise.
@@ -45,8 +45,14 @@ class ProtoTypes {
                                                   const std::vector<std::string>& import_paths);
   ~ProtoTypes();
 
-  // Whether `type_name` (after its last '/') names a loaded message.
+  // Whether `type_name` names a loaded message: its part after the last '/'
+  // is the message's full name (`type.googleapis.com/shop.Order`), or the
+  // end of exactly one message's full name (`example/Order`, as a JS SDK
+  // app may name it).
   bool knows(std::string_view type_name) const;
+  // "--proto: no message X for type T in the .proto files (they define:
+  // ...); did you mean ...?", for a typename knows() refuses.
+  Error unknown_message(std::string_view type_name) const;
   // Serialized message -> protobuf JSON (proto field names, compact).
   Result<std::string> to_json(std::string_view type_name, std::string_view bytes) const;
   // Protobuf JSON -> serialized message; kInvalidArgument names the problem.

@@ -111,6 +111,33 @@ message Item { string name = 1; int32 count = 2; google.protobuf.Timestamp added
   REQUIRE_FALSE(bad);
   CHECK(bad.error().code == ErrorCode::kInvalidArgument);
 
+  // The field is named, with the fields the message has.
+  CHECK(bad.error().message ==
+        R"('{"colour":"red"}' is not a valid type.googleapis.com/shop.Item value: shop.Item has )"
+        "no field colour (fields: name, count, added)");
+  auto misspelt = encode(type, InputForm::kJson, R"({"cuont":3})", protos->get());
+  REQUIRE_FALSE(misspelt);
+  CHECK_THAT(misspelt.error().message, Catch::Matchers::EndsWith("; did you mean count?"));
+
+  // Names as a JS SDK app may choose them: the end of one full name.
+  CHECK((*protos)->knows("example/Item"));
+  CHECK((*protos)->knows("example/shop.Item"));
+  CHECK_FALSE((*protos)->knows("example/tem"));
+  auto by_short_name = encode("example/Item", InputForm::kJson, R"({"count":3})", protos->get());
+  REQUIRE(by_short_name);
+  CHECK(*by_short_name == from_hex("10 03"));
+
+  // With .proto files given, JSON for a typename no message matches is
+  // refused rather than sent as text the function cannot parse.
+  auto unknown = encode("example/Itme", InputForm::kJson, R"({"count":3})", protos->get());
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == ErrorCode::kInvalidArgument);
+  CHECK(unknown.error().message ==
+        "--proto: no message Itme for type example/Itme in the .proto files (they define: "
+        "shop.Item); did you mean type.googleapis.com/shop.Item?");
+  // Text and bytes for other types still go as they are.
+  CHECK(encode("example/raw", InputForm::kString, "hello", protos->get()) == "hello");
+
   std::ofstream(dir / "broken.proto") << "syntax = \"proto3\";\nmessage { }\n";
   auto broken = ProtoTypes::load({(dir / "broken.proto").string()}, {});
   REQUIRE_FALSE(broken);
