@@ -129,7 +129,20 @@ Json status_json(const Context& c) {
           {"steps", s.steps},
           {"failing", s.failing},
           {"queued_by_type", s.queued_by_type},
-          {"idle", s.pending == 0 && s.in_flight == 0}};
+          {"idle", s.pending == 0 && s.in_flight == 0},
+          {"store_failure", s.store_failure ? Json(s.store_failure->message) : Json(nullptr)},
+          {"retrying", s.retrying}};
+}
+
+// 200 while the state database takes writes; 503 with the reason once it
+// does not (a full disk being retried, or a failure that stopped dispatch).
+void handle_health(Context& c, httplib::Response& res) {
+  const auto s = c.dispatcher.status();
+  if (!s.store_failure) return reply(res, 200, {{"ok", true}});
+  Json body = error_json(*s.store_failure);
+  body["ok"] = false;
+  body["retrying"] = s.retrying;
+  reply(res, 503, body);
 }
 
 // Long poll: answers as soon as nothing is pending or in flight, or 408
@@ -176,7 +189,9 @@ void handle_send(Context& c, const httplib::Request& req, httplib::Response& res
   const int64_t step = c.dispatcher.status().steps;
   auto result = await<Result<void>>(
       [&](auto done) { c.dispatcher.accept(std::move(message), std::move(done)); });
-  if (!result) return reply_error(res, result.error());
+  // Not accepted means not durable (the store failed, or statefun dev is
+  // stopping): the client may try again later.
+  if (!result) return reply(res, 503, error_json(result.error()));
   reply(res, 200,
         {{"address", target->str()}, {"typename", (*body)["typename"]}, {"after_step", step}});
 }
@@ -218,9 +233,8 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
                {"code", status == 404 ? "not_found" : "invalid_argument"}});
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, {{"ok", true}});
-  });
+  server.Get("/v1/health",
+             [&c](const httplib::Request&, httplib::Response& res) { handle_health(c, res); });
   server.Get("/v1/status", [&c](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, status_json(c));
   });

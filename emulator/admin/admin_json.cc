@@ -132,6 +132,8 @@ const char* error_code_name(ErrorCode code) {
       return "failed_precondition";
     case ErrorCode::kUnavailable:
       return "unavailable";
+    case ErrorCode::kResourceExhausted:
+      return "resource_exhausted";
   }
   return "internal";
 }
@@ -147,6 +149,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::kFailedPrecondition:
       return 409;
     case ErrorCode::kUnavailable:
+    case ErrorCode::kResourceExhausted:
       return 503;
     default:
       return 500;

@@ -290,8 +290,20 @@ void Console::on_unroutable(const FunctionType& type) {
 }
 
 void Console::on_fatal(const Error& failure) {
-  error(fmt::format("state database failure, dispatch stopped: {}", failure.message));
+  error(fmt::format(
+      "state database failure, dispatch stopped (ingress and egress answer 503; restart "
+      "statefun dev once the cause is fixed): {}",
+      failure.message));
 }
+
+void Console::on_suspended(const Error& failure) {
+  error(fmt::format(
+      "the disk is full: dispatch paused, ingress and egress answer 503, retrying every "
+      "second until there is room (nothing acknowledged is lost): {}",
+      failure.message));
+}
+
+void Console::on_resumed() { info("the state database takes writes again: dispatch resumed"); }
 
 std::string Console::process_prefix(const std::string& process) {
   std::size_t tint;

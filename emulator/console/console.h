@@ -75,6 +75,8 @@ class Console final : public DispatcherObserver, public ProcessObserver {
   void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
   void on_unroutable(const FunctionType& type) override;
   void on_fatal(const Error& error) override;
+  void on_suspended(const Error& error) override;
+  void on_resumed() override;
 
   // ProcessObserver
   void on_output(const std::string& process, OutputStream stream, std::string_view line) override;

@@ -214,6 +214,13 @@ int run_dev(const DevOptions& options, Console& console,
   // 5. Shutdown: stop the engine first (final commit; waiting HTTP handlers
   // get their answer), then the servers, then the function client.
   dispatcher.stop();
+  // A store that failed (or was still full) means work was left undone:
+  // say so in the exit code, however the stop was asked for.
+  if (const auto failure = dispatcher.status().store_failure) {
+    console.error(
+        fmt::format("statefun dev stopped with the state database failing: {}", failure->message));
+    exit_code = 1;
+  }
   snapshots.stop();  // the snapshot at exit, of everything committed
   dev_loop.stop();   // the function processes, before the dispatcher goes away
   if (ingress) ingress->stop();

@@ -45,7 +45,8 @@ struct DevOptions {
 
 // Runs the emulator. `wait_for_shutdown` blocks until the user asks to stop
 // (SIGINT/SIGTERM); then everything done so far is committed and the process
-// can exit. Returns the process exit code (0 ok, 1 failure).
+// can exit. Returns the process exit code (0 ok, 1 failure, including a
+// state database that failed while running, even when stopped by SIGTERM).
 int run_dev(const DevOptions& options, Console& console,
             const std::function<void()>& wait_for_shutdown);
 

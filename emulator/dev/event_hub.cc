@@ -162,4 +162,14 @@ void EventHub::on_fatal(const Error& error) {
   publish({"fatal", to_text(error_json(error)), 0, std::nullopt});
 }
 
+void EventHub::on_suspended(const Error& error) {
+  if (m_forward) m_forward->on_suspended(error);
+  publish({"suspended", to_text(error_json(error)), 0, std::nullopt});
+}
+
+void EventHub::on_resumed() {
+  if (m_forward) m_forward->on_resumed();
+  publish({"resumed", "{}", 0, std::nullopt});
+}
+
 }  // namespace statefun::emulator

@@ -26,7 +26,7 @@ namespace statefun::emulator {
 
 // One event as the stream shows it: `kind` is the SSE event name ("step",
 // "call_failed", "recovered", "states_registered", "unroutable", "fatal",
-// "lagged"), `data` its JSON text.
+// "suspended", "resumed", "lagged"), `data` its JSON text.
 struct HubEvent {
   std::string kind;
   std::string data;
@@ -85,6 +85,8 @@ class EventHub final : public DispatcherObserver {
   void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
   void on_unroutable(const FunctionType& type) override;
   void on_fatal(const Error& error) override;
+  void on_suspended(const Error& error) override;
+  void on_resumed() override;
   void on_committed(int64_t last_step) override;
 
  private:

@@ -16,6 +16,7 @@ enum class ErrorCode {
   kCorruption,          // stored data is not what we wrote
   kFailedPrecondition,  // valid input that the current state refuses
   kUnavailable,         // a peer is not reachable (yet)
+  kResourceExhausted,   // the disk is full: the same operation may succeed once space returns
 };
 
 struct Error {

@@ -12,10 +12,17 @@ Engine::Engine(EngineOptions options) : m_options(std::move(options)) {
 }
 
 void Engine::handle(Event event) {
-  if (m_fatal) {
-    // Nothing can be made durable any more: answer rather than leave the
-    // caller (an ingress request, an admin call) waiting forever.
-    refuse(event, *m_fatal);
+  if (stopped()) {
+    if (auto* call = std::get_if<CallDoneEvent>(&event)) {
+      // The answer to a request sent before the store failed: its step
+      // cannot be made durable. A resume sends the batch again.
+      Mailbox* box = m_mailboxes.find(call->address);
+      if (box && box->on_wire) m_mailboxes.set_on_wire(*box, false);
+      return;
+    }
+    // Nothing can be made durable now: answer at once rather than leave the
+    // caller (an ingress request, an admin call) waiting.
+    refuse(event, refusal());
     return;
   }
   std::visit(
@@ -132,7 +139,7 @@ void Engine::handle_timer_op(TimerOpEvent& event) {
 }
 
 bool Engine::ensure_transaction() {
-  if (m_fatal) return false;
+  if (stopped()) return false;
   if (auto r = m_options.store->begin(); !r) {
     fatal(r.error());
     return false;
@@ -143,11 +150,11 @@ bool Engine::ensure_transaction() {
 bool Engine::commit_group() {
   if (!commit_open_group()) return false;
   if (m_restore) finish_restore_when_quiet();
-  return !m_fatal;
+  return !stopped();
 }
 
 bool Engine::commit_open_group() {
-  if (m_fatal) return false;
+  if (stopped()) return false;
   auto& store = *m_options.store;
   if (store.in_transaction()) {
     if (auto r = store.commit(); !r) {
@@ -155,6 +162,11 @@ bool Engine::commit_open_group() {
       return false;
     }
     if (m_options.observer) m_options.observer->on_committed(m_last_step);
+    if (m_full_reported) {
+      // The first write since the disk filled up: there is room again.
+      m_full_reported = false;
+      if (m_options.observer) m_options.observer->on_resumed();
+    }
   }
   m_group_first_egress.reset();
   publish_counters();
@@ -176,12 +188,19 @@ void Engine::shutdown() {
 
 void Engine::fire_due() {
   if (m_fatal) return;
+  if (m_full) {
+    if (m_options.clock->now_ms() < m_retry_full_at_ms) return;
+    try_resume();
+    if (stopped()) return;
+  }
   fire_due_timers();
   fire_due_retries();
   prune_old_records();
 }
 
 std::optional<int64_t> Engine::next_due_ms() const {
+  if (m_fatal) return std::nullopt;
+  if (m_full) return m_retry_full_at_ms;
   std::optional<int64_t> next;
   auto earliest = [&next](int64_t due) { next = next ? std::min(*next, due) : due; };
   // Retention samples its watermarks once a second.
@@ -202,6 +221,8 @@ DispatcherStatus Engine::status() const {
   for (const auto& [type, queued] : m_mailboxes.queued_by_type()) {
     status.queued_by_type.emplace(type.str(), queued);
   }
+  status.store_failure = m_fatal ? m_fatal : m_full;
+  status.retrying = m_full.has_value();
   return status;
 }
 
@@ -210,13 +231,56 @@ void Engine::publish_counters() {
 }
 
 void Engine::fatal(const Error& error) {
-  // The database refused a write: what is in memory can no longer be made
-  // durable, so stop dispatching and refuse everything waiting for a commit.
-  m_fatal = error;
-  if (m_options.observer) m_options.observer->on_fatal(error);
+  if (error.code == ErrorCode::kResourceExhausted) {
+    // A full disk: what is in memory can no longer be made durable, but the
+    // database itself is intact. Pause, and retry once there may be room.
+    m_full = error;
+    m_retry_full_at_ms = m_options.clock->now_ms() + m_options.full_disk_retry.count();
+    if (!m_full_reported && m_options.observer) m_options.observer->on_suspended(error);
+    m_full_reported = true;
+  } else {
+    // The database refused a write for good (corrupt, gone, taken by
+    // another process): stop dispatching until statefun dev restarts.
+    m_full.reset();
+    m_fatal = error;
+    if (m_options.observer) m_options.observer->on_fatal(error);
+  }
+  fail_group(error);
+  if (m_restore) {
+    m_restore->done(std::unexpected(error));
+    m_restore.reset();
+  }
+  publish_counters();
+}
+
+void Engine::fail_group(const Error& error) {
+  // Refuse everything that waited for the commit: none of it is durable.
+  m_group_first_egress.reset();
   auto callbacks = std::move(m_after_commit);
   m_after_commit.clear();
   for (auto& callback : callbacks) callback(&error);
+}
+
+Error Engine::refusal() const {
+  if (m_fatal) return {ErrorCode::kUnavailable, m_fatal->message};
+  return {ErrorCode::kUnavailable,
+          fmt::format("the disk is full; statefun dev retries every {} ms and resumes once there "
+                      "is room (nothing acknowledged is lost): {}",
+                      m_options.full_disk_retry.count(), m_full->message)};
+}
+
+void Engine::try_resume() {
+  m_retry_full_at_ms = m_options.clock->now_ms() + m_options.full_disk_retry.count();
+  // Answers still on their way belong to the abandoned group: wait for them
+  // (they are dropped on arrival) so none is taken for a new request's.
+  if (m_mailboxes.on_wire() > 0) return;
+  const Error dropped = *m_full;
+  m_full.reset();
+  if (auto r = m_options.store->rollback(); !r) return fatal(r.error());
+  // Memory ran ahead of the store (steps applied, messages consumed, timers
+  // fired in the abandoned group): start again from what is durable.
+  if (auto r = reload(dropped); !r) return fatal(r.error());
+  publish_counters();
 }
 
 }  // namespace statefun

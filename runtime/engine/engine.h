@@ -71,6 +71,10 @@ struct EngineOptions {
   int64_t retention_age_ms = 0;
   // Gates closed from the start (see FunctionRoute::gate).
   std::vector<std::string> closed_gates;
+  // How often a full disk is retried. Each retry abandons the failed group,
+  // reloads pending work from the store and resumes; nothing acknowledged was
+  // in the abandoned group, so nothing acknowledged is lost.
+  std::chrono::milliseconds full_disk_retry{std::chrono::seconds(1)};
 };
 
 // Registered state specs of one function type, in registration order.
@@ -121,6 +125,9 @@ class Engine {
   DispatcherStatus status() const;
   // The store refused a write or a commit: the engine stopped dispatching.
   bool failed() const { return m_fatal.has_value(); }
+  // The disk is full: dispatch is paused and fire_due() retries once a
+  // second (see EngineOptions::full_disk_retry).
+  bool suspended() const { return m_full.has_value(); }
 
  private:
   // engine.cc: events, commits, counters.
@@ -132,7 +139,20 @@ class Engine {
   bool commit_open_group();  // commit_group without finishing a restore
   void publish_counters();
   bool ensure_transaction();
+  // The store refused a write or a commit: a full disk suspends the engine,
+  // anything else stops it for good.
   void fatal(const Error& error);
+  // Runs and clears the callbacks of the group that could not be committed.
+  void fail_group(const Error& error);
+  bool stopped() const { return m_fatal.has_value() || m_full.has_value(); }
+  // The error events get while stopped or suspended.
+  Error refusal() const;
+  // A full disk, once a second: abandon the failed group, reload from the
+  // store and dispatch again.
+  void try_resume();
+  // Forgets what is in memory and loads it again from the store; ingress
+  // held by backpressure is kept. A restore and a resume both do this.
+  Result<void> reload(const Error& edits_dropped);
 
   // engine_send.cc: mailboxes, requests, retries, timers.
   Result<void> enqueue_new(InboxMessage message);  // append to inbox + mailbox
@@ -190,6 +210,11 @@ class Engine {
   // Run once the group commits (nullptr) or could not be committed (the error).
   std::vector<std::function<void(const Error*)>> m_after_commit;
   std::optional<Error> m_fatal;  // what the store said when it failed
+  std::optional<Error> m_full;   // the disk is full: suspended, retrying
+  int64_t m_retry_full_at_ms = 0;
+  // A full disk was reported and no commit has written since: retries that
+  // fail again stay quiet, the first commit that writes reports recovery.
+  bool m_full_reported = false;
   // While loading, messages only fill mailboxes: the first requests go out
   // from send_ready(), so start-up (and "ready") does not wait for them.
   bool m_loading = false;

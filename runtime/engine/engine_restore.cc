@@ -68,22 +68,6 @@ void Engine::finish_restore_when_quiet() {
   if (m_mailboxes.on_wire() > 0) return;  // responses still arrive; they apply to the old database
   RestoreEvent restore = std::move(*m_restore);
   m_restore.reset();
-
-  // Keep what was never committed (ingress held by backpressure); drop the
-  // rest: the snapshot defines messages, timers and state from here on.
-  std::vector<ParkedAccept> parked;
-  for (auto& [address, box] : m_mailboxes) {
-    for (auto& p : box.parked) parked.push_back(std::move(p));
-    for (auto& edit : box.edits) {
-      edit.done(
-          make_error(ErrorCode::kUnavailable, "a snapshot was restored before this edit ran"));
-    }
-  }
-  m_mailboxes.clear();
-  m_retries.clear();
-  m_timers.clear();
-  m_reported_unroutable.clear();
-
   auto swapped = restore.swap(m_options.store);
   if (!swapped) {
     fatal(swapped.error());
@@ -91,18 +75,40 @@ void Engine::finish_restore_when_quiet() {
     return;
   }
   m_options.store = *swapped;
-  if (auto r = load(); !r) {
+  // The snapshot defines messages, timers and state from here on.
+  if (auto r = reload({ErrorCode::kUnavailable, "a snapshot was restored before this edit ran"});
+      !r) {
     fatal(r.error());
     restore.done(std::unexpected(r.error()));
     return;
+  }
+  commit_open_group();
+  restore.done({});
+}
+
+Result<void> Engine::reload(const Error& edits_dropped) {
+  // Keep what was never committed (ingress held back by backpressure); drop
+  // the rest, which the store defines.
+  std::vector<ParkedAccept> parked;
+  for (auto& [address, box] : m_mailboxes) {
+    for (auto& p : box.parked) parked.push_back(std::move(p));
+    for (auto& edit : box.edits) edit.done(std::unexpected(edits_dropped));
+  }
+  m_mailboxes.clear();
+  m_retries.clear();
+  m_timers.clear();
+  m_reported_unroutable.clear();
+  m_group_first_egress.reset();
+  if (auto r = load(); !r) {
+    for (auto& p : parked) p.done(std::unexpected(r.error()));
+    return r;
   }
   send_ready();
   for (auto& p : parked) {
     AcceptEvent event{std::move(p.message), std::move(p.done)};
     handle_accept(event);
   }
-  commit_open_group();
-  restore.done({});
+  return {};
 }
 
 }  // namespace statefun

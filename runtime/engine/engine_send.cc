@@ -159,7 +159,7 @@ std::optional<TimerRecord> Engine::take_timer(int64_t id) {
 
 void Engine::fire_due_timers() {
   const int64_t now = m_options.clock->now_ms();
-  while (!m_fatal) {
+  while (!stopped()) {
     auto id = m_timers.first_due(now);
     if (!id) return;
     auto timer = take_timer(*id);

@@ -51,7 +51,13 @@ class DispatcherObserver {
   virtual void on_states_registered(const FunctionType&, const std::vector<StateSpec>&) {}
   // Reported once per function type until it becomes routable.
   virtual void on_unroutable(const FunctionType&) {}
+  // The store failed for good: dispatch stopped until statefun dev restarts.
   virtual void on_fatal(const Error&) {}
+  // The disk is full: dispatch pauses and the engine retries once a second
+  // (reported once, however many retries fail) ...
+  virtual void on_suspended(const Error&) {}
+  // ... until a commit succeeds again.
+  virtual void on_resumed() {}
   // A group commit made steps up to `last_step` durable and readable.
   virtual void on_committed(int64_t /*last_step*/) {}
 };
@@ -93,6 +99,10 @@ struct DispatcherStatus {
   int64_t steps = 0;                              // last committed step id
   int64_t failing = 0;                            // addresses whose last attempt failed
   std::map<std::string, int64_t> queued_by_type;  // function type -> messages queued/in flight
+  // Why the state database cannot be written, while it cannot; `retrying`
+  // when it is a full disk the engine retries (else dispatch stopped for good).
+  std::optional<Error> store_failure;
+  bool retrying = false;
 };
 
 // Installs a new database in place of `current` (a snapshot restore) and

@@ -6,7 +6,7 @@
 // mark_consumed, write_state, delete_state, set_expiry, drop_expired,
 // add_timer, remove_timer, append_egress, consume_egress, append_trace,
 // prune) and commits (commit() with a transaction open). Reads, begin() and
-// savepoints pass through uncounted.
+// savepoints and rollback() pass through uncounted.
 //
 // A failed write does not reach the wrapped store. A failed commit leaves
 // the wrapped store's transaction open and uncommitted: nothing of the group
@@ -43,6 +43,7 @@ class FaultInjectingStore final : public Store {
   Result<void> begin() override { return m_inner.begin(); }
   Result<void> commit() override;
   bool in_transaction() const override { return m_inner.in_transaction(); }
+  Result<void> rollback() override { return m_inner.rollback(); }
   Result<void> savepoint() override { return m_inner.savepoint(); }
   Result<void> release_savepoint() override { return m_inner.release_savepoint(); }
   Result<void> rollback_savepoint() override { return m_inner.rollback_savepoint(); }

@@ -130,6 +130,11 @@ Result<void> MemoryStore::commit() {
   return {};
 }
 
+Result<void> MemoryStore::rollback() {
+  if (m_working) end_transaction();
+  return {};
+}
+
 Result<void> MemoryStore::savepoint() {
   if (!m_working) {
     // As in SQLite, a savepoint outside a transaction opens one, which the

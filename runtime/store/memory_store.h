@@ -44,6 +44,7 @@ class MemoryStore final : public Store {
   Result<void> begin() override;
   Result<void> commit() override;
   bool in_transaction() const override { return m_explicit; }
+  Result<void> rollback() override;
   Result<void> savepoint() override;
   Result<void> release_savepoint() override;
   Result<void> rollback_savepoint() override;

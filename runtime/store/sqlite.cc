@@ -11,10 +11,14 @@ namespace {
 Error describe_failure(sqlite3* db, const std::string& path, std::string_view what,
                        ErrorCode fallback) {
   const int rc = sqlite3_errcode(db);
-  const ErrorCode code = rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? error_code(rc) : fallback;
+  const int primary = rc & 0xff;
+  const ErrorCode code =
+      primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB || primary == SQLITE_FULL
+          ? error_code(rc)
+          : fallback;
   std::string message = path;
   if (!what.empty()) message += fmt::format(": {}", what);
-  if (rc == SQLITE_FULL) message += ": disk full";
+  if (primary == SQLITE_FULL) message += ": disk full";
   message += fmt::format(": {}", sqlite3_errmsg(db));
   return Error{code, std::move(message)};
 }
@@ -39,6 +43,8 @@ ErrorCode error_code(int rc) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
       return ErrorCode::kCorruption;
+    case SQLITE_FULL:
+      return ErrorCode::kResourceExhausted;
     default:
       return ErrorCode::kIo;
   }

@@ -5,8 +5,8 @@
 // codes to our ErrorCode:
 //
 //   SQLITE_CORRUPT, SQLITE_NOTADB  kCorruption (the file is not what we wrote)
-//   SQLITE_FULL                    kIo, and the message says "disk full" so a
-//                                  person (and a test) can tell it apart
+//   SQLITE_FULL                    kResourceExhausted, and the message says
+//                                  "disk full": the engine retries it
 //   anything else                  kIo
 //
 // A statement of ours that does not compile means the file is not a

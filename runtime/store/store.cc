@@ -226,6 +226,14 @@ class SqliteStore final : public Store {
 
   bool in_transaction() const override { return m_in_transaction; }
 
+  Result<void> rollback() override {
+    m_in_transaction = false;
+    // After some failures (SQLITE_FULL among them) SQLite has already rolled
+    // back, and a ROLLBACK would only fail saying so.
+    if (sqlite3_get_autocommit(m_db.raw())) return {};
+    return m_db.exec("ROLLBACK");
+  }
+
   Result<void> savepoint() override { return run(kSavepoint); }
   Result<void> release_savepoint() override { return run(kRelease); }
   Result<void> rollback_savepoint() override {

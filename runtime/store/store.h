@@ -128,6 +128,10 @@ class Store {
   virtual Result<void> begin() = 0;   // no-op when a transaction is open
   virtual Result<void> commit() = 0;  // no-op when none is open
   virtual bool in_transaction() const = 0;
+  // Abandons the open transaction, if any: nothing of it is kept, and the
+  // store takes a new begin(). For a commit that failed (a full disk), after
+  // which SQLite may or may not have rolled back already.
+  virtual Result<void> rollback() = 0;
   // A nested unit inside the open transaction that can be undone alone
   // (SQLite SAVEPOINT): one edit that fails halfway leaves no trace.
   virtual Result<void> savepoint() = 0;

@@ -159,3 +159,127 @@ TEST_CASE("requests that arrive after the store failed are answered with its err
   }
   CHECK(h.recorder.fatal.size() == 1);  // reported once, not once per request
 }
+
+// A full disk (issue 14): the engine pauses instead of stopping, answers at
+// once while paused, retries on its own and loses nothing it acknowledged.
+TEST_CASE("a full disk suspends the engine, which answers at once and resumes when there is room",
+          "[runtime]") {
+  FaultRig h;
+  REQUIRE(h.send(kBob, text("a")));
+  REQUIRE(h.run_until_idle());
+  h.faults->fail_commit(1, ErrorCode::kResourceExhausted, /*and_after=*/true);
+  auto b = h.accept(kBob, text("b"));
+  REQUIRE(b->has_value());
+  REQUIRE_FALSE(**b);  // never acknowledged
+  CHECK((*b)->error().code == ErrorCode::kResourceExhausted);
+  CHECK(h.engine->suspended());
+  CHECK_FALSE(h.engine->failed());
+  REQUIRE(h.recorder.suspended.size() == 1);
+  CHECK(h.recorder.fatal.empty());
+  auto status = h.engine->status();
+  REQUIRE(status.store_failure);
+  CHECK(status.retrying);
+  // While suspended, requests are answered at once, saying why.
+  auto c = h.accept(kBob, text("c"));
+  REQUIRE(c->has_value());
+  REQUIRE_FALSE(**c);
+  CHECK((*c)->error().code == ErrorCode::kUnavailable);
+  CHECK((*c)->error().message.starts_with("the disk is full; statefun dev retries every 1000 ms"));
+  // A retry while the disk is still full: it resumes, the next commit fails
+  // again, and that is not reported a second time.
+  h.clock.advance_ms(1000);
+  h.settle();  // the answer for "b", sent before the commit failed, is dropped
+  CHECK_FALSE(h.engine->suspended());
+  auto d = h.accept(kBob, text("d"));
+  REQUIRE(d->has_value());
+  CHECK_FALSE(**d);
+  CHECK(h.engine->suspended());
+  CHECK(h.recorder.suspended.size() == 1);
+  CHECK(h.recorder.resumed == 0);
+  // Room again: the next retry resumes, and the first commit says so.
+  h.faults->heal();
+  h.clock.advance_ms(1000);
+  h.settle();
+  REQUIRE(h.send(kBob, text("e")));
+  CHECK(h.recorder.resumed == 1);
+  CHECK_FALSE(h.engine->status().store_failure);
+  REQUIRE(h.run_until_idle());
+  CHECK(h.pop("out") == "a");
+  CHECK(h.pop("out") == "e");
+  CHECK_FALSE(h.pop("out"));
+  CHECK(h.recorder.fatal.empty());
+}
+
+TEST_CASE("an acknowledged message whose step met a full disk is applied once after the resume",
+          "[runtime]") {
+  FaultRig h;
+  h.function.hold(true);
+  REQUIRE(h.send(kBob, text("x")));  // acknowledged: committed to the inbox
+  REQUIRE(h.function.requests().size() == 1);
+  // The answer's step cannot be committed: the disk is full.
+  h.faults->fail_commit(1, ErrorCode::kResourceExhausted);
+  REQUIRE(h.function.complete_next(echo(h.function.requests().back())));
+  h.settle();
+  REQUIRE(h.engine->suspended());
+  CHECK(h.committed_inbox() == std::vector<std::string>{"x"});  // still pending, not lost
+  // The next retry reloads it from the store and sends it again.
+  h.clock.advance_ms(1000);
+  h.group();
+  CHECK_FALSE(h.engine->suspended());
+  REQUIRE(h.function.requests().size() == 2);
+  h.function.release();
+  REQUIRE(h.run_until_idle());
+  CHECK(h.recorder.resumed == 1);
+  CHECK(h.pop("out") == "x");
+  CHECK_FALSE(h.pop("out"));  // applied once
+  CHECK(h.committed_inbox().empty());
+}
+
+TEST_CASE("an answer on the wire when the disk filled up is dropped, and the retry waits for it",
+          "[runtime]") {
+  FaultRig h;
+  h.function.hold(true);
+  REQUIRE(h.send(kBob, text("x")));
+  REQUIRE(h.function.held() == 1);
+  // Another message's accept fails on a full disk while "x" is on the wire.
+  h.faults->fail_commit(1, ErrorCode::kResourceExhausted);
+  auto y = h.accept(Address{{"test", "counter"}, "Alice"}, text("y"));
+  REQUIRE(y->has_value());
+  REQUIRE_FALSE(**y);
+  REQUIRE(h.engine->suspended());
+  // No resume while an answer of the abandoned group may still arrive.
+  h.clock.advance_ms(1000);
+  h.group();
+  CHECK(h.engine->suspended());
+  h.function.release();  // the late answer: dropped, its step not applied
+  h.settle();
+  CHECK(h.recorder.steps.empty());  // nor announced
+  h.clock.advance_ms(1000);
+  h.group();
+  CHECK_FALSE(h.engine->suspended());
+  h.function.release();
+  REQUIRE(h.run_until_idle());
+  CHECK(h.pop("out") == "x");
+  CHECK_FALSE(h.pop("out"));
+}
+
+TEST_CASE("a failure other than a full disk stops the engine for good, with a reason in the status",
+          "[runtime]") {
+  FaultRig h;
+  h.faults->fail_commit(1, ErrorCode::kCorruption);
+  auto a = h.accept(kBob, text("a"));
+  REQUIRE(a->has_value());
+  REQUIRE(h.engine->failed());
+  auto status = h.engine->status();
+  REQUIRE(status.store_failure);
+  CHECK(status.store_failure->code == ErrorCode::kCorruption);
+  CHECK_FALSE(status.retrying);
+  h.faults->heal();
+  h.clock.advance_ms(5000);
+  h.group();
+  CHECK(h.engine->failed());  // no retry
+  auto b = h.accept(kBob, text("b"));
+  REQUIRE(b->has_value());
+  REQUIRE_FALSE(**b);
+  CHECK((*b)->error().code == ErrorCode::kUnavailable);  // refused at once: 503
+}

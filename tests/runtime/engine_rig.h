@@ -35,6 +35,10 @@ struct Recorder : DispatcherObserver {
   }
   void on_unroutable(const FunctionType& type) override { unroutable.push_back(type); }
   void on_fatal(const Error& error) override { fatal.push_back(error); }
+  std::vector<Error> suspended;  // the disk filled up
+  int resumed = 0;               // ... and had room again
+  void on_suspended(const Error& error) override { suspended.push_back(error); }
+  void on_resumed() override { ++resumed; }
   void on_committed(int64_t last_step) override { committed.push_back(last_step); }
 };
 

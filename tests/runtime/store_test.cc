@@ -78,6 +78,26 @@ TEMPLATE_TEST_CASE("an uncommitted group is lost as a whole", "[runtime]", Sqlit
   CHECK(store->load_pending()->empty());
 }
 
+TEMPLATE_TEST_CASE("rollback abandons the open group and the store takes a new one", "[runtime]",
+                   SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  auto store = db.open();
+  REQUIRE(store->rollback());  // none open: nothing to do
+  REQUIRE(store->begin());
+  InboxMessage lost{0, kBob, std::nullopt, {"t/a", true, "lost"}, MessageSource::kIngress, 5};
+  REQUIRE(store->append_inbox(lost));
+  REQUIRE(store->rollback());
+  CHECK_FALSE(store->in_transaction());
+  REQUIRE(store->begin());
+  InboxMessage kept{0, kBob, std::nullopt, {"t/a", true, "kept"}, MessageSource::kIngress, 6};
+  REQUIRE(store->append_inbox(kept));
+  REQUIRE(store->commit());
+  auto pending = db.open()->load_pending();
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 1);
+  CHECK((*pending)[0].argument.value == "kept");
+}
+
 TEMPLATE_TEST_CASE("each step that changes an entity is one version; a zero-byte value is present",
                    "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
   TestType db;
