@@ -11,6 +11,7 @@
 
 #include "emulator/admin/admin_routes.h"
 #include "emulator/admin/listener.h"
+#include "emulator/surfaces/request_guard.h"
 #include "emulator/values/value_codec.h"
 
 namespace statefun::emulator {
@@ -23,6 +24,11 @@ void reply(httplib::Response& res, int status, const Json& body) {
 
 void reply_error(httplib::Response& res, const Error& error) {
   reply(res, http_status(error.code), error_json(error));
+}
+
+void reply_too_many(httplib::Response& res) {
+  reply_error(res, ErrorCode::kUnavailable,
+              "too many event streams and long polls at once; close some and try again");
 }
 
 std::optional<std::string> param(const httplib::Request& req, const char* name) {
@@ -100,6 +106,16 @@ int64_t now_ms() {
 
 namespace {
 
+std::optional<std::string> header(const httplib::Request& req, const char* name) {
+  if (!req.has_header(name)) return std::nullopt;
+  return req.get_header_value(name);
+}
+
+GuardedRequest guarded(const httplib::Request& req) {
+  return {req.method, header(req, "Host"), header(req, "Origin"), header(req, "Content-Type"),
+          !req.body.empty()};
+}
+
 Json status_json(const Context& c) {
   const auto s = c.dispatcher.status();
   Json functions = Json::array();
@@ -152,7 +168,10 @@ void handle_wait(Context& c, const httplib::Request& req, httplib::Response& res
   auto timeout = int_param(req, "timeout_ms", 60000);
   if (!timeout) return reply_error(res, timeout.error());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*timeout);
+  LongRequest long_request;
+  if (!long_request.admitted()) return reply_too_many(res);
   for (;;) {
+    const uint64_t seen = c.hub.commits();
     const auto s = c.dispatcher.status();
     if (s.pending == 0 && s.in_flight == 0) return reply(res, 200, status_json(c));
     if (c.stopping) {
@@ -166,7 +185,9 @@ void handle_wait(Context& c, const httplib::Request& req, httplib::Response& res
       body["status"] = status_json(c);
       return reply(res, 408, body);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Counters change at commits; the slice covers a publish without one
+    // (a failed call) and the deadline.
+    c.hub.wait_for_commit(seen, std::chrono::milliseconds(20));
   }
 }
 
@@ -213,7 +234,17 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   auto& c = *m_context;
 
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (m_facts.token.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    if (m_facts.token.empty()) {
+      // No token: only this machine's own tools may drive it, never a web
+      // page (request_guard.h says how).
+      if (auto refusal = check_request(guarded(req), GuardPolicy{})) {
+        reply(res, refusal->status,
+              {{"error", refusal->reason},
+               {"code", refusal->status == 415 ? "invalid_argument" : "forbidden"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     if (req.get_header_value("Authorization") == "Bearer " + m_facts.token) {
       return httplib::Server::HandlerResponse::Unhandled;
     }

@@ -6,7 +6,13 @@
 // Every route is documented in docs/admin-api.md.
 //
 // When `token` is set (from STATEFUN_ADMIN_TOKEN), every request must carry
-// `Authorization: Bearer <token>`; others get 401.
+// `Authorization: Bearer <token>`; others get 401. Without a token, requests
+// under a Host that is not a loopback name and cross-origin writes get 403,
+// and writes with a body that is not application/json get 415
+// (emulator/surfaces/request_guard.h).
+//
+// Event streams and long polls hold a LongRequest (listener.h): however many
+// there are, other requests keep the whole worker pool.
 #pragma once
 
 #include <functional>

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emulator/admin/admin_routes.h"
+#include "emulator/admin/listener.h"
 
 namespace statefun::emulator::admin {
 namespace {
@@ -44,6 +45,8 @@ void read_topic(Context& c, const httplib::Request& req, httplib::Response& res)
   // Long polling: with nothing to return yet, wait for the next commit and
   // read again, until wait_ms has passed.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(*wait_ms);
+  std::optional<LongRequest> long_request;
+  if (*wait_ms > 0 && !long_request.emplace().admitted()) return reply_too_many(res);
   Result<Json> body;
   for (;;) {
     const uint64_t seen = c.hub.commits();  // before the read: no commit slips between

@@ -40,6 +40,9 @@ inline void reply_error(httplib::Response& res, ErrorCode code, std::string mess
   reply_error(res, Error{code, std::move(message)});
 }
 
+// 503: a LongRequest was not admitted (too many streams and long polls).
+void reply_too_many(httplib::Response& res);
+
 // Query parameters.
 std::optional<std::string> param(const httplib::Request& req, const char* name);
 Result<int64_t> int_param(const httplib::Request& req, const char* name, int64_t fallback);

@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "emulator/admin/admin_routes.h"
+#include "emulator/admin/listener.h"
 
 namespace statefun::emulator::admin {
 namespace {
@@ -16,6 +17,8 @@ constexpr auto kPoll = std::chrono::milliseconds(250);
 constexpr auto kKeepAlive = std::chrono::seconds(10);
 
 struct Stream {
+  // The stream's thread does not count against the admin API's workers.
+  std::unique_ptr<LongRequest> long_request;
   std::shared_ptr<EventHub::Subscription> subscription;
   std::optional<Address> address;
   std::vector<TraceRecord> backlog;  // committed steps to replay first
@@ -66,6 +69,8 @@ void handle_events(Context& c, const httplib::Request& req, httplib::Response& r
   auto address = address_param(req, "address");
   if (!address) return reply_error(res, address.error());
   auto stream = std::make_shared<Stream>();
+  stream->long_request = std::make_unique<LongRequest>();
+  if (!stream->long_request->admitted()) return reply_too_many(res);
   stream->address = *address;
   // Subscribe before reading the database: a step is then either in the
   // committed rows, in the hub's replay of recent steps, or live.

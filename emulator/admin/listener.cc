@@ -9,15 +9,18 @@
 #include <vector>
 
 namespace statefun::emulator {
-namespace {
 
-// httplib's ThreadPool starts all its threads up front. This one starts a
-// thread only when a connection arrives and every thread is busy (a
-// keep-alive connection holds its thread), up to `max_threads`, so an idle
-// emulator keeps few threads and little memory.
+// httplib's ThreadPool starts all its threads up front and has a fixed size,
+// so 32 event streams or long polls took every thread and starved the rest.
+// This one starts a thread only when a connection arrives and every thread
+// is busy (a keep-alive connection holds its thread), up to `max_threads`
+// threads that are not parked; a thread parked by a LongRequest no longer
+// counts, so streams and long polls never take the capacity of other
+// requests. Threads beyond the limit end when they finish their request.
 class OnDemandThreadPool final : public httplib::TaskQueue {
  public:
-  explicit OnDemandThreadPool(std::size_t max_threads) : m_max_threads(max_threads) {}
+  OnDemandThreadPool(std::size_t max_threads, std::size_t max_parked)
+      : m_max_threads(max_threads), m_max_parked(max_parked) {}
   ~OnDemandThreadPool() override { shutdown(); }
 
   void enqueue(std::function<void()> task) override {
@@ -26,56 +29,94 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
     m_tasks.push_back(std::move(task));
     // m_idle still counts threads already woken for earlier tasks, so compare
     // against the queue: each waiting task needs an idle thread of its own.
-    if (m_tasks.size() > m_idle && m_threads.size() < m_max_threads) {
-      m_threads.emplace_back([this] { work(); });
+    if (m_tasks.size() > m_idle && m_live - m_parked < m_max_threads) {
+      ++m_live;
+      std::thread([this] { work(); }).detach();
     } else {
       m_ready.notify_one();
     }
   }
 
   void shutdown() override {
-    {
-      std::lock_guard lock(m_mutex);
-      m_stopping = true;
-    }
+    std::unique_lock lock(m_mutex);
+    m_stopping = true;
     m_ready.notify_all();
-    for (auto& thread : m_threads) {
-      if (thread.joinable()) thread.join();
-    }
+    // Threads are detached: wait until the last one has left work().
+    m_exited.wait(lock, [this] { return m_live == 0; });
   }
+
+  bool park() {
+    std::lock_guard lock(m_mutex);
+    if (m_parked >= m_max_parked) return false;
+    ++m_parked;
+    // The parked thread's place is free: a queued connection may need it.
+    if (m_tasks.size() > m_idle && m_live - m_parked < m_max_threads && !m_stopping) {
+      ++m_live;
+      std::thread([this] { work(); }).detach();
+    }
+    return true;
+  }
+  void unpark() {
+    std::lock_guard lock(m_mutex);
+    --m_parked;
+  }
+
+  static thread_local OnDemandThreadPool* t_current;
 
  private:
   void work() {
+    t_current = this;
     std::unique_lock lock(m_mutex);
     for (;;) {
       ++m_idle;
       m_ready.wait(lock, [this] { return m_stopping || !m_tasks.empty(); });
       --m_idle;
-      if (m_tasks.empty()) return;  // stopping, nothing left to run
+      if (m_tasks.empty()) break;  // stopping, nothing left to run
       auto task = std::move(m_tasks.front());
       m_tasks.pop_front();
       lock.unlock();
       task();
       lock.lock();
+      if (m_live - m_parked > m_max_threads) break;  // a parked thread came back
     }
+    t_current = nullptr;
+    --m_live;
+    // Notified under the lock: shutdown() cannot return (and the pool go
+    // away) before this thread has released it for the last time.
+    m_exited.notify_all();
   }
 
   const std::size_t m_max_threads;
+  const std::size_t m_max_parked;
   std::mutex m_mutex;
-  std::condition_variable m_ready;
+  std::condition_variable m_ready, m_exited;
   std::deque<std::function<void()>> m_tasks;
-  std::vector<std::thread> m_threads;
-  std::size_t m_idle = 0;
+  std::size_t m_live = 0;    // threads started and not yet ended
+  std::size_t m_idle = 0;    // waiting for a task
+  std::size_t m_parked = 0;  // inside a LongRequest
   bool m_stopping = false;
 };
 
-}  // namespace
+thread_local OnDemandThreadPool* OnDemandThreadPool::t_current = nullptr;
 
-Listener::Listener(std::string label, int worker_threads) : m_label(std::move(label)) {
+LongRequest::LongRequest() : m_pool(OnDemandThreadPool::t_current) {
+  if (m_pool && !m_pool->park()) {
+    m_pool = nullptr;
+    m_admitted = false;
+  }
+}
+
+LongRequest::~LongRequest() {
+  if (m_pool) m_pool->unpark();
+}
+
+Listener::Listener(std::string label, int worker_threads, int max_long_requests)
+    : m_label(std::move(label)) {
   // Handlers block until their message is committed, so the pool must be
   // large enough for every client that waits on a group commit.
-  m_server.new_task_queue = [worker_threads] {
-    return new OnDemandThreadPool(static_cast<std::size_t>(worker_threads));
+  m_server.new_task_queue = [worker_threads, max_long_requests] {
+    return new OnDemandThreadPool(static_cast<std::size_t>(worker_threads),
+                                  static_cast<std::size_t>(max_long_requests));
   };
   m_server.set_keep_alive_max_count(100000);
   // httplib writes headers and body separately: with Nagle on, the body waits

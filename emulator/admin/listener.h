@@ -1,5 +1,6 @@
 // Internal to emulator/*.cc: an httplib::Server bound to one address and
-// served on its own thread. Included only by .cc files, so httplib stays
+// served on its own thread, its requests on a pool of threads that grows on
+// demand. Included only by .cc files, so httplib stays
 // out of every public header.
 #pragma once
 
@@ -12,10 +13,33 @@
 
 namespace statefun::emulator {
 
+class OnDemandThreadPool;
+
+// Held by a handler for as long as its request lives on (an event stream, a
+// long poll): the listener's thread it runs on stops counting against the
+// worker limit, so such requests, however many, never take the capacity of
+// others. Each costs a thread; beyond `max_long_requests` at once they are
+// not admitted (the handler answers 503). Outside a listener's thread (a
+// unit test calling a handler) it does nothing and is always admitted.
+class LongRequest {
+ public:
+  LongRequest();
+  ~LongRequest();
+  LongRequest(const LongRequest&) = delete;
+  LongRequest& operator=(const LongRequest&) = delete;
+  bool admitted() const { return m_admitted; }
+
+ private:
+  OnDemandThreadPool* m_pool;
+  bool m_admitted = true;
+};
+
 class Listener {
  public:
-  // `label` names the surface in errors, e.g. "playground ingress".
-  explicit Listener(std::string label, int worker_threads = 64);
+  // `label` names the surface in errors, e.g. "playground ingress". At most
+  // `worker_threads` requests run at once, besides up to `max_long_requests`
+  // inside a LongRequest.
+  explicit Listener(std::string label, int worker_threads = 64, int max_long_requests = 4096);
   ~Listener();
 
   httplib::Server& server() { return m_server; }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "emulator/surfaces/request_guard.h"
 #include "runtime/net/http_target.h"
 #include "runtime/protocol/well_known_types.h"
 
@@ -32,6 +33,20 @@ net::HttpServer::Options server_options(std::string label) {
   net::HttpServer::Options options;
   options.label = std::move(label);
   return options;
+}
+
+// A DNS-rebinding page must not reach a playground that listens on
+// loopback (curl and the SDK samples send a loopback Host). Listening on
+// another address is a choice to be reached under any name.
+std::optional<net::HttpResponse> refuse_host(const net::HttpMessage& request,
+                                             const std::string& listen_host) {
+  if (!is_loopback_name(listen_host)) return std::nullopt;
+  GuardedRequest guarded{request.method, std::nullopt, std::nullopt, std::nullopt, false};
+  if (const std::string* host = request.header("Host")) guarded.host = *host;
+  GuardPolicy policy{listen_host, true, false, false};
+  auto refusal = check_request(guarded, policy);
+  if (!refusal) return std::nullopt;
+  return text_response(refusal->status, refusal->reason);
 }
 
 }  // namespace
@@ -74,6 +89,7 @@ PlaygroundIngress::PlaygroundIngress(Dispatcher& dispatcher, net::EventLoop& loo
                }) {}
 
 void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  if (auto refused = refuse_host(request, m_listen_host)) return respond(std::move(*refused));
   if (request.method != "PUT" && request.method != "POST") {
     return respond(method_not_allowed(request.method, "playground ingress", kIngressMethods));
   }
@@ -92,6 +108,7 @@ void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Respo
 }
 
 Result<int> PlaygroundIngress::start(const std::string& host, int port) {
+  m_listen_host = host;
   return m_server.start(host, port);
 }
 void PlaygroundIngress::stop() { m_server.stop(); }
@@ -106,6 +123,7 @@ PlaygroundEgress::PlaygroundEgress(Dispatcher& dispatcher, net::EventLoop& loop,
                }) {}
 
 void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Responder respond) {
+  if (auto refused = refuse_host(request, m_listen_host)) return respond(std::move(*refused));
   const std::string path = net::target_path(request.target);
   const std::string topic = path.empty() ? std::string() : path.substr(1);
   if (std::find(m_topics.begin(), m_topics.end(), topic) == m_topics.end()) {
@@ -132,6 +150,7 @@ void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Respon
 }
 
 Result<int> PlaygroundEgress::start(const std::string& host, int port) {
+  m_listen_host = host;
   return m_server.start(host, port);
 }
 void PlaygroundEgress::stop() { m_server.stop(); }

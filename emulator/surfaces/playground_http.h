@@ -13,6 +13,9 @@
 // `Allow: GET, HEAD, OPTIONS`; any other method is 405 with that Allow
 // header and consumes nothing.
 //
+// Listening on a loopback address, both answer 403 to a Host that is not a
+// loopback name or that address (request_guard.h): no DNS-rebinding page.
+//
 // Both serve on the engine's event loop (net::HttpServer): a request is
 // handed to the dispatcher on the loop thread and answered from the
 // dispatcher's completion callback, with no thread blocked in between.
@@ -39,6 +42,7 @@ class PlaygroundIngress {
   void handle(net::HttpMessage& request, net::HttpServer::Responder respond);
 
   Dispatcher& m_dispatcher;
+  std::string m_listen_host;  // set by start(), before any request
   net::HttpServer m_server;
 };
 
@@ -53,6 +57,7 @@ class PlaygroundEgress {
 
   Dispatcher& m_dispatcher;
   std::vector<std::string> m_topics;
+  std::string m_listen_host;  // set by start(), before any request
   net::HttpServer m_server;
 };
 
