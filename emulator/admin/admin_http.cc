@@ -112,8 +112,12 @@ std::optional<std::string> header(const httplib::Request& req, const char* name)
 }
 
 GuardedRequest guarded(const httplib::Request& req) {
+  // Checked before routing, when the body is not read yet: its headers say
+  // whether there is one.
+  const std::string length = req.get_header_value("Content-Length");
+  const bool has_body = req.has_header("Transfer-Encoding") || (!length.empty() && length != "0");
   return {req.method, header(req, "Host"), header(req, "Origin"), header(req, "Content-Type"),
-          !req.body.empty()};
+          has_body};
 }
 
 Json status_json(const Context& c) {
