@@ -197,3 +197,53 @@ def test_a_full_disk_answers_503_says_so_in_health_and_recovers_by_itself(stack,
     assert emulator.stop() == 1
     filler.unlink()
     assert "stopped with the state database failing" in emulator.output()
+
+
+# --- item 4: a 200 with an empty body, as the official Python SDK sends -------
+
+QUIET_PYTHON_FUNCTION = '''
+import os
+from aiohttp import web
+from statefun import RequestReplyHandler, StatefulFunctions
+
+functions = StatefulFunctions()
+
+@functions.bind(typename="e2e/quiet")
+async def quiet(context, message):
+    pass  # no state, no messages, no egress
+
+handler = RequestReplyHandler(functions)
+sizes = []
+
+async def statefun_endpoint(request):
+    reply = await handler.handle_async(await request.read())
+    sizes.append(len(reply))
+    return web.Response(body=reply, content_type="application/octet-stream")
+
+async def stats(request):
+    return web.json_response({"requests": len(sizes), "reply_sizes": sizes})
+
+app = web.Application()
+app.add_routes([web.post("/statefun", statefun_endpoint), web.get("/stats", stats)])
+web.run_app(app, host="127.0.0.1", port=int(os.environ["PORT"]))
+'''
+
+
+@pytest.mark.timeout(90)
+def test_the_python_sdks_empty_answer_to_a_batch_without_effects_is_a_step(stack, tmp_path):
+    # Issue 14 item 4 asked to treat a 200 with an empty body as a failed
+    # attempt. The official Python SDK 3.3.0 answers every batch without
+    # effects that way (docs/sdk-behaviour.md), so that would retry such a
+    # function forever: the decision is to keep reading it as "no effects".
+    source = tmp_path / "quiet.py"
+    source.write_text(QUIET_PYTHON_FUNCTION)
+    from harness import PYTHON
+    functions = stack._function("quiet-python", [PYTHON, source], source)
+    emulator = stack.emulator({"e2e/*": functions.url()})
+    for i in range(3):
+        assert emulator.send(f"e2e/quiet/{i}", "hush") == 200
+    emulator.wait_idle(timeout=30)
+    stats = functions.stats()
+    assert stats["reply_sizes"] == [0, 0, 0], stats  # what the SDK really sends
+    status = emulator.status()
+    assert status["steps"] == 3 and status["failing"] == 0, status
