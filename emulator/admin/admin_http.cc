@@ -237,7 +237,7 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   auto& server = m_listener->server();
   auto& c = *m_context;
 
-  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  m_listener->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (m_facts.token.empty()) {
       // No token: only this machine's own tools may drive it, never a web
       // page (request_guard.h says how).

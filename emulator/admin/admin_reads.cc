@@ -54,7 +54,8 @@ void read_topic(Context& c, const httplib::Request& req, httplib::Response& res)
     if (!body || !(*body)["records"].empty()) break;
     const auto left =
         std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
+    // Stopping: the hub no longer waits, so this would spin until the deadline.
+    if (left.count() <= 0 || c.stopping) break;
     c.hub.wait_for_commit(seen, left);
   }
   if (!body) return reply_error(res, body.error());

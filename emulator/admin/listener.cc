@@ -45,9 +45,13 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
     m_exited.wait(lock, [this] { return m_live == 0; });
   }
 
-  bool park() {
+  bool park() { return park_if(true); }
+  bool park_unbounded() { return park_if(false); }
+
+ private:
+  bool park_if(bool bounded) {
     std::lock_guard lock(m_mutex);
-    if (m_parked >= m_max_parked) return false;
+    if (bounded && m_parked >= m_max_parked) return false;
     ++m_parked;
     // The parked thread's place is free: a queued connection may need it.
     if (m_tasks.size() > m_idle && m_live - m_parked < m_max_threads && !m_stopping) {
@@ -56,12 +60,28 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
     }
     return true;
   }
+
+ public:
   void unpark() {
     std::lock_guard lock(m_mutex);
     --m_parked;
   }
 
+  // Between two requests of a keep-alive connection the thread only waits
+  // for the next one (up to httplib's keep-alive timeout): parked too, so
+  // idle connections cannot take the capacity either.
+  static void between_requests() {
+    if (t_current && !t_between_requests && t_current->park_unbounded()) t_between_requests = true;
+  }
+  static void request_started() {
+    if (t_current && t_between_requests) {
+      t_between_requests = false;
+      t_current->unpark();
+    }
+  }
+
   static thread_local OnDemandThreadPool* t_current;
+  static thread_local bool t_between_requests;
 
  private:
   void work() {
@@ -77,6 +97,10 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
       lock.unlock();
       task();
       lock.lock();
+      if (t_between_requests) {  // the connection closed while idle
+        t_between_requests = false;
+        --m_parked;
+      }
       if (m_live - m_parked > m_max_threads) break;  // a parked thread came back
     }
     t_current = nullptr;
@@ -98,6 +122,7 @@ class OnDemandThreadPool final : public httplib::TaskQueue {
 };
 
 thread_local OnDemandThreadPool* OnDemandThreadPool::t_current = nullptr;
+thread_local bool OnDemandThreadPool::t_between_requests = false;
 
 LongRequest::LongRequest() : m_pool(OnDemandThreadPool::t_current) {
   if (m_pool && !m_pool->park()) {
@@ -130,6 +155,19 @@ Listener::Listener(std::string label, int worker_threads, int max_long_requests)
     m_socket = socket;
   });
   m_server.set_payload_max_length(64u * 1024u * 1024u);
+  // Called once a response is written: the connection now waits idle.
+  m_server.set_logger([](const httplib::Request&, const httplib::Response&) {
+    OnDemandThreadPool::between_requests();
+  });
+  set_pre_routing_handler({});
+}
+
+void Listener::set_pre_routing_handler(httplib::Server::HandlerWithResponse handler) {
+  m_server.set_pre_routing_handler(
+      [handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+        OnDemandThreadPool::request_started();
+        return handler ? handler(req, res) : httplib::Server::HandlerResponse::Unhandled;
+      });
 }
 
 Listener::~Listener() { stop(); }

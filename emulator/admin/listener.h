@@ -42,7 +42,10 @@ class Listener {
   explicit Listener(std::string label, int worker_threads = 64, int max_long_requests = 4096);
   ~Listener();
 
+  // Register routes here; the pre-routing handler goes through
+  // set_pre_routing_handler below (the listener needs that hook too).
   httplib::Server& server() { return m_server; }
+  void set_pre_routing_handler(httplib::Server::HandlerWithResponse handler);
 
   // Binds host:port (port 0 picks a free one) and starts serving. Errors name
   // the surface and the port ("port 8090 (playground ingress) is already in use").

@@ -71,6 +71,11 @@ def test_200_followers_and_100_long_polls_leave_status_answering(stack):
         ok(result)
         assert emulator.admin("/v1/health")[0] == 200
         assert time.monotonic() - started < 15
+        # Stopping ends the streams and the polls (a poll used to spin until
+        # its wait_ms had passed, holding the exit for a minute).
+        stopping = time.monotonic()
+        assert emulator.stop(timeout=10) == 0
+        assert time.monotonic() - stopping < 10
     finally:
         for s in followers + polls:
             s.close()
