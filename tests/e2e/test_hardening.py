@@ -187,6 +187,8 @@ def test_a_full_disk_answers_503_says_so_in_health_and_recovers_by_itself(stack,
     status, body = http("PUT", f"http://127.0.0.1:{emulator.ingress_port}/e2e/counter/a", b"y",
                         {"Content-Type": "application/vnd.e2e/text"})
     assert status == 503 and b"disk is full" in body, body
+    status, body = http("GET", f"http://127.0.0.1:{emulator.egress_port}/out")
+    assert status == 503 and b"disk is full" in body, body
     assert emulator.output().count("the disk is full") == 1  # printed once
 
     filler.unlink()
