@@ -109,6 +109,31 @@ TraceRecord trace_from_json(const Json& step) {
   return record;
 }
 
+Json call_failure_json(const CallFailure& f) {
+  Json output = Json::array();
+  for (const auto& line : f.output) {
+    output.push_back({{"at", utc_time_text(line.at_ms)},
+                      {"stream", line.stderr_stream ? "stderr" : "stdout"},
+                      {"line", line.text}});
+  }
+  return {{"kind", call_failure_kind_name(f.kind)},
+          {"reason", f.reason},
+          {"http_status", f.http_status ? Json(f.http_status) : Json(nullptr)},
+          {"body", f.body},
+          {"output", std::move(output)},
+          {"process", f.process.empty() ? Json(nullptr) : Json(f.process)},
+          {"attempt", f.attempt},
+          {"failed_at", utc_time_text(f.at_ms)},
+          {"first_failed_at", utc_time_text(f.first_at_ms)},
+          {"messages", f.messages}};
+}
+
+Json failing_address_json(const FailingAddress& failing) {
+  Json j = {{"address", failing.address.str()}};
+  if (failing.failure) j.update(call_failure_json(*failing.failure));
+  return j;
+}
+
 Json address_json(const AddressSummary& summary) {
   return {{"address", summary.address.str()},
           {"states", summary.states},

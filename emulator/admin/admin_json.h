@@ -28,6 +28,12 @@ Json trace_json(const TraceRecord& step);
 // the admin API); missing fields stay at their defaults.
 TraceRecord trace_from_json(const Json& step);
 Json address_json(const AddressSummary& summary);
+// {"kind", "reason", "http_status", "body", "output": [{"at", "stream",
+// "line"}], "process", "attempt", "failed_at", "first_failed_at",
+// "messages"}: why an attempt failed (runtime/engine/call_failure.h).
+Json call_failure_json(const CallFailure& failure);
+// {"address", ...call_failure_json}
+Json failing_address_json(const FailingAddress& failing);
 // Compact JSON text; invalid UTF-8 in strings is replaced, never thrown on.
 std::string to_text(const Json& value);
 

@@ -53,6 +53,21 @@ std::string exit_hint(const ExitStatus& status) {
   return "";
 }
 
+// A command as the console echoes it: long ones (a java classpath) keep
+// their start and end, so the line stays readable.
+std::string shorten_command(const std::string& command) {
+  constexpr std::size_t kMax = 100, kHead = 60, kTail = 30;
+  if (command.size() <= kMax) return command;
+  auto boundary = [&command](std::size_t at) {
+    // Do not split a UTF-8 sequence.
+    while (at > 0 && (static_cast<unsigned char>(command[at]) & 0xC0) == 0x80) --at;
+    return at;
+  };
+  const std::size_t head = boundary(kHead);
+  const std::size_t tail = boundary(command.size() - kTail);
+  return command.substr(0, head) + " … " + command.substr(tail);
+}
+
 std::string describe_exit(const ExitStatus& status) {
   if (status.signal) return fmt::format("was killed by {}", status.str());
   return fmt::format("exited with code {}{}", status.code, exit_hint(status));
@@ -192,39 +207,88 @@ void Console::on_step(const TraceRecord& step) {
   write(m_options.out, step_line(step, m_style));
 }
 
-int Console::admit(const FunctionType& type, bool failure) {
+int Console::admit_recovery(const FunctionType& type) {
   const auto now = std::chrono::steady_clock::now();
   MutexLock lock(m_digest_mutex);
   Digest& digest = m_digests[type];
-  auto& last = failure ? digest.last_failure : digest.last_recovery;
-  int& suppressed = failure ? digest.suppressed_failures : digest.suppressed_recoveries;
-  if (now - last < std::chrono::seconds(1)) {
-    ++suppressed;
+  if (now - digest.last_recovery < std::chrono::seconds(1)) {
+    ++digest.suppressed_recoveries;
     return -1;
   }
-  last = now;
-  return std::exchange(suppressed, 0);
+  digest.last_recovery = now;
+  return std::exchange(digest.suppressed_recoveries, 0);
 }
 
-void Console::on_call_failed(const Address& address, const std::string& reason, int attempt) {
+std::string Console::failure_text(const Address& address, const CallFailure& f) {
+  const std::string kept =
+      f.messages == 1 ? "message kept" : fmt::format("{} messages kept", f.messages);
+  std::string text =
+      m_style.red(fmt::format("{} {} failed (attempt {}): {}; {}, retrying", clock_time_now(),
+                              address.str(), f.attempt, f.reason, kept));
+  if (!f.body.empty() && f.body.find_first_not_of(" \t\r\n") != std::string::npos) {
+    text += m_style.dim("\n  response body:");
+    std::size_t start = 0;
+    while (start < f.body.size()) {
+      std::size_t end = f.body.find('\n', start);
+      if (end == std::string::npos) end = f.body.size();
+      std::string line = f.body.substr(start, end - start);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      text += fmt::format("\n  | {}", line);
+      start = end + 1;
+    }
+  }
+  if (!f.output.empty()) {
+    const std::string prefix = process_prefix(f.process);
+    text += m_style.dim(fmt::format("\n  {} printed during the call:", prefix));
+    for (const auto& line : f.output) text += fmt::format("\n  {} | {}", prefix, line.text);
+  } else if (!f.process.empty() && f.kind == CallFailure::Kind::kHttpStatus && f.body.empty()) {
+    text += m_style.dim(
+        fmt::format("\n  {} printed nothing during the call (an SDK that answers an empty "
+                    "error hides the exception: log it in the function)",
+                    process_prefix(f.process)));
+  }
+  return text;
+}
+
+void Console::on_call_failed(const Address& address, const CallFailure& failure) {
   if (json()) {
-    if (!worth_reporting(attempt)) return;
+    if (!worth_reporting(failure.attempt)) return;
     Json j = event_json("call_failed");
     j["address"] = address.str();
-    j["attempt"] = attempt;
-    j["reason"] = reason;
+    j["kind"] = call_failure_kind_name(failure.kind);
+    j["reason"] = failure.reason;
+    j["attempt"] = failure.attempt;
+    j["http_status"] = failure.http_status ? Json(failure.http_status) : Json(nullptr);
+    j["body"] = failure.body;
+    j["process"] = failure.process.empty() ? Json(nullptr) : Json(failure.process);
+    j["output"] = Json::array();
+    for (const auto& line : failure.output) {
+      j["output"].push_back(
+          {{"stream", line.stderr_stream ? "stderr" : "stdout"}, {"line", line.text}});
+    }
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
-  if (!worth_reporting(attempt)) return;
-  const int held_back = admit(address.type, /*failure=*/true);
-  if (held_back < 0) return;
-  const std::string more = held_back ? fmt::format(" (+{} more failures of {} in the last second)",
-                                                   held_back, address.type.str())
-                                     : "";
+  FailureDigest::Verdict verdict;
+  {
+    MutexLock lock(m_filter_mutex);
+    verdict = m_failures.admit(address, failure, std::chrono::steady_clock::now());
+  }
+  using Show = FailureDigest::Verdict::Show;
+  if (verdict.show == Show::kNothing) return;
+  if (verdict.show == Show::kFull) {
+    write(m_options.err, failure_text(address, failure));
+    return;
+  }
+  // A repeat: one line. Different reasons never share it.
+  const std::string since = verdict.held_back > 1 && verdict.held_back != verdict.repeats
+                                ? fmt::format(", {} since the last line", verdict.held_back)
+                                : "";
   write(m_options.err,
-        m_style.red(fmt::format("{} {} failed (attempt {}): {}; message kept, retrying{}",
-                                clock_time_now(), address.str(), attempt, reason, more)));
+        m_style.red(fmt::format("{} {} failed again (attempt {}): {} (same reason as above; {} "
+                                "repeat{} so far{})",
+                                clock_time_now(), address.str(), failure.attempt, failure.reason,
+                                verdict.repeats, verdict.repeats == 1 ? "" : "s", since)));
 }
 
 void Console::on_recovered(const Address& address, int failed_attempts) {
@@ -235,7 +299,7 @@ void Console::on_recovered(const Address& address, int failed_attempts) {
     write_json(j.dump());
     return;
   }
-  const int held_back = admit(address.type, /*failure=*/false);
+  const int held_back = admit_recovery(address.type);
   if (held_back < 0) return;
   const std::string more =
       held_back ? fmt::format(" (and {} more addresses of {})", held_back, address.type.str()) : "";
@@ -324,7 +388,26 @@ void Console::on_output(const std::string& process, OutputStream stream, std::st
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
-  write(m_options.out, fmt::format("{} {}", process_prefix(process), line));
+  std::vector<std::string> lines;
+  {
+    MutexLock lock(m_filter_mutex);
+    const std::string text(line);
+    // A line already shown with a failure's reason is not printed again
+    // each time the retried call prints it.
+    if (m_failures.known_failure_line(process, text, std::chrono::steady_clock::now())) return;
+    lines = m_crash_loops.line(process, text);
+  }
+  print_output(process, stream, lines);
+}
+
+void Console::print_output(const std::string& process, OutputStream /*stream*/,
+                           const std::vector<std::string>& lines) {
+  if (lines.empty()) return;
+  const std::string prefix = process_prefix(process);
+  std::string text;
+  for (const auto& line : lines)
+    text += fmt::format("{}{} {}", text.empty() ? "" : "\n", prefix, line);
+  write(m_options.out, text);
 }
 
 void Console::on_process_event(const ProcessEvent& e) {
@@ -349,7 +432,35 @@ void Console::on_process_event(const ProcessEvent& e) {
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
+  // Crash loops: a run that printed what the last crashed one printed and
+  // exited again is summed up in one line.
+  int repeats = 0;
+  std::vector<std::string> held;
+  {
+    MutexLock lock(m_filter_mutex);
+    if (e.kind == Kind::kStarted && m_crash_loops.started(e.process)) {
+      return;  // the loop's summary lines say the rest
+    }
+    if (e.kind == Kind::kReady || e.kind == Kind::kNotReady || e.kind == Kind::kStopped ||
+        e.kind == Kind::kRestarting) {
+      held = m_crash_loops.release(e.process);
+    }
+    if (e.kind == Kind::kExited) repeats = m_crash_loops.exited(e.process, held);
+  }
+  print_output(e.process, OutputStream::kStdout, held);
   const std::string prefix = process_prefix(e.process);
+  if (repeats > 0) {
+    const std::string retry =
+        e.restart_in ? fmt::format("; restarting in {}", format_ms(*e.restart_in)) : "";
+    write(m_options.err,
+          fmt::format("{} {}", prefix,
+                      m_style.red(fmt::format("{} again{}, with the same output as before ({} runs "
+                                              "in a row; pid {}){}",
+                                              describe_exit(*e.status),
+                                              e.before_ready ? " before it was ready" : "", repeats,
+                                              e.pid, retry))));
+    return;
+  }
   const std::string retry =
       e.restart_in ? fmt::format("; restarting in {}", format_ms(*e.restart_in)) : "";
   std::string text;
@@ -357,7 +468,7 @@ void Console::on_process_event(const ProcessEvent& e) {
   std::FILE* stream = m_options.out;
   switch (e.kind) {
     case Kind::kStarted:
-      text = m_style.dim(fmt::format("$ {}  (pid {})", e.detail, e.pid));
+      text = m_style.dim(fmt::format("$ {}  (pid {})", shorten_command(e.detail), e.pid));
       break;
     case Kind::kReady:
       text = m_style.green(fmt::format("ready in {}", format_ms(e.elapsed)));

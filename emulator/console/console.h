@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/console/crash_loop_filter.h"
+#include "emulator/console/failure_digest.h"
 #include "emulator/console/terminal_style.h"
 #include "emulator/processes/supervisor.h"
 #include "runtime/core/thread_annotations.h"
@@ -70,7 +72,7 @@ class Console final : public DispatcherObserver, public ProcessObserver {
 
   // DispatcherObserver
   void on_step(const TraceRecord& step) override;
-  void on_call_failed(const Address& address, const std::string& reason, int attempt) override;
+  void on_call_failed(const Address& address, const CallFailure& failure) override;
   void on_recovered(const Address& address, int failed_attempts) override;
   void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
   void on_unroutable(const FunctionType& type) override;
@@ -94,18 +96,26 @@ class Console final : public DispatcherObserver, public ProcessObserver {
   const Style m_style;
   std::mutex m_mutex;
 
-  // Per function type: failures and recoveries are printed at most once a
-  // second each; the rest are counted into the next line, so a function
-  // that fails for 1,000 addresses at once prints one line, not 1,000.
+  // Per function type: recoveries are printed at most once a second; the
+  // rest are counted into the next line, so a function that recovers for
+  // 1,000 addresses at once prints one line, not 1,000.
   struct Digest {
-    std::chrono::steady_clock::time_point last_failure{}, last_recovery{};
-    int suppressed_failures = 0, suppressed_recoveries = 0;
+    std::chrono::steady_clock::time_point last_recovery{};
+    int suppressed_recoveries = 0;
   };
-  // Returns how many earlier events of the kind were held back, or -1 when
-  // this one is held back too. Thread-safe.
-  int admit(const FunctionType& type, bool failure);
+  // Returns how many earlier recoveries were held back, or -1 when this one
+  // is held back too. Thread-safe.
+  int admit_recovery(const FunctionType& type);
+  std::string failure_text(const Address& address, const CallFailure& failure);
+  void print_output(const std::string& process, OutputStream stream,
+                    const std::vector<std::string>& lines);
   Mutex m_digest_mutex;
   std::map<FunctionType, Digest> m_digests STATEFUN_GUARDED_BY(m_digest_mutex);
+  // Failures: each reason in full once, then one line per repeat
+  // (failure_digest.h); crash loops: the output once (crash_loop_filter.h).
+  Mutex m_filter_mutex;
+  FailureDigest m_failures STATEFUN_GUARDED_BY(m_filter_mutex);
+  CrashLoopFilter m_crash_loops STATEFUN_GUARDED_BY(m_filter_mutex);
   Mutex m_colors_mutex;
   std::map<std::string, std::size_t> m_process_colors STATEFUN_GUARDED_BY(m_colors_mutex);
 };

@@ -106,6 +106,7 @@ void DevLoop::start(Dispatcher& dispatcher) {
   warn_about_cluster_hosts();
   m_dispatcher = &dispatcher;
   m_supervisor = std::make_unique<Supervisor>(*this, m_options.supervisor);
+  m_live_supervisor.store(m_supervisor.get());
   std::vector<ProcessSpec> processes;
   {
     MutexLock lock(m_mutex);
@@ -119,7 +120,18 @@ void DevLoop::start(Dispatcher& dispatcher) {
   m_supervisor->update(processes, "");
 }
 
+std::vector<ProcessStatus> DevLoop::processes() const {
+  Supervisor* supervisor = m_live_supervisor.load();
+  return supervisor ? supervisor->statuses() : std::vector<ProcessStatus>{};
+}
+
+std::vector<OutputLine> DevLoop::output_since(const std::string& process, int64_t since_ms) const {
+  Supervisor* supervisor = m_live_supervisor.load();
+  return supervisor ? supervisor->output_since(process, since_ms) : std::vector<OutputLine>{};
+}
+
 void DevLoop::stop() {
+  m_live_supervisor.store(nullptr);
   if (m_watcher) m_watcher->stop();
   if (m_supervisor) m_supervisor->stop();
   m_watcher.reset();

@@ -13,6 +13,7 @@
 // thread that runs `statefun dev`.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,12 @@ class DevLoop final : public ProcessObserver {
   // Stops watching and stops every process (children never outlive us).
   void stop();
 
+  // Thread-safe, from any thread: what `statefun status` shows of each
+  // process (empty before start() and after stop()), and what one printed
+  // since a time (Supervisor::output_since; for failed calls).
+  std::vector<ProcessStatus> processes() const;
+  std::vector<OutputLine> output_since(const std::string& process, int64_t since_ms) const;
+
   // ProcessObserver: output and events go to the console, readiness opens
   // and closes the gates.
   void on_output(const std::string& process, OutputStream stream, std::string_view line) override;
@@ -90,6 +97,9 @@ class DevLoop final : public ProcessObserver {
   Console& m_console;
   Dispatcher* m_dispatcher = nullptr;
   std::unique_ptr<Supervisor> m_supervisor;
+  // m_supervisor as other threads may use it: set once it exists, cleared
+  // before it goes away (stop() runs only after the dispatcher stopped).
+  std::atomic<Supervisor*> m_live_supervisor{nullptr};
   std::unique_ptr<FileWatcher> m_watcher;
 
   mutable Mutex m_mutex;

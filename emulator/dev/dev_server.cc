@@ -128,6 +128,10 @@ int run_dev(const DevOptions& options, Console& console,
   dispatcher_options.resolve = dev_loop.resolver();
   dispatcher_options.route_egress = dev_loop.egress_router();
   dispatcher_options.closed_gates = dev_loop.closed_gates();
+  // A failed call carries what its process printed meanwhile.
+  dispatcher_options.call_output = [&dev_loop](const std::string& process, int64_t since_ms) {
+    return dev_loop.output_since(process, since_ms);
+  };
   // The hub fans events out to the console, metrics and admin API streams.
   EventHub hub(&console);
   dispatcher_options.observer = &hub;
@@ -158,6 +162,7 @@ int run_dev(const DevOptions& options, Console& console,
   AdminHooks hooks;
   hooks.route = [&dev_loop](const FunctionType& type) { return dev_loop.resolver()(type); };
   hooks.client = replay_client.get();
+  hooks.processes = [&dev_loop] { return dev_loop.processes(); };
   hooks.snapshots = &snapshots;
   // A restore: on the engine thread, with everything committed and the
   // admin API's reader closed.

@@ -117,10 +117,11 @@ void EventHub::on_step(const TraceRecord& step) {
   publish({"step", {}, step.step, step.address, std::make_shared<const TraceRecord>(step)});
 }
 
-void EventHub::on_call_failed(const Address& address, const std::string& reason, int attempt) {
-  if (m_forward) m_forward->on_call_failed(address, reason, attempt);
+void EventHub::on_call_failed(const Address& address, const CallFailure& failure) {
+  if (m_forward) m_forward->on_call_failed(address, failure);
   m_metrics.record_failure(address);
-  Json data = {{"address", address.str()}, {"reason", reason}, {"attempt", attempt}};
+  Json data = {{"address", address.str()}};
+  data.update(call_failure_json(failure));
   publish({"call_failed", to_text(data), 0, address});
 }
 

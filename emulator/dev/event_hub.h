@@ -80,7 +80,7 @@ class EventHub final : public DispatcherObserver {
   void wait_for_commit(uint64_t seen, std::chrono::milliseconds timeout) const;
 
   void on_step(const TraceRecord& step) override;
-  void on_call_failed(const Address& address, const std::string& reason, int attempt) override;
+  void on_call_failed(const Address& address, const CallFailure& failure) override;
   void on_recovered(const Address& address, int failed_attempts) override;
   void on_states_registered(const FunctionType& type, const std::vector<StateSpec>& specs) override;
   void on_unroutable(const FunctionType& type) override;

@@ -1,5 +1,6 @@
 #include "emulator/processes/supervisor.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -25,6 +26,20 @@ constexpr milliseconds kDrainTime{300};      // output still arriving after an e
 constexpr milliseconds kTcpProbeTimeout{500};
 constexpr milliseconds kHttpProbeTimeout{1000};
 constexpr milliseconds kLateProbeInterval{500};
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string exit_reason(const ExitStatus& status, bool before_ready) {
+  std::string text = status.signal ? fmt::format("killed by {}", status.str())
+                                   : fmt::format("exited with code {}", status.code);
+  if (!status.signal && status.code == 127) text += " (the command was not found)";
+  if (before_ready) text += " before it was ready";
+  return text;
+}
 
 milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -60,6 +75,7 @@ class Supervisor::Runner {
  public:
   Runner(ProcessSpec spec, ProcessObserver& observer, const SupervisorOptions& options)
       : m_observer(observer), m_options(options), m_spec(std::move(spec)) {
+    m_name = m_spec.name;  // a runner's name never changes
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     m_thread = std::thread([this] { run(); });
   }
@@ -92,6 +108,29 @@ class Supervisor::Runner {
     wake();
   }
 
+  ProcessStatus status() const {
+    MutexLock lock(m_mutex);
+    ProcessStatus status = m_status;
+    status.name = m_spec.name;
+    if (status.command.empty()) status.command = m_spec.command;
+    return status;
+  }
+
+  std::vector<OutputLine> output_since(int64_t since_ms) {
+    MutexLock lock(m_output_mutex);
+    // The process may have written its last words just before answering:
+    // read them now rather than leave them to this thread's next poll.
+    for (std::size_t i = 0; i < m_fds.size(); ++i) {
+      if (m_fds[i] >= 0) read_output(i);
+    }
+    flush_partials(Clock::now(), milliseconds(0));
+    std::vector<OutputLine> lines;
+    for (const auto& line : m_recent) {
+      if (line.at_ms >= since_ms) lines.push_back(line);
+    }
+    return lines;
+  }
+
  private:
   enum class Command { kNone, kRestart, kStop };
   enum class Ending { kExited, kCannotStart, kRestart, kStop };
@@ -103,6 +142,7 @@ class Supervisor::Runner {
     milliseconds served_for{0};
     std::string detail;        // kCannotStart: why; kRestart: the reason
     bool was_running = false;  // kStop: a live process was stopped
+    int pid = 0;
   };
 
   void wake() {
@@ -134,11 +174,51 @@ class Supervisor::Runner {
 
   void emit(ProcessEvent event) {
     event.process = m_name;
+    record(event);
     m_observer.on_process_event(event);
   }
 
+  // What statuses() reports, from the events as they happen.
+  void record(const ProcessEvent& event) {
+    using Kind = ProcessEvent::Kind;
+    MutexLock lock(m_mutex);
+    switch (event.kind) {
+      case Kind::kStarted:
+        if (m_started_once) ++m_status.restarts;
+        m_started_once = true;
+        m_status.state = "starting";
+        m_status.pid = event.pid;
+        m_status.command = event.detail;
+        break;
+      case Kind::kReady:
+        m_status.state = "ready";
+        break;
+      case Kind::kNotReady:
+        m_status.state = "not_ready";
+        break;
+      case Kind::kExited:
+        m_status.state = "exited";
+        m_status.pid = 0;
+        if (event.status) m_status.last_exit = exit_reason(*event.status, event.before_ready);
+        m_status.last_exit_at_ms = wall_ms();
+        break;
+      case Kind::kRestarting:
+        m_status.state = "restarting";
+        break;
+      case Kind::kCannotStart:
+        m_status.state = "cannot_start";
+        m_status.pid = 0;
+        m_status.last_exit = "cannot start: " + event.detail;
+        m_status.last_exit_at_ms = wall_ms();
+        break;
+      case Kind::kStopped:
+        m_status.state = "stopped";
+        m_status.pid = 0;
+        break;
+    }
+  }
+
   void run() {
-    m_name = spec().name;
     int exits_in_a_row = 0;
     for (;;) {
       Outcome outcome = run_once();
@@ -162,7 +242,8 @@ class Supervisor::Runner {
       event.before_ready = outcome.before_ready;
       event.detail = outcome.detail;
       event.restart_in = delay;
-      if (outcome.before_ready) event.last_lines.assign(m_last_lines.begin(), m_last_lines.end());
+      event.pid = outcome.pid;
+      if (outcome.before_ready) event.last_lines = last_lines();
       emit(std::move(event));
 
       std::string reason;
@@ -197,7 +278,10 @@ class Supervisor::Runner {
 
   Outcome run_once() {
     const ProcessSpec spec = this->spec();
-    m_last_lines.clear();
+    {
+      MutexLock lock(m_output_mutex);
+      m_last_lines.clear();
+    }
     {
       MutexLock lock(m_mutex);
       m_restart.reset();  // whatever asked for a restart gets this start
@@ -221,24 +305,50 @@ class Supervisor::Runner {
     const auto started = Clock::now();
     auto ready_at = started;
     bool ready = !has_probe(spec);  // nothing to wait for
-    if (ready) m_observer.on_ready(spec.name, true);
+    if (ready) {
+      {
+        MutexLock lock(m_mutex);
+        m_status.state = "running";
+      }
+      m_observer.on_ready(spec.name, true);
+    }
     bool reported_not_ready = false;
     auto next_probe = started + m_options.probe_interval;
     std::optional<Ending> stopping;
-    std::array<int, 2> outputs = {process.stdout_fd(), process.stderr_fd()};
     std::optional<ExitStatus> status;
+    {
+      MutexLock lock(m_output_mutex);
+      m_fds = {process.stdout_fd(), process.stderr_fd()};
+      // Non-blocking: output_since() may read them from another thread
+      // between this thread's poll and its read.
+      for (int fd : m_fds) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
 
     while (!status) {
+      std::array<int, 2> outputs;
+      std::optional<Clock::time_point> partial_due;
+      {
+        MutexLock lock(m_output_mutex);
+        outputs = m_fds;
+        partial_due = next_partial_flush();
+      }
       std::array<pollfd, 4> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0},
                                    pollfd{m_wake, POLLIN, 0}, pollfd{process.exit_fd(), POLLIN, 0}};
       int timeout = process.exit_fd() < 0 ? 100 : -1;
-      if (!ready && !stopping) {
-        const auto wait = std::chrono::duration_cast<milliseconds>(next_probe - Clock::now());
-        timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
-      }
+      auto bound = [&timeout](Clock::time_point due) {
+        const auto wait = std::chrono::duration_cast<milliseconds>(due - Clock::now());
+        const int ms = static_cast<int>(std::max<int64_t>(0, wait.count()));
+        timeout = timeout < 0 ? ms : std::min(timeout, ms);
+      };
+      if (!ready && !stopping) bound(next_probe);
+      if (partial_due) bound(*partial_due);
       ::poll(fds.data(), fds.size(), timeout);
-      for (std::size_t i = 0; i < outputs.size(); ++i) {
-        if (fds[i].revents) read_output(outputs[i], static_cast<OutputStream>(i));
+      {
+        MutexLock lock(m_output_mutex);
+        for (std::size_t i = 0; i < outputs.size(); ++i) {
+          if (fds[i].revents && m_fds[i] >= 0) read_output(i);
+        }
+        flush_partials(Clock::now(), m_options.partial_line_flush);
       }
       if (fds[2].revents) {
         std::string reason;
@@ -269,11 +379,11 @@ class Supervisor::Runner {
                 .pid = process.pid(),
                 .detail = not_ready_detail(spec),
                 .elapsed = since(started),
-                .last_lines = {m_last_lines.begin(), m_last_lines.end()}});
+                .last_lines = last_lines()});
         }
       }
     }
-    drain(outputs);
+    drain();
     process.close_output();
     if (!stopping) m_observer.on_ready(spec.name, false);
     Outcome outcome;
@@ -282,40 +392,53 @@ class Supervisor::Runner {
     outcome.before_ready = !ready;
     outcome.served_for = ready ? since(ready_at) : milliseconds(0);
     outcome.was_running = true;
+    outcome.pid = process.pid();
     return outcome;
   }
 
+  std::vector<std::string> last_lines() {
+    MutexLock lock(m_output_mutex);
+    return {m_last_lines.begin(), m_last_lines.end()};
+  }
+
   // What the process printed before it exited but we have not read yet.
-  void drain(std::array<int, 2>& outputs) {
+  void drain() {
     const auto until = Clock::now() + kDrainTime;
-    while ((outputs[0] >= 0 || outputs[1] >= 0) && Clock::now() < until) {
+    for (;;) {
+      std::array<int, 2> outputs;
+      {
+        MutexLock lock(m_output_mutex);
+        outputs = m_fds;
+      }
+      if ((outputs[0] < 0 && outputs[1] < 0) || Clock::now() >= until) break;
       std::array<pollfd, 2> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0}};
       const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
       if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, left.count()))) <=
           0) {
         break;
       }
+      MutexLock lock(m_output_mutex);
       for (std::size_t i = 0; i < outputs.size(); ++i) {
-        if (fds[i].revents) read_output(outputs[i], static_cast<OutputStream>(i));
+        if (fds[i].revents && m_fds[i] >= 0) read_output(i);
       }
     }
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-      if (!m_partial[i].empty()) line(static_cast<OutputStream>(i), std::move(m_partial[i]));
-      m_partial[i].clear();
-    }
+    MutexLock lock(m_output_mutex);
+    flush_partials(Clock::now(), milliseconds(0));
+    m_fds = {-1, -1};  // the process object closes them
   }
 
-  // Reads what is there; sets `fd` to -1 at EOF (it stays open until the
+  // Reads what is there; sets the fd to -1 at EOF (it stays open until the
   // process object closes it).
-  void read_output(int& fd, OutputStream stream) {
+  void read_output(std::size_t index) STATEFUN_REQUIRES(m_output_mutex) {
+    const auto stream = static_cast<OutputStream>(index);
     std::array<char, 65536> buffer;
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    const ssize_t n = ::read(m_fds[index], buffer.data(), buffer.size());
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
     if (n <= 0) {
-      fd = -1;
+      m_fds[index] = -1;
       return;
     }
-    std::string& partial = m_partial[static_cast<int>(stream)];
+    std::string& partial = m_partial[index];
     for (ssize_t i = 0; i < n; ++i) {
       const char c = buffer[static_cast<std::size_t>(i)];
       if (c == '\n' || partial.size() >= kMaxLine) {
@@ -324,12 +447,37 @@ class Supervisor::Runner {
         partial.clear();
         if (c == '\n') continue;
       }
+      if (partial.empty()) m_partial_since[index] = Clock::now();
       partial += c;
     }
   }
 
-  void line(OutputStream stream, std::string text) {
+  // When the oldest partial line is due to be printed; nullopt when none waits.
+  std::optional<Clock::time_point> next_partial_flush() const STATEFUN_REQUIRES(m_output_mutex) {
+    std::optional<Clock::time_point> due;
+    for (std::size_t i = 0; i < m_partial.size(); ++i) {
+      if (m_partial[i].empty()) continue;
+      const auto at = m_partial_since[i] + m_options.partial_line_flush;
+      if (!due || at < *due) due = at;
+    }
+    return due;
+  }
+
+  // Prints a line that has waited `after` for its newline as it is.
+  void flush_partials(Clock::time_point now, milliseconds after) STATEFUN_REQUIRES(m_output_mutex) {
+    for (std::size_t i = 0; i < m_partial.size(); ++i) {
+      if (m_partial[i].empty() || now - m_partial_since[i] < after) continue;
+      std::string text = std::move(m_partial[i]);
+      m_partial[i].clear();
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      line(static_cast<OutputStream>(i), std::move(text));
+    }
+  }
+
+  void line(OutputStream stream, std::string text) STATEFUN_REQUIRES(m_output_mutex) {
     m_observer.on_output(m_name, stream, text);
+    m_recent.push_back({wall_ms(), stream == OutputStream::kStderr, text});
+    while (m_recent.size() > m_options.recent_lines) m_recent.pop_front();
     m_last_lines.push_back(std::move(text));
     while (m_last_lines.size() > m_options.last_lines) m_last_lines.pop_front();
   }
@@ -342,11 +490,18 @@ class Supervisor::Runner {
   ProcessSpec m_spec STATEFUN_GUARDED_BY(m_mutex);
   bool m_stop STATEFUN_GUARDED_BY(m_mutex) = false;
   std::optional<std::string> m_restart STATEFUN_GUARDED_BY(m_mutex);  // the reason
+  ProcessStatus m_status STATEFUN_GUARDED_BY(m_mutex);
+  bool m_started_once STATEFUN_GUARDED_BY(m_mutex) = false;
 
-  // The runner thread only.
-  std::string m_name;
-  std::deque<std::string> m_last_lines;
-  std::array<std::string, 2> m_partial;
+  // The output: read by the runner thread, and by output_since() callers.
+  mutable Mutex m_output_mutex;
+  std::array<int, 2> m_fds STATEFUN_GUARDED_BY(m_output_mutex) = {-1, -1};  // stdout, stderr
+  std::array<std::string, 2> m_partial STATEFUN_GUARDED_BY(m_output_mutex);
+  std::array<Clock::time_point, 2> m_partial_since STATEFUN_GUARDED_BY(m_output_mutex);
+  std::deque<std::string> m_last_lines STATEFUN_GUARDED_BY(m_output_mutex);
+  std::deque<OutputLine> m_recent STATEFUN_GUARDED_BY(m_output_mutex);
+
+  std::string m_name;    // set before the thread starts, never changed
   std::thread m_thread;  // last: starts once everything above exists
 };
 
@@ -398,6 +553,20 @@ void Supervisor::stop() {
   // Ask them all first so they stop in parallel, then wait for each.
   for (auto& [name, runner] : runners) runner->request_stop();
   runners.clear();
+}
+
+std::vector<ProcessStatus> Supervisor::statuses() const {
+  MutexLock lock(m_mutex);
+  std::vector<ProcessStatus> out;
+  for (const auto& [name, runner] : m_runners) out.push_back(runner->status());
+  return out;
+}
+
+std::vector<OutputLine> Supervisor::output_since(const std::string& name, int64_t since_ms) const {
+  MutexLock lock(m_mutex);
+  auto it = m_runners.find(name);
+  if (it == m_runners.end()) return {};
+  return it->second->output_since(since_ms);
 }
 
 std::vector<ProcessSpec> Supervisor::specs() const {

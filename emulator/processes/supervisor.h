@@ -5,8 +5,9 @@
 // (process_keeper.h).
 //
 // Threading: one thread per process; the observer is called from those
-// threads (and from the caller of start/update for the first "not ready").
-// Public methods are thread-safe.
+// threads (and from the caller of start/update for the first "not ready",
+// and from the caller of output_since for the lines it reads). Public
+// methods are thread-safe.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "emulator/config/dev_config.h"
 #include "emulator/processes/process_keeper.h"
 #include "runtime/core/thread_annotations.h"
+#include "runtime/engine/call_failure.h"
 
 namespace statefun::emulator {
 
@@ -47,6 +49,22 @@ struct ProcessEvent {
   std::vector<std::string> last_lines;  // its most recent output, oldest first
 };
 
+// What `statefun status` shows of one process.
+struct ProcessStatus {
+  std::string name;
+  std::string command;
+  // "starting" (not ready yet), "ready", "not_ready" (late), "running" (no
+  // readiness probe), "exited" (waiting to restart), "cannot_start",
+  // "restarting", "stopped".
+  std::string state = "starting";
+  int pid = 0;       // 0 while none runs
+  int restarts = 0;  // starts after the first
+  // Why it last exited ("code 1 before it was ready", "SIGKILL", or why it
+  // could not start); empty when it never did.
+  std::string last_exit;
+  int64_t last_exit_at_ms = 0;  // wall clock ms; 0: never
+};
+
 class ProcessObserver {
  public:
   virtual ~ProcessObserver() = default;
@@ -72,6 +90,11 @@ struct SupervisorOptions {
   // How long a port taken by someone else is waited for before saying so.
   std::chrono::milliseconds port_wait{std::chrono::seconds(1)};
   std::size_t last_lines = 10;
+  // Output without a newline is printed as a line once nothing more came
+  // for this long (a prompt, or `process.stdout.write` without "\n").
+  std::chrono::milliseconds partial_line_flush{200};
+  // Recent lines kept per process, with their times, for output_since().
+  std::size_t recent_lines = 400;
 };
 
 class Supervisor {
@@ -92,6 +115,12 @@ class Supervisor {
   void stop();
 
   std::vector<ProcessSpec> specs() const;
+  // Every process, in name order.
+  std::vector<ProcessStatus> statuses() const;
+  // The lines `name` printed at or after `since_ms` (wall clock ms), oldest
+  // first, after reading what it wrote and was not read yet (also a line
+  // without its newline): what a failed call attaches (call_failure.h).
+  std::vector<OutputLine> output_since(const std::string& name, int64_t since_ms) const;
 
  private:
   class Runner;

@@ -62,12 +62,22 @@ std::string first_line_for_console(std::string_view text) {
   return printable;
 }
 
+std::string body_excerpt(std::string_view body) {
+  if (body.size() <= kErrorBodyExcerptBytes) return std::string(body);
+  std::size_t cut = kErrorBodyExcerptBytes;
+  // Do not split a UTF-8 sequence: back off to its lead byte.
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(body.substr(0, cut));
+}
+
 CallOutcome http_status_failure(int status, std::string_view reason, std::string_view body) {
   std::string detail = first_line_for_console(body);
   if (detail.empty()) detail = first_line_for_console(reason);
   std::string message =
       detail.empty() ? fmt::format("HTTP {}", status) : fmt::format("HTTP {}: {}", status, detail);
-  return failure(CallErrorKind::kHttpStatus, std::move(message), status);
+  CallOutcome outcome = failure(CallErrorKind::kHttpStatus, std::move(message), status);
+  outcome.error.body = body_excerpt(body);
+  return outcome;
 }
 
 bool is_octet_stream(std::span<const std::string_view> content_type_headers) {

@@ -42,7 +42,11 @@ bool is_success_status(int status);
 // replaced so a hostile body cannot move the cursor.
 std::string first_line_for_console(std::string_view text);
 
-// "HTTP 500: <first line of the body, else of the reason phrase>".
+// The first kErrorBodyExcerptBytes of `body`, not splitting a UTF-8 sequence.
+std::string body_excerpt(std::string_view body);
+
+// "HTTP 500: <first line of the body, else of the reason phrase>", with the
+// body's excerpt in CallError::body.
 CallOutcome http_status_failure(int status, std::string_view reason, std::string_view body);
 
 // Mirrors the async transport's check: some comma-separated value of some

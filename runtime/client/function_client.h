@@ -45,7 +45,13 @@ struct CallError {
   CallErrorKind kind = CallErrorKind::kConnect;
   int http_status = 0;  // for kHttpStatus
   std::string message;  // one line for the console, e.g. "HTTP 500: boom"
+  // For kHttpStatus: the start of the response body (at most
+  // kErrorBodyExcerptBytes, cut on a UTF-8 boundary), what the user reads
+  // to see why the function failed.
+  std::string body;
 };
+
+inline constexpr std::size_t kErrorBodyExcerptBytes = 1024;
 
 struct CallOutcome {
   bool ok = false;

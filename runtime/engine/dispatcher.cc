@@ -61,6 +61,7 @@ EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options,
   engine.max_handshakes = options.max_handshakes;
   engine.retention_age_ms = options.retention_age_ms;
   engine.closed_gates = options.closed_gates;
+  engine.call_output = options.call_output;
   return engine;
 }
 

@@ -58,6 +58,8 @@ struct DispatcherOptions {
   // recovered at start wait for set_gate(gate, true) instead of failing
   // against a function process that is still starting.
   std::vector<std::string> closed_gates;
+  // What a function's process printed during a failed call (call_failure.h).
+  CallOutputFn call_output;
 };
 
 class Dispatcher {

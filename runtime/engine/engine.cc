@@ -218,6 +218,10 @@ DispatcherStatus Engine::status() const {
   status.timers = static_cast<int64_t>(m_timers.size());
   status.steps = m_last_step;
   status.failing = m_mailboxes.failing();
+  for (const auto& [address, failure] : m_failures) {
+    if (status.failing_addresses.size() >= DispatcherStatus::kMaxFailingListed) break;
+    status.failing_addresses.push_back({address, failure});
+  }
   for (const auto& [type, queued] : m_mailboxes.queued_by_type()) {
     status.queued_by_type.emplace(type.str(), queued);
   }

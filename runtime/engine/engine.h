@@ -71,6 +71,9 @@ struct EngineOptions {
   int64_t retention_age_ms = 0;
   // Gates closed from the start (see FunctionRoute::gate).
   std::vector<std::string> closed_gates;
+  // What the process behind a route's gate printed during a failed call
+  // (call_failure.h). Optional: without it failures carry no output.
+  CallOutputFn call_output;
   // How often a full disk is retried. Each retry abandons the failed group,
   // reloads pending work from the store and resumes; nothing acknowledged was
   // in the abandoned group, so nothing acknowledged is lost.
@@ -161,7 +164,7 @@ class Engine {
   void send_in_flight(const Address& address, Mailbox& box);
   Result<std::vector<StateEntry>> load_state_for_request(const Address& address);
   void admit_parked(const Address& address, Mailbox& box);
-  void fail_attempt(const Address& address, Mailbox& box, const std::string& reason);
+  void fail_attempt(const Address& address, Mailbox& box, CallFailure failure);
   void fire_due_timers();
   void fire_due_retries();
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
@@ -196,6 +199,8 @@ class Engine {
   std::map<FunctionType, std::optional<FunctionRoute>> m_routes;  // resolved lazily
   std::set<FunctionType> m_reported_unroutable;
   std::set<std::string> m_closed_gates;
+  // The last failure of every address whose last attempt failed.
+  std::map<Address, std::shared_ptr<const CallFailure>> m_failures;
   std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
   // Retention: once a second, where the step and sequence counters stood.
   struct Watermark {

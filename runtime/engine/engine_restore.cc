@@ -95,6 +95,7 @@ Result<void> Engine::reload(const Error& edits_dropped) {
     for (auto& edit : box.edits) edit.done(std::unexpected(edits_dropped));
   }
   m_mailboxes.clear();
+  m_failures.clear();
   m_retries.clear();
   m_timers.clear();
   m_reported_unroutable.clear();

@@ -84,7 +84,9 @@ void Engine::send_in_flight(const Address& address, Mailbox& box) {
   const auto& route = route_for(address.type);
   if (!route) {
     // The endpoint disappeared (configuration reload) while we retried.
-    fail_attempt(address, box, fmt::format("no endpoint serves {}", address.type.str()));
+    fail_attempt(address, box,
+                 CallFailure::of(CallFailure::Kind::kNoEndpoint,
+                                 fmt::format("no endpoint serves {}", address.type.str())));
     return;
   }
   if (gate_closed(*route)) {
@@ -104,6 +106,7 @@ void Engine::send_in_flight(const Address& address, Mailbox& box) {
   }
   m_mailboxes.set_on_wire(box, true);
   box.sent_at = std::chrono::steady_clock::now();
+  box.sent_at_ms = m_options.clock->now_ms();
   m_options.client->call(route->url, codec::encode_request(request), route->call,
                          [this, address](CallOutcome outcome) {
                            m_options.post(CallDoneEvent{address, std::move(outcome)});
@@ -119,10 +122,31 @@ void Engine::admit_parked(const Address& address, Mailbox& box) {
   }
 }
 
-void Engine::fail_attempt(const Address& address, Mailbox& box, const std::string& reason) {
+void Engine::fail_attempt(const Address& address, Mailbox& box, CallFailure failure) {
   m_mailboxes.set_on_wire(box, false);
   const int attempt = m_mailboxes.record_failure(box);
-  if (m_options.observer) m_options.observer->on_call_failed(address, reason, attempt);
+  const int64_t now = m_options.clock->now_ms();
+  if (attempt == 1) box.first_failed_at_ms = now;
+  failure.attempt = attempt;
+  failure.at_ms = now;
+  failure.first_at_ms = box.first_failed_at_ms;
+  failure.messages = static_cast<int64_t>(box.in_flight.size() + box.backlog.size());
+  const auto& route = route_for(address.type);
+  if (route && !route->gate.empty()) {
+    failure.process = route->gate;
+    if (m_options.call_output) {
+      // The process's own words are often the only reason there is (the JS
+      // SDK answers a throwing function with an empty 500).
+      auto lines = m_options.call_output(route->gate, box.sent_at_ms);
+      if (lines.size() > CallFailure::kMaxOutputLines) {
+        lines.erase(lines.begin(), lines.end() - CallFailure::kMaxOutputLines);
+      }
+      failure.output = std::move(lines);
+    }
+  }
+  auto shared = std::make_shared<const CallFailure>(std::move(failure));
+  m_failures[address] = shared;
+  if (m_options.observer) m_options.observer->on_call_failed(address, *shared);
   // 2 ms doubling, capped: a function that is down is polled, not hammered.
   const int shift = std::min(attempt - 1, 20);
   const int64_t backoff =

@@ -17,12 +17,14 @@ void Engine::handle_call_done(CallDoneEvent& event) {
   m_mailboxes.set_on_wire(box, false);
 
   if (!event.outcome.ok) {
-    fail_attempt(address, box, event.outcome.error.message);
+    fail_attempt(address, box, CallFailure::from(event.outcome.error));
     return;
   }
   auto response = codec::decode_response(event.outcome.body);
   if (!response) {
-    fail_attempt(address, box, fmt::format("garbage response: {}", response.error().message));
+    fail_attempt(address, box,
+                 CallFailure::of(CallFailure::Kind::kGarbage,
+                                 fmt::format("garbage response: {}", response.error().message)));
     return;
   }
   if (auto* incomplete = std::get_if<IncompleteContext>(&*response)) {
@@ -32,7 +34,7 @@ void Engine::handle_call_done(CallDoneEvent& event) {
   auto& result = std::get<InvocationResult>(*response);
   std::vector<RoutedEgress> routed;
   if (auto problem = validate(address, result, routed)) {
-    fail_attempt(address, box, *problem);
+    fail_attempt(address, box, CallFailure::of(CallFailure::Kind::kInvalidResponse, *problem));
     return;
   }
   if (auto r = apply_step(address, box, result, routed); !r) fatal(r.error());
@@ -45,8 +47,10 @@ void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteC
     if (const StateSpec* known = registry.find(spec.name)) {
       if (known->type_name != spec.type_name) {
         fail_attempt(address, box,
-                     fmt::format("state '{}' was registered as {} and is now declared as {}",
-                                 spec.name, known->type_name, spec.type_name));
+                     CallFailure::of(CallFailure::Kind::kInvalidResponse,
+                                     fmt::format("state '{}' was registered as {} and is now "
+                                                 "declared as {}",
+                                                 spec.name, known->type_name, spec.type_name)));
         return;
       }
       continue;  // a different expiration is ignored, as on a real cluster
@@ -54,8 +58,11 @@ void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteC
     if (spec.expire_mode == ExpireMode::kUnknown ||
         (spec.expire_mode != ExpireMode::kNone && spec.expire_after_ms <= 0)) {
       fail_attempt(address, box,
-                   fmt::format("state '{}' has an invalid expiration (mode {}, {} ms)", spec.name,
-                               static_cast<int>(spec.expire_mode), spec.expire_after_ms));
+                   CallFailure::of(CallFailure::Kind::kInvalidResponse,
+                                   fmt::format("state '{}' has an invalid expiration (mode {}, {} "
+                                               "ms)",
+                                               spec.name, static_cast<int>(spec.expire_mode),
+                                               spec.expire_after_ms)));
       return;
     }
     added.push_back(spec);
@@ -67,7 +74,9 @@ void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteC
   // A function that keeps asking for states it was given would loop forever.
   if (added.empty() && ++box.handshakes >= m_options.max_handshakes) {
     box.handshakes = 0;
-    fail_attempt(address, box, "the function keeps answering IncompleteInvocationContext");
+    fail_attempt(address, box,
+                 CallFailure::of(CallFailure::Kind::kInvalidResponse,
+                                 "the function keeps answering IncompleteInvocationContext"));
     return;
   }
   send_in_flight(address, box);  // the same batch, now with every registered state
@@ -201,8 +210,10 @@ Result<void> Engine::apply_step(const Address& address, Mailbox& box, Invocation
   }
   if (auto r = store.append_trace(trace); !r) return r;
 
-  if (const int failed = m_mailboxes.end_batch(box); failed > 0 && m_options.observer) {
-    m_options.observer->on_recovered(address, failed);
+  if (const int failed = m_mailboxes.end_batch(box); failed > 0) {
+    m_failures.erase(address);
+    box.first_failed_at_ms = 0;
+    if (m_options.observer) m_options.observer->on_recovered(address, failed);
   }
   run_pending_edits(address, box);  // edits wait for exactly this moment
   maybe_send(address, box);         // the backlog goes next, with the fresh state

@@ -7,12 +7,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "runtime/client/function_client.h"
 #include "runtime/core/result.h"
+#include "runtime/engine/call_failure.h"
 #include "runtime/protocol/model.h"
 #include "runtime/store/store.h"
 
@@ -45,8 +47,9 @@ class DispatcherObserver {
  public:
   virtual ~DispatcherObserver() = default;
   virtual void on_step(const TraceRecord&) {}
-  // A request for `address` failed; `attempt` counts consecutive failures.
-  virtual void on_call_failed(const Address&, const std::string& /*reason*/, int /*attempt*/) {}
+  // A request for `address` failed: why, with the process's output during
+  // the call; `failure.attempt` counts consecutive failures.
+  virtual void on_call_failed(const Address&, const CallFailure&) {}
   virtual void on_recovered(const Address&, int /*failed_attempts*/) {}
   virtual void on_states_registered(const FunctionType&, const std::vector<StateSpec>&) {}
   // Reported once per function type until it becomes routable.
@@ -91,13 +94,22 @@ class AddressEdit {
 };
 using AddressEditFn = std::function<Result<void>(AddressEdit&)>;
 
+// An address whose last attempt failed, and why (its latest failure).
+struct FailingAddress {
+  Address address;
+  std::shared_ptr<const CallFailure> failure;
+};
+
 struct DispatcherStatus {
-  int64_t pending = 0;                            // routable messages queued or in flight
-  int64_t in_flight = 0;                          // requests on the wire or waiting for a retry
-  int64_t unroutable = 0;                         // messages for function types no endpoint serves
-  int64_t timers = 0;                             // pending delayed messages
-  int64_t steps = 0;                              // last committed step id
-  int64_t failing = 0;                            // addresses whose last attempt failed
+  int64_t pending = 0;     // routable messages queued or in flight
+  int64_t in_flight = 0;   // requests on the wire or waiting for a retry
+  int64_t unroutable = 0;  // messages for function types no endpoint serves
+  int64_t timers = 0;      // pending delayed messages
+  int64_t steps = 0;       // last committed step id
+  int64_t failing = 0;     // addresses whose last attempt failed
+  // The first kMaxFailingListed of them (by address), with their last failure.
+  std::vector<FailingAddress> failing_addresses;
+  static constexpr std::size_t kMaxFailingListed = 50;
   std::map<std::string, int64_t> queued_by_type;  // function type -> messages queued/in flight
   // Why the state database cannot be written, while it cannot; `retrying`
   // when it is a full disk the engine retries (else dispatch stopped for good).

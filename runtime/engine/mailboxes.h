@@ -44,6 +44,8 @@ struct Mailbox {
   int failed_attempts = 0;
   int handshakes = 0;
   std::chrono::steady_clock::time_point sent_at;  // for the step's duration in the trace
+  int64_t sent_at_ms = 0;          // the same, on the engine clock: output since then is the call's
+  int64_t first_failed_at_ms = 0;  // the first of the consecutive failures (0: none)
 };
 
 class Mailboxes {

@@ -339,5 +339,53 @@ TEST_CASE("console: process output is prefixed with the process name", "[emulato
   std::fclose(json);
 }
 
+TEST_CASE("supervisor: output without a newline is shown while the process still runs",
+          "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  supervisor.update({shell("p", "printf 'seen 1'; sleep 30")}, "");
+  REQUIRE(recorder.wait([&] {
+    return std::ranges::any_of(recorder.lines, [](const auto& l) { return l.text == "seen 1"; });
+  }));
+  CHECK(recorder.count(Kind::kExited) == 0);  // not held until the exit
+  supervisor.stop();
+}
+
+TEST_CASE("supervisor: recent output with its times, and each process's status", "[emulator]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  const int64_t before =
+      std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  supervisor.update(
+      {shell("up", "echo first; echo oops >&2; sleep 30"), shell("down", "echo bye; exit 3")}, "");
+  REQUIRE(recorder.wait([&] {
+    return std::ranges::count(recorder.lines, std::string("oops"), &Recorder::Line::text) > 0 &&
+           recorder.count(Kind::kStarted) >= 3;  // "down" restarted at least once
+  }));
+  auto lines = supervisor.output_since("up", before);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].text == "first");
+  CHECK_FALSE(lines[0].stderr_stream);
+  CHECK(lines[1].text == "oops");
+  CHECK(lines[1].stderr_stream);
+  CHECK(lines[0].at_ms >= before);
+  CHECK(supervisor.output_since("up", lines[1].at_ms + 1).empty());
+  CHECK(supervisor.output_since("nobody", 0).empty());
+
+  auto statuses = supervisor.statuses();
+  REQUIRE(statuses.size() == 2);
+  CHECK(statuses[1].name == "up");
+  CHECK(statuses[1].state == "running");
+  CHECK(statuses[1].pid > 0);
+  CHECK(statuses[1].restarts == 0);
+  CHECK(statuses[1].last_exit.empty());
+  CHECK(statuses[0].name == "down");
+  CHECK(statuses[0].restarts >= 1);
+  CHECK(statuses[0].last_exit == "exited with code 3");
+  CHECK(statuses[0].last_exit_at_ms >= before);
+  supervisor.stop();
+}
+
 }  // namespace
 }  // namespace statefun::emulator

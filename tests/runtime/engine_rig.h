@@ -21,14 +21,16 @@ namespace statefun::test {
 // Records what the engine reports.
 struct Recorder : DispatcherObserver {
   std::vector<std::string> failures;  // "address: reason"
+  std::vector<CallFailure> failure_details;
   std::vector<TraceRecord> steps;
   std::vector<int> recovered;  // failed attempts before each recovery
   std::vector<Error> fatal;
   std::vector<int64_t> committed;  // last step of each commit
   std::vector<FunctionType> unroutable;
   void on_step(const TraceRecord& trace) override { steps.push_back(trace); }
-  void on_call_failed(const Address& a, const std::string& reason, int) override {
-    failures.push_back(a.str() + ": " + reason);
+  void on_call_failed(const Address& a, const CallFailure& failure) override {
+    failures.push_back(a.str() + ": " + failure.reason);
+    failure_details.push_back(failure);
   }
   void on_recovered(const Address&, int failed_attempts) override {
     recovered.push_back(failed_attempts);
