@@ -46,7 +46,35 @@ std::string human_status(const Json& s, const Style& style, int admin_port) {
       fmt::format("{} pending, {} in flight, {} unroutable, {} timer(s)", count("pending"),
                   count("in_flight"), count("unroutable"), count("timers")));
   row("steps", std::to_string(count("steps")));
+  for (const auto& p : s.value("processes", Json::array())) {
+    const std::string state = p["state"].get<std::string>();
+    const bool up = state == "ready" || state == "running";
+    std::string text = fmt::format("{} {}", p["name"].get<std::string>(),
+                                   up ? style.green(state) : style.red(state));
+    if (!p["pid"].is_null()) text += fmt::format(", pid {}", p["pid"].get<int>());
+    if (int restarts = p["restarts"].get<int>()) text += fmt::format(", {} restart(s)", restarts);
+    if (!p["last_exit"].is_null()) {
+      text += fmt::format(", last exit: {}", p["last_exit"].get<std::string>());
+    }
+    row("process", text);
+  }
   if (count("failing")) row("failing", style.red(fmt::format("{} address(es)", count("failing"))));
+  for (const auto& f : s.value("failing_addresses", Json::array())) {
+    const int64_t messages = f["messages"].get<int64_t>();
+    row("",
+        style.red(fmt::format("{} ({} message{}, attempt {}): {}", f["address"].get<std::string>(),
+                              messages, messages == 1 ? "" : "s", f["attempt"].get<int>(),
+                              f["reason"].get<std::string>())));
+    if (!f["output"].empty()) {
+      row("",
+          style.dim(fmt::format("  [{}] printed during the call:",
+                                f["process"].is_null() ? "?" : f["process"].get<std::string>())));
+      for (const auto& line : f["output"]) row("", "  | " + line["line"].get<std::string>());
+    } else if (!f["body"].get<std::string>().empty()) {
+      const auto body = f["body"].get<std::string>();
+      row("", "  response body: " + body.substr(0, body.find('\n')));
+    }
+  }
   for (const auto& [type, depth] : s["queued_by_type"].items()) {
     row("queued", fmt::format("{} {}", type, depth.get<int64_t>()));
   }

@@ -13,6 +13,7 @@
 #include "emulator/admin/listener.h"
 #include "emulator/surfaces/request_guard.h"
 #include "emulator/values/value_codec.h"
+#include "runtime/core/time_text.h"
 
 namespace statefun::emulator {
 namespace admin {
@@ -120,11 +121,48 @@ GuardedRequest guarded(const httplib::Request& req) {
           has_body};
 }
 
-Json status_json(const Context& c) {
-  const auto s = c.dispatcher.status();
+Json process_json(const ProcessStatus& p) {
+  return {
+      {"name", p.name},
+      {"command", p.command},
+      {"state", p.state},
+      {"pid", p.pid ? Json(p.pid) : Json(nullptr)},
+      {"restarts", p.restarts},
+      {"last_exit", p.last_exit.empty() ? Json(nullptr) : Json(p.last_exit)},
+      {"last_exit_at", p.last_exit_at_ms ? Json(utc_time_text(p.last_exit_at_ms)) : Json(nullptr)}};
+}
+
+// One line per stuck address and its reason, for a wait that timed out.
+std::string stuck_text(const DispatcherStatus& s) {
+  std::string text;
+  for (const auto& failing : s.failing_addresses) {
+    const auto& f = *failing.failure;
+    text += fmt::format("\n  {} ({} message{}, attempt {}): {}", failing.address.str(), f.messages,
+                        f.messages == 1 ? "" : "s", f.attempt, f.reason);
+    if (!f.output.empty()) {
+      text += fmt::format("\n    [{}] printed during the call:", f.process);
+      for (const auto& line : f.output) text += "\n    | " + line.text;
+    } else if (!f.body.empty()) {
+      text += "\n    response body: " + f.body.substr(0, f.body.find('\n'));
+    }
+  }
+  if (s.failing > static_cast<int64_t>(s.failing_addresses.size())) {
+    text += fmt::format("\n  ... and {} more failing address(es)",
+                        s.failing - static_cast<int64_t>(s.failing_addresses.size()));
+  }
+  return text;
+}
+
+Json status_json(const Context& c, const DispatcherStatus& s) {
   Json functions = Json::array();
   for (const auto& [pattern, url] : c.facts.functions) {
     functions.push_back({{"functions", pattern}, {"url", url}});
+  }
+  Json failing = Json::array();
+  for (const auto& f : s.failing_addresses) failing.push_back(failing_address_json(f));
+  Json processes = Json::array();
+  if (c.hooks.processes) {
+    for (const auto& p : c.hooks.processes()) processes.push_back(process_json(p));
   }
   Json registered = Json::object();
   for (const auto& [type, specs] : c.hub.all_registered()) {
@@ -151,8 +189,12 @@ Json status_json(const Context& c) {
           {"queued_by_type", s.queued_by_type},
           {"idle", s.pending == 0 && s.in_flight == 0},
           {"store_failure", s.store_failure ? Json(s.store_failure->message) : Json(nullptr)},
-          {"retrying", s.retrying}};
+          {"retrying", s.retrying},
+          {"failing_addresses", std::move(failing)},
+          {"processes", std::move(processes)}};
 }
+
+Json status_json(const Context& c) { return status_json(c, c.dispatcher.status()); }
 
 // 200 while the state database takes writes; 503 with the reason once it
 // does not (a full disk being retried, or a failure that stopped dispatch).
@@ -177,16 +219,27 @@ void handle_wait(Context& c, const httplib::Request& req, httplib::Response& res
   for (;;) {
     const uint64_t seen = c.hub.commits();
     const auto s = c.dispatcher.status();
-    if (s.pending == 0 && s.in_flight == 0) return reply(res, 200, status_json(c));
+    if (s.pending == 0 && s.in_flight == 0) return reply(res, 200, status_json(c, s));
     if (c.stopping) {
       return reply_error(res, ErrorCode::kUnavailable, "statefun dev is shutting down");
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      Json body = error_json(
-          {ErrorCode::kTimeout,
-           fmt::format("not idle after {} ms: {} pending, {} in flight, {} failing address(es)",
-                       *timeout, s.pending, s.in_flight, s.failing)});
-      body["status"] = status_json(c);
+      // Name what is stuck and why, not just that something is.
+      std::string message =
+          fmt::format("not idle after {} ms: {} pending, {} in flight, {} failing address(es)",
+                      *timeout, s.pending, s.in_flight, s.failing);
+      if (s.failing > 0) {
+        message += ":" + stuck_text(s);
+      } else if (c.hooks.processes) {
+        for (const auto& p : c.hooks.processes()) {
+          if (p.state == "ready" || p.state == "running") continue;
+          message +=
+              fmt::format("\n  process {} is {}{}; its messages wait until it is ready", p.name,
+                          p.state, p.last_exit.empty() ? "" : " (last exit: " + p.last_exit + ")");
+        }
+      }
+      Json body = error_json({ErrorCode::kTimeout, message});
+      body["status"] = status_json(c, s);
       return reply(res, 408, body);
     }
     // Counters change at commits; the slice covers a publish without one

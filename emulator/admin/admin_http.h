@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/processes/supervisor.h"
 #include "runtime/engine/dispatcher.h"
 
 namespace statefun::emulator {
@@ -54,6 +55,9 @@ struct AdminHooks {
   std::function<std::optional<FunctionRoute>(const FunctionType&)> route;
   FunctionClient* client = nullptr;  // for replay dry runs; owned by statefun dev
   SnapshotKeeper* snapshots = nullptr;
+  // The function processes statefun dev runs, for /v1/status (none when
+  // missing).
+  std::function<std::vector<ProcessStatus>()> processes;
   // Replaces the live database with the snapshot file at `snapshot_path`:
   // closes the current store, installs the file and opens it. Runs on the
   // engine thread inside Dispatcher::restore, with everything committed.

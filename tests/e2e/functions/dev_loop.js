@@ -9,9 +9,14 @@
 //                the request, once: the first time, it leaves CRASH_MARKER
 //                behind and exits; after the restart the marker exists and
 //                the message is counted like any other.
+//                The text "throw" makes it print the error's stack to
+//                stderr and throw: the official SDK answers an empty 500 and
+//                prints nothing, so the printed stack is the only reason.
+//                "partial N" prints "seen N" with no newline (and counts).
 //
 // Environment: PORT (required), HOST (default 127.0.0.1), CRASH_MARKER,
-// VERSION.
+// VERSION; CRASH_AT_START=1 prints a stack trace and exits 1 at once (a
+// crash loop).
 "use strict";
 
 const fs = require("fs");
@@ -43,6 +48,12 @@ statefun.bind({
   specs: [{ name: "count", type: StateFun.intType() }],
   fn(context, message) {
     const text = message.as(Text);
+    if (text === "throw") {
+      const error = new Error(`cannot count '${text}' for ${context.self.id}`);
+      console.error(error.stack);
+      throw error;
+    }
+    if (text.startsWith("partial ")) process.stdout.write(`seen ${text.slice(8)}`);
     if (text === "crash" && marker && !fs.existsSync(marker)) {
       fs.writeFileSync(marker, String(process.pid));
       console.log("crashing on purpose");
@@ -59,6 +70,11 @@ statefun.bind({
     );
   },
 });
+
+if (process.env.CRASH_AT_START === "1") {
+  console.error(new Error("no database configured").stack);
+  process.exit(1);
+}
 
 const port = Number(process.env.PORT);
 const host = process.env.HOST || "127.0.0.1";
