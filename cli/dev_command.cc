@@ -1,7 +1,10 @@
 #include "cli/dev_command.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 #include <memory>
@@ -25,6 +28,7 @@ struct DevArgs {
   std::string listen_host = "127.0.0.1";
   std::vector<std::string> hosts;
   std::vector<std::string> command;  // after `--`
+  std::string name;                  // --name: of the process given after `--`
   int port = 8000;
   std::vector<std::string> watch;
   bool no_watch = false;
@@ -85,6 +89,18 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
   if (!args.command.empty()) {
     overrides.process =
         emulator::command_process(args.command, args.port, fs::current_path().string(), args.watch);
+    if (!args.name.empty()) {
+      const bool valid = std::ranges::all_of(args.name, [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+      });
+      if (!valid) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          fmt::format("--name '{}' may only contain letters, digits, '-', '_' and "
+                                      "'.'",
+                                      args.name));
+      }
+      overrides.process->name = args.name;
+    }
   }
   return overrides;
 }
@@ -128,6 +144,11 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
       return 1;
     }
     file = std::move(*loaded);
+  }
+  // `dev -- CMD` in a project whose statefun.yaml runs one process: CMD is
+  // that process started another way, so it keeps the project's name.
+  if (overrides->process && args.name.empty() && file.processes.size() == 1) {
+    overrides->process->name = file.processes.front().name;
   }
   options.overrides = *overrides;
   options.dev_config = emulator::apply_overrides(std::move(file), options.overrides);
@@ -202,6 +223,10 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "Port of the function process given after --; it gets PORT set to it")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535));
+  dev->add_option("--name", args->name,
+                  "Name of the process given after -- (its console prefix; default: the name "
+                  "of statefun.yaml's only process, else its script's or program's name)")
+      ->type_name("NAME");
   dev->add_option("--watch", args->watch,
                   "Globs of files whose change restarts the process given after -- (default: files "
                   "with its script's extension)")

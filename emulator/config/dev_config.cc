@@ -439,17 +439,36 @@ ProcessSpec command_process(const std::vector<std::string>& argv, int port,
   spec.port = port;
   spec.env["PORT"] = std::to_string(port);
 
-  // `node functions.js` is "functions"; `npm start` is "npm".
+  // `node functions.js` is "functions"; `npm start` is "npm"; `java -cp
+  // lib/log4j-1.2.17.jar:... Main` is "java", not the last jar's name: only an
+  // argument that is a script (by its extension), or the jar of `-jar`,
+  // names the process; otherwise the program does.
   static const std::set<std::string> kInterpreters = {"node", "python", "python3", "deno",
                                                       "bun",  "ruby",   "java",    "dotnet"};
+  static const std::set<std::string> kScripts = {".js", ".mjs", ".cjs", ".ts",  ".py",
+                                                 ".rb", ".jar", ".dll", ".mts", ".cts"};
   const std::string program = argv.empty() ? "functions" : fs::path(argv[0]).filename().string();
   spec.name = program;
   std::optional<fs::path> script;
+  // Options whose value is the next argument, and options after which no
+  // script file follows (a module, inline code).
+  static const std::set<std::string> kWithValue = {
+      "-cp",      "-classpath", "--class-path", "-p", "--module-path", "-r", "--require",
+      "--import", "--loader",   "-W",           "-X"};
+  static const std::set<std::string> kNoScript = {"-m", "-c", "-e", "--eval", "-p", "--print"};
   if (kInterpreters.contains(program)) {
     for (std::size_t i = 1; i < argv.size(); ++i) {
-      if (argv[i].starts_with("-")) continue;
-      script = fs::path(argv[i]);
-      break;
+      const std::string& word = argv[i];
+      if (word == "-jar") continue;  // the jar follows: it names the process
+      if (program != "java" && kNoScript.contains(word)) break;
+      if (kWithValue.contains(word)) {
+        ++i;
+        continue;
+      }
+      if (word.starts_with("-")) continue;
+      const fs::path candidate(word);
+      if (kScripts.contains(candidate.extension().string())) script = candidate;
+      break;  // the first argument that is not an option decides
     }
   }
   if (script && !script->stem().empty()) spec.name = script->stem().string();

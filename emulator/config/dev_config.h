@@ -104,8 +104,9 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides);
 
 // `statefun dev -- node functions.js`: one process running `argv` in
 // `working_dir`, on `port` (also given to it as PORT), named after the
-// script it runs (functions) or else the program (node). It watches the files
-// with the script's extension, or `watch` when given.
+// script it runs (functions: an argument with a script's extension, .js,
+// .py, .jar, ...) or else the program's base name (node, java). It watches
+// the files with the script's extension, or `watch` when given.
 ProcessSpec command_process(const std::vector<std::string>& argv, int port,
                             const std::string& working_dir, std::vector<std::string> watch);
 

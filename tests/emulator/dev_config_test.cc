@@ -189,6 +189,13 @@ TEST_CASE("statefun dev -- CMD: one process named after its script, on PORT", "[
   CHECK(npm.watch == std::vector<std::string>{"**/*.ts"});
   CHECK(command_process({"python3", "-u", "my app.py"}, 1, "/", {}).command ==
         "python3 -u 'my app.py'");
+  // A long java command is named after the program, not its classpath's last jar.
+  const ProcessSpec java = command_process(
+      {"java", "-cp", "target/classes:lib/log4j-1.2.17.jar", "com.example.Main"}, 1, "/", {});
+  CHECK(java.name == "java");
+  CHECK(command_process({"java", "-jar", "target/greeter-1.0.jar"}, 1, "/", {}).name ==
+        "greeter-1.0");
+  CHECK(command_process({"/usr/bin/python3", "-m", "app"}, 1, "/", {}).name == "python3");
 }
 
 TEST_CASE("--host: name=host or name=host:port", "[emulator]") {
