@@ -496,6 +496,8 @@ TEST_CASE("http client reports non-2xx statuses with the body's first line", "[r
     CHECK(outcome.error.kind == CallErrorKind::kHttpStatus);
     CHECK(outcome.error.http_status == 500);
     CHECK(outcome.error.message == "HTTP 500: unknown function type example/greeter");
+    // The body itself is kept too (its first KB), for the console and status.
+    CHECK(outcome.error.body == "unknown function type example/greeter\nstack trace...");
   }
   SECTION("the reason phrase when the body is empty") {
     const CallOutcome outcome = call_and_wait(*client, server.url("/empty"), "b");
@@ -510,6 +512,7 @@ TEST_CASE("http client reports non-2xx statuses with the body's first line", "[r
     CHECK(outcome.error.kind == CallErrorKind::kHttpStatus);
     CHECK(outcome.error.http_status == 503);
     CHECK(outcome.error.message.size() < 250);
+    CHECK(outcome.error.body == std::string(statefun::kErrorBodyExcerptBytes, 'x'));
   }
   // The connection stays usable after every kind of error response.
   CHECK(call_and_wait(*client, server.url("/plain"), "b").error.http_status == 500);

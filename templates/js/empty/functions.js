@@ -12,7 +12,24 @@ const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
 
 const statefun = new StateFun();
 
-statefun.bind({
+// The SDK answers a function that throws with an empty HTTP 500 and prints
+// nothing: print the error here, so `statefun dev` can show why a call failed.
+function bind(spec) {
+  const fn = spec.fn;
+  statefun.bind({
+    ...spec,
+    async fn(context, message) {
+      try {
+        return await fn(context, message);
+      } catch (error) {
+        console.error(error);
+        throw error;
+      }
+    },
+  });
+}
+
+bind({
   typename: "{{namespace}}/hello",
   specs: [{ name: "count", type: StateFun.intType() }],
   fn(context, message) {

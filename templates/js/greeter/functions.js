@@ -21,7 +21,24 @@ const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
 
 const statefun = new StateFun();
 
-statefun.bind({
+// The SDK answers a function that throws with an empty HTTP 500 and prints
+// nothing: print the error here, so `statefun dev` can show why a call failed.
+function bind(spec) {
+  const fn = spec.fn;
+  statefun.bind({
+    ...spec,
+    async fn(context, message) {
+      try {
+        return await fn(context, message);
+      } catch (error) {
+        console.error(error);
+        throw error;
+      }
+    },
+  });
+}
+
+bind({
   typename: "{{namespace}}/person",
   specs: [{ name: "visits", type: StateFun.intType() }],
   fn(context, message) {
@@ -46,7 +63,7 @@ function greetingFor(name, visits) {
   return `Hello ${name}! This is visit number ${visits}.`;
 }
 
-statefun.bind({
+bind({
   typename: "{{namespace}}/greeter",
   fn(context, message) {
     const { name, visits } = message.as(GreetRequest);

@@ -31,7 +31,24 @@ const EgressRecord = StateFun.jsonType("io.statefun.playground/EgressRecord");
 
 const statefun = new StateFun();
 
-statefun.bind({
+// The SDK answers a function that throws with an empty HTTP 500 and prints
+// nothing: print the error here, so `statefun dev` can show why a call failed.
+function bind(spec) {
+  const fn = spec.fn;
+  statefun.bind({
+    ...spec,
+    async fn(context, message) {
+      try {
+        return await fn(context, message);
+      } catch (error) {
+        console.error(error);
+        throw error;
+      }
+    },
+  });
+}
+
+bind({
   typename: "{{namespace}}/cart",
   specs: [{ name: "items", type: CartItems }],
   fn(context, message) {
@@ -77,7 +94,7 @@ statefun.bind({
   },
 });
 
-statefun.bind({
+bind({
   typename: "{{namespace}}/inventory",
   specs: [{ name: "stock", type: StateFun.intType() }],
   fn(context, message) {
