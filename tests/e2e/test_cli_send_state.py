@@ -1,6 +1,7 @@
 """`statefun send`, `state ls|get|set|rm`, `wait` and `status` against the
 real binary and JS SDK functions, in human and JSON output."""
 import json
+import re
 
 import pytest
 
@@ -128,10 +129,16 @@ def test_wait_times_out_with_exit_4_while_a_function_keeps_failing(stack):
     functions = stack.test_functions(FAULT="500", FAULT_TIMES=1000000)
     emulator = stack.emulator({"e2e/*": functions.url()})
     ok(cli(emulator, "send", "e2e/counter/c", "--int", "1"))
-    line = one_line_error(cli(emulator, "wait", "--timeout", "1s"), 4)
-    assert "not idle" in line
-    result = cli(emulator, "send", "e2e/counter/c", "--int", "1", "--wait", "--timeout", "500ms")
-    one_line_error(result, 4)
+    # The time-out names what is stuck and why: one line, then one per
+    # failing address (and what its process printed, when it is ours).
+    for result in (cli(emulator, "wait", "--timeout", "1s"),
+                   cli(emulator, "send", "e2e/counter/c", "--int", "1", "--wait", "--timeout",
+                       "500ms")):
+        assert result.returncode == 4, result
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert "not idle" in lines[0], result.stderr
+        assert re.match(r"\s+e2e/counter/c \(\d+ messages?, attempt \d+\): HTTP 500", lines[1]), \
+            result.stderr
 
 
 @pytest.mark.timeout(60)
