@@ -148,23 +148,37 @@ Result<BatchRequest> decode_request(std::string_view bytes) {
 
 namespace {
 
+// kUnknown (what decoding a value outside the enum gives) is written as -1,
+// a value no SDK uses, so it decodes as kUnknown again instead of turning
+// into a valid mode (the protocol fuzz target found NONE here).
 pb::FromFunction::ExpirationSpec::ExpireMode to_pb(ExpireMode mode) {
   switch (mode) {
     case ExpireMode::kAfterWrite:
       return pb::FromFunction::ExpirationSpec::AFTER_WRITE;
     case ExpireMode::kAfterInvoke:
       return pb::FromFunction::ExpirationSpec::AFTER_INVOKE;
+    case ExpireMode::kUnknown:
+      return static_cast<pb::FromFunction::ExpirationSpec::ExpireMode>(-1);
     default:
       return pb::FromFunction::ExpirationSpec::NONE;
+  }
+}
+
+pb::FromFunction::PersistedValueMutation::MutationType to_pb(MutationKind kind) {
+  switch (kind) {
+    case MutationKind::kModify:
+      return pb::FromFunction::PersistedValueMutation::MODIFY;
+    case MutationKind::kDelete:
+      return pb::FromFunction::PersistedValueMutation::DELETE;
+    default:
+      return static_cast<pb::FromFunction::PersistedValueMutation::MutationType>(-1);
   }
 }
 
 void to_pb(const InvocationResult& in, pb::FromFunction::InvocationResponse* out) {
   for (const auto& m : in.mutations) {
     auto* entry = out->add_state_mutations();
-    entry->set_mutation_type(m.kind == MutationKind::kModify
-                                 ? pb::FromFunction::PersistedValueMutation::MODIFY
-                                 : pb::FromFunction::PersistedValueMutation::DELETE);
+    entry->set_mutation_type(to_pb(m.kind));
     entry->set_state_name(m.name);
     if (m.kind == MutationKind::kModify) to_pb(m.value, entry->mutable_state_value());
   }

@@ -190,3 +190,22 @@ TEST_CASE("responses survive an encode/decode round trip", "[runtime]") {
   CHECK(back.delayed[1].is_cancellation);
   CHECK(back.egress[0].egress_id() == "io.statefun.playground/egress");
 }
+
+TEST_CASE("unknown mutation types and expire modes stay unknown through encode and decode",
+          "[runtime]") {
+  // Found by tests/fuzz/protocol_fuzz.cc: an expire mode outside the enum
+  // decoded as kUnknown was encoded as NONE, so it came back as kNone, and
+  // an unknown mutation type came back as a DELETE.
+  auto incomplete = codec::decode_response(codec::encode_response(FunctionResponse{
+      IncompleteContext{{{"visits", "io.statefun.types/int", ExpireMode::kUnknown, 60000}}}}));
+  REQUIRE(incomplete);
+  const auto& missing = std::get<IncompleteContext>(*incomplete).missing;
+  REQUIRE(missing.size() == 1);
+  CHECK(missing[0].expire_mode == ExpireMode::kUnknown);
+
+  InvocationResult result;
+  result.mutations.push_back({MutationKind::kUnknown, "s", {}});
+  auto decoded = codec::decode_response(codec::encode_response(FunctionResponse{result}));
+  REQUIRE(decoded);
+  CHECK(std::get<InvocationResult>(*decoded).mutations.at(0).kind == MutationKind::kUnknown);
+}
