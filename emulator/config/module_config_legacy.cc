@@ -26,7 +26,10 @@ std::string legacy_kind(const std::string& kind) {
 }
 
 Status check_legacy_version(const YamlMap& root) {
-  const YAML::Node version = *root.get("version");
+  // Read directly: get() reports a null `version:` (or one holding only a
+  // comment) as absent, and it is present (is_legacy_file saw the key).
+  // The module_yaml fuzz target found the empty optional dereferenced here.
+  const YAML::Node version = root.node()["version"];
   if (!version.IsScalar() || scalar_type(version) != ScalarType::kString) {
     return root.fail("version", "must be a string, got " + describe(version) +
                                     " (write version: \"3.0\" with quotes)");

@@ -1129,5 +1129,15 @@ TEST_CASE("load_module_yaml reads a file and names a missing one", "[emulator]")
   std::filesystem::remove_all(directory);
 }
 
+TEST_CASE("a legacy version key without a value is an error, not a crash", "[emulator]") {
+  // Found by tests/fuzz/module_yaml_fuzz.cc: `version: #3.0"` (a comment,
+  // so null) was dereferenced as a missing optional.
+  for (const char* text : {"version:\nmodule: {}\n", "version: #3.0\"\nmodule: {}\n"}) {
+    auto config = parse_module_yaml(text, "module.yaml");
+    REQUIRE_FALSE(config);
+    CHECK_THAT(config.error().message, Catch::Matchers::Contains("version: must be a string, got"));
+  }
+}
+
 }  // namespace
 }  // namespace statefun::emulator
