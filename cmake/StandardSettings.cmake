@@ -24,6 +24,12 @@ elseif(NOT STATEFUN_SANITIZE STREQUAL "")
   message(FATAL_ERROR "STATEFUN_SANITIZE must be address, thread or empty, not '${STATEFUN_SANITIZE}'")
 endif()
 
+# Fuzzing: coverage instrumentation for libFuzzer in every first-party object
+# (the fuzz targets themselves link -fsanitize=fuzzer).
+if(STATEFUN_FUZZ)
+  target_compile_options(statefun_settings INTERFACE -fsanitize=fuzzer-no-link)
+endif()
+
 # Reuse objects across build directories and worktrees when ccache is there.
 find_program(STATEFUN_CCACHE ccache)
 if(STATEFUN_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

@@ -10,6 +10,7 @@
 #   tests          ctest in ./build: end-to-end tests, benchmark quick mode
 #   asan           scripts/build.sh asan, then the unit tests (ctest) under ASan + UBSan
 #   tsan           scripts/build.sh tsan, then the runtime/ and emulator/ unit tests under TSan
+#   fuzz           scripts/fuzz.sh: each libFuzzer target (tests/fuzz) 10 s from its corpus
 #
 #   scripts/test.sh               every phase
 #   scripts/test.sh PHASE...      only those (e.g. scripts/test.sh format tsan)
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_phases=(layering format links build thread-safety tests asan tsan)
+all_phases=(layering format links build thread-safety tests asan tsan fuzz)
 phases=("$@")
 ((${#phases[@]})) || phases=("${all_phases[@]}")
 for phase in "${phases[@]}"; do
@@ -43,6 +44,7 @@ run_asan() {
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --timeout 1500 -R '^unit-'
 }
+run_fuzz() { scripts/fuzz.sh 10; }
 run_tsan() {
   scripts/build.sh tsan &&
   TSAN_OPTIONS="second_deadlock_stack=1" \

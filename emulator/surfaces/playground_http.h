@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/surfaces/ingress_path.h"
 #include "runtime/engine/dispatcher.h"
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_server.h"
@@ -60,10 +61,6 @@ class PlaygroundEgress {
   std::string m_listen_host;  // set by start(), before any request
   net::HttpServer m_server;
 };
-
-// Parses an ingress path as the playground does: strip the leading '/',
-// split on '/', drop trailing empty segments; exactly three non-empty parts.
-Result<Address> parse_ingress_path(const std::string& path);
 
 // The typename an ingress request's Content-Type selects.
 std::string ingress_typename(const std::string& content_type);
