@@ -6,6 +6,7 @@
 #include <charconv>
 #include <regex>
 
+#include "emulator/config/yaml_guard.h"
 #include "runtime/core/spelling.h"
 
 namespace statefun::emulator {
@@ -122,8 +123,24 @@ std::optional<std::int64_t> parse_integer_text(std::string_view text) {
 // ---------------------------------------------------------------------------
 // Loading
 
+namespace {
+
+// yaml-cpp 0.7 never returns on some invalid input (yaml_guard.h).
+Result<void> refuse_hanging_yaml(std::string_view text, const std::string& file) {
+  const auto hang = find_yaml_cpp_hang(text);
+  if (!hang) return {};
+  return make_error(ErrorCode::kInvalidArgument,
+                    fmt::format("{}:{}:{}: invalid YAML: ',' where a value should start", file,
+                                hang->line, hang->column));
+}
+
+}  // namespace
+
 Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text,
                                                     const std::string& file) {
+  if (auto refused = refuse_hanging_yaml(text, file); !refused) {
+    return std::unexpected(refused.error());
+  }
   try {
     return YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& error) {
@@ -133,6 +150,9 @@ Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text,
 }
 
 Result<YAML::Node> load_yaml_document(std::string_view text, const std::string& file) {
+  if (auto refused = refuse_hanging_yaml(text, file); !refused) {
+    return std::unexpected(refused.error());
+  }
   try {
     return YAML::Load(std::string(text));
   } catch (const YAML::Exception& error) {
