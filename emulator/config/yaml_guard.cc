@@ -86,7 +86,7 @@ class Scanner {
     while (m_pos < m_text.size()) {
       const char c = m_text[m_pos++];
       if (quote == '"' && c == '\\') {
-        ++m_pos;
+        if (m_pos < m_text.size()) ++m_pos;  // the escaped character, if any
       } else if (c == quote) {
         if (quote == '\'' && m_pos < m_text.size() && m_text[m_pos] == '\'') {
           ++m_pos;
