@@ -185,3 +185,20 @@ module.exports.bindAll = function bindAllWithAdder(statefun) {
     },
   });
 };
+
+// e2e/ledger  state `count` (int): +1 per message, and egresses
+//             {ledger: <own id>, m: <message text>, n: <count after>}, so the
+//             torture loop (tests/torture) can check per message id that each
+//             acknowledged message was applied exactly once.
+const bindAllBeforeLedger = module.exports.bindAll;
+module.exports.bindAll = function bindAllWithLedger(statefun) {
+  bindAllBeforeLedger(statefun);
+  statefun.bind({
+    typename: "e2e/ledger",
+    specs: [{ name: "count", type: StateFun.intType() }],
+    fn(context, message) {
+      context.storage.count = (context.storage.count ?? 0) + 1;
+      emit(context, { ledger: context.self.id, m: message.as(Text), n: context.storage.count });
+    },
+  });
+};
