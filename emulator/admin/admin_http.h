@@ -54,6 +54,8 @@ struct AdminHooks {
   // The route of a function type as statefun dev resolves it right now.
   std::function<std::optional<FunctionRoute>(const FunctionType&)> route;
   FunctionClient* client = nullptr;  // for replay dry runs; owned by statefun dev
+  // How statefun dev routes egress right now (replay dry runs check it).
+  EgressRouter route_egress;
   SnapshotKeeper* snapshots = nullptr;
   // The function processes statefun dev runs, for /v1/status (none when
   // missing).
@@ -66,6 +68,9 @@ struct AdminHooks {
   // when no database can be opened at all.
   std::function<Result<Store*>(const std::string& snapshot_path, std::optional<Error>& failed)>
       install;
+  // Tells the developer (the dev console) about something the admin API did
+  // that changes what they see, e.g. that a snapshot was restored. Optional.
+  std::function<void(const std::string& line)> announce;
 };
 
 // The bearer token `statefun dev` and the CLI use: $STATEFUN_ADMIN_TOKEN.

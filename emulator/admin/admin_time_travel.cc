@@ -203,11 +203,21 @@ Result<SimulationInput> replay_input(Context& c, const Address& address, int64_t
   input.start = time_travel::state_at(*history, *version);
   input.current = entity_state(*current);
   for (auto& m : *received) input.invocations.push_back({m.caller, std::move(m.argument)});
+  // The timers the real replay would find pending: the original run's are
+  // still there (a rewind does not cancel them).
+  auto timers = reader.timers(std::nullopt);
+  if (!timers) return std::unexpected(timers.error());
+  for (const auto& timer : *timers) {
+    if (timer.sender.id == address.id && !timer.token.empty()) {
+      input.pending_tokens.insert(timer.token);
+    }
+  }
+  input.route_egress = c.hooks.route_egress;
   return input;
 }
 
 void replay_dry_run(Context& c, const Address& address, int64_t from, httplib::Response& res) {
-  if (!c.hooks.client) {
+  if (!c.hooks.client || !c.hooks.route_egress) {
     return reply_error(res, ErrorCode::kUnavailable, "replay dry runs are not available here");
   }
   auto input = replay_input(c, address, from);

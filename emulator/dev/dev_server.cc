@@ -163,6 +163,7 @@ int run_dev(const DevOptions& options, Console& console,
   hooks.route = [&dev_loop](const FunctionType& type) { return dev_loop.resolver()(type); };
   hooks.client = replay_client.get();
   hooks.processes = [&dev_loop] { return dev_loop.processes(); };
+  hooks.route_egress = [&dev_loop](const EgressMessage& m) { return dev_loop.egress_router()(m); };
   hooks.snapshots = &snapshots;
   // A restore: on the engine thread, with everything committed and the
   // admin API's reader closed.
@@ -175,6 +176,7 @@ int run_dev(const DevOptions& options, Console& console,
     store = std::move(*reopened);
     return store.get();
   };
+  hooks.announce = [&console](const std::string& line) { console.info(line); };
   admin.set_hooks(std::move(hooks));
   std::unique_ptr<PlaygroundEgress> egress;
   std::unique_ptr<PlaygroundIngress> ingress;

@@ -1,10 +1,12 @@
 // A function's answer to one batch: the handshake, validation of the whole
-// response (nothing applies if any part is wrong) and the atomic step.
+// response (nothing applies if any part is wrong; the checks themselves are
+// in response_check.h, shared with the replay dry run) and the atomic step.
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "runtime/engine/engine.h"
+#include "runtime/engine/response_check.h"
 #include "runtime/protocol/codec.h"
 
 namespace statefun {
@@ -44,27 +46,12 @@ void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteC
   auto& registry = m_registries[address.type];
   std::vector<StateSpec> added;
   for (auto& spec : context.missing) {
-    if (const StateSpec* known = registry.find(spec.name)) {
-      if (known->type_name != spec.type_name) {
-        fail_attempt(address, box,
-                     CallFailure::of(CallFailure::Kind::kInvalidResponse,
-                                     fmt::format("state '{}' was registered as {} and is now "
-                                                 "declared as {}",
-                                                 spec.name, known->type_name, spec.type_name)));
-        return;
-      }
-      continue;  // a different expiration is ignored, as on a real cluster
-    }
-    if (spec.expire_mode == ExpireMode::kUnknown ||
-        (spec.expire_mode != ExpireMode::kNone && spec.expire_after_ms <= 0)) {
-      fail_attempt(address, box,
-                   CallFailure::of(CallFailure::Kind::kInvalidResponse,
-                                   fmt::format("state '{}' has an invalid expiration (mode {}, {} "
-                                               "ms)",
-                                               spec.name, static_cast<int>(spec.expire_mode),
-                                               spec.expire_after_ms)));
+    const StateSpec* known = registry.find(spec.name);
+    if (auto problem = check_declared_state(known, spec)) {
+      fail_attempt(address, box, CallFailure::of(CallFailure::Kind::kInvalidResponse, *problem));
       return;
     }
+    if (known) continue;
     added.push_back(spec);
     registry.specs.push_back(std::move(spec));
   }
@@ -84,62 +71,16 @@ void Engine::handle_incomplete(const Address& address, Mailbox& box, IncompleteC
 
 std::optional<std::string> Engine::validate(const Address& address, const InvocationResult& result,
                                             std::vector<RoutedEgress>& routed) const {
-  // Tokens scheduled earlier in this same response also count as pending.
-  std::set<std::string> tokens_added, tokens_cancelled;
-  for (const auto& delayed : result.delayed) {
-    if (delayed.is_cancellation) {
-      if (delayed.cancellation_token.empty()) {
-        return "a delayed-message cancellation has no cancellation token";
-      }
-      tokens_cancelled.insert(delayed.cancellation_token);
-      tokens_added.erase(delayed.cancellation_token);
-      continue;
-    }
-    if (delayed.delay_ms < 0) {
-      return fmt::format("delayed message to {} has a negative delay ({} ms)", delayed.target.str(),
-                         delayed.delay_ms);
-    }
-    if (delayed.target.type.ns.empty() || delayed.target.type.name.empty()) {
-      return "a delayed message has no target address";
-    }
-    if (!delayed.cancellation_token.empty()) {
-      const auto& token = delayed.cancellation_token;
-      const bool pending_before =
-          m_timers.has_token(address.id, token) && !tokens_cancelled.contains(token);
-      if (pending_before || tokens_added.contains(token)) {
-        return fmt::format(
-            "a delayed message with cancellation token '{}' is already pending "
-            "for id '{}'",
-            token, address.id);
-      }
-      tokens_added.insert(token);
-    }
-  }
-  for (const auto& message : result.messages) {
-    if (message.target.type.ns.empty() || message.target.type.name.empty()) {
-      return "an outgoing message has no target address";
-    }
-  }
-  routed.reserve(result.egress.size());
-  for (const auto& egress : result.egress) {
-    auto r = m_options.route_egress(egress);
-    if (!r) return r.error().message;
-    routed.push_back(std::move(*r));
-  }
   auto registry = m_registries.find(address.type);
-  for (const auto& mutation : result.mutations) {
-    const StateSpec* spec =
-        registry == m_registries.end() ? nullptr : registry->second.find(mutation.name);
-    if (!spec) return fmt::format("mutation of unregistered state '{}'", mutation.name);
-    if (mutation.kind == MutationKind::kUnknown) {
-      return fmt::format("mutation of state '{}' has an unknown mutation type", mutation.name);
-    }
-    if (mutation.kind == MutationKind::kModify && mutation.value.type_name != spec->type_name) {
-      return fmt::format("state '{}' is registered as {} but was written as {}", mutation.name,
-                         spec->type_name, mutation.value.type_name);
-    }
-  }
-  return std::nullopt;
+  ResponseContext context;
+  context.find_state = [&](const std::string& name) -> const StateSpec* {
+    return registry == m_registries.end() ? nullptr : registry->second.find(name);
+  };
+  context.token_pending = [&](const std::string& token) {
+    return m_timers.has_token(address.id, token);
+  };
+  context.route_egress = &m_options.route_egress;
+  return check_response(address, result, context, routed);
 }
 
 Result<void> Engine::apply_step(const Address& address, Mailbox& box, InvocationResult& result,

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "runtime/engine/response_check.h"
 #include "runtime/protocol/codec.h"
 
 namespace statefun {
@@ -23,6 +24,19 @@ Result<SimulationResult> simulate_replay(FunctionClient& client, const Simulatio
   SimulationResult result;
   result.final_state = input.start;
   std::vector<StateSpec> specs;
+  std::set<std::string> pending_tokens = input.pending_tokens;
+  auto find_spec = [&specs](const std::string& name) -> const StateSpec* {
+    for (const auto& spec : specs) {
+      if (spec.name == name) return &spec;
+    }
+    return nullptr;
+  };
+  ResponseContext context;
+  context.find_state = find_spec;
+  context.token_pending = [&pending_tokens](const std::string& token) {
+    return pending_tokens.contains(token);
+  };
+  context.route_egress = &input.route_egress;
   constexpr int kMaxHandshakes = 8;
   for (std::size_t index = 0; index < input.invocations.size(); ++index) {
     int handshakes = 0;
@@ -49,20 +63,28 @@ Result<SimulationResult> simulate_replay(FunctionClient& client, const Simulatio
         if (++handshakes > kMaxHandshakes) {
           return fail("the function keeps answering IncompleteInvocationContext");
         }
-        for (auto& spec : incomplete->missing) specs.push_back(std::move(spec));
+        for (auto& spec : incomplete->missing) {
+          const StateSpec* known = find_spec(spec.name);
+          if (auto problem = check_declared_state(known, spec)) return fail(*problem);
+          if (!known) specs.push_back(std::move(spec));
+        }
         continue;
       }
       auto& invocation = std::get<InvocationResult>(*response);
+      std::vector<RoutedEgress> routed;
+      if (auto problem = check_response(input.address, invocation, context, routed)) {
+        return fail(*problem);
+      }
+      for (const auto& delayed : invocation.delayed) {
+        if (delayed.cancellation_token.empty()) continue;
+        if (delayed.is_cancellation) {
+          pending_tokens.erase(delayed.cancellation_token);
+        } else {
+          pending_tokens.insert(delayed.cancellation_token);
+        }
+      }
       for (auto& mutation : invocation.mutations) {
-        auto spec = std::find_if(specs.begin(), specs.end(),
-                                 [&](const StateSpec& s) { return s.name == mutation.name; });
-        if (spec == specs.end())
-          return fail("mutation of unregistered state '" + mutation.name + "'");
         if (mutation.kind == MutationKind::kModify) {
-          if (mutation.value.type_name != spec->type_name) {
-            return fail(fmt::format("state '{}' is registered as {} but was written as {}",
-                                    mutation.name, spec->type_name, mutation.value.type_name));
-          }
           result.final_state[mutation.name] = mutation.value;
         } else {
           result.final_state.erase(mutation.name);

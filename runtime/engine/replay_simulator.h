@@ -2,11 +2,16 @@
 // message and in their original order, to the function as it is now,
 // starting from a given state, and collects what the function would do —
 // without touching the database or routing anything. The missing-state
-// handshake is answered locally.
+// handshake is answered locally. Every response goes through the engine's
+// own checks (response_check.h), with the cancellation tokens pending now
+// and those the replayed responses schedule or cancel, so a dry run fails
+// where the real replay would get stuck.
 //
 // Thread-compatible: call from any one thread; it blocks on the function.
 #pragma once
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "runtime/engine/dispatcher.h"
@@ -29,11 +34,17 @@ struct SimulationInput {
   time_travel::EntityState start;    // the state replay starts from (the rewound one)
   time_travel::EntityState current;  // what is stored now, to report the difference
   std::vector<Invocation> invocations;
+  // Cancellation tokens of the delayed messages pending now for the
+  // address's id (tokens are scoped by id alone).
+  std::set<std::string> pending_tokens;
+  EgressRouter route_egress;  // required: how the engine routes egress
 };
 
 // Errors: the function failed (transport, status, garbage) or its response
-// would fail on a real cluster (undeclared state, wrong state typename):
-// one line naming the message index and the reason.
+// would be refused by the engine (check_response, check_declared_state:
+// undeclared state, wrong state typename, a cancellation token already
+// pending, unroutable egress...): one line naming the message index and the
+// reason, worded as the real replay's failed attempts are.
 Result<SimulationResult> simulate_replay(FunctionClient& client, const SimulationInput& input);
 
 }  // namespace statefun

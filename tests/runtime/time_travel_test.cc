@@ -1,5 +1,6 @@
 #include "runtime/engine/time_travel.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -180,6 +181,9 @@ TEST_CASE("a replay dry run computes the outcome by calling the function, storin
   input.start = {{"count", int_value(1)}};
   input.current = {{"count", int_value(100)}};
   input.invocations = {{std::nullopt, int_value(2)}, {kBob, int_value(3)}};
+  input.route_egress = [](const EgressMessage& m) -> Result<RoutedEgress> {
+    return RoutedEgress{"out", m.argument.value};
+  };
   auto result = simulate_replay(function, input);
   REQUIRE(result);
   CHECK(result->final_state.at("count") == int_value(6));
@@ -188,4 +192,99 @@ TEST_CASE("a replay dry run computes the outcome by calling the function, storin
   REQUIRE(result->changes.size() == 1);
   CHECK(result->changes[0].before == int_value(100));
   CHECK(function.requests()[2].invocations[0].caller == kBob);
+}
+
+namespace {
+
+// The counter, which on its first visit (no count yet) also schedules a
+// reminder to itself with the cancellation token "remind".
+CallOutcome first_visit_reminder(const BatchRequest& request) {
+  auto response = counter(request);
+  auto* result = std::get_if<InvocationResult>(&response);
+  const bool first = std::any_of(request.states.begin(), request.states.end(),
+                                 [](const StateEntry& s) { return s.name == "count" && !s.value; });
+  if (result && first) {
+    result->delayed.push_back({false, "remind", 60000, request.target, int_value(0)});
+  }
+  return answer(response);
+}
+
+// What the admin API reads from the committed database for a dry run from
+// version 0 of kBob.
+SimulationInput dry_run_input(EngineRig& rig) {
+  SimulationInput input;
+  input.address = kBob;
+  input.route.url = "http://fake/counter";
+  input.route_egress = rig.options().route_egress;
+  input.current = {{"count", int_value(*rig.count_of(kBob))}};
+  auto received = rig.store->read_received(kBob, 0);
+  REQUIRE(received);
+  for (auto& m : *received) input.invocations.push_back({m.caller, m.argument});
+  auto timers = rig.store->load_timers();
+  REQUIRE(timers);
+  for (const auto& timer : *timers) {
+    if (timer.sender.id == kBob.id && !timer.token.empty())
+      input.pending_tokens.insert(timer.token);
+  }
+  return input;
+}
+
+}  // namespace
+
+TEST_CASE("a replay dry run refuses a cancellation token the real replay finds pending",
+          "[runtime]") {
+  EngineRig rig(first_visit_reminder);
+  rig.start();
+  REQUIRE(rig.send(kBob, int_value(1)));
+  REQUIRE(rig.send(kBob, int_value(1)));
+  REQUIRE(rig.run_until_idle());
+  REQUIRE(rig.engine->status().timers == 1);  // the first visit's reminder, still pending
+
+  auto dry = simulate_replay(rig.function, dry_run_input(rig));
+  REQUIRE_FALSE(dry);
+  CHECK(dry.error().message ==
+        "replaying message 1 of 2: a delayed message with cancellation token 'remind' is "
+        "already pending for id 'Bob'");
+
+  // The real replay gets stuck on exactly that: the first re-delivered
+  // message is refused on every attempt.
+  auto outcome = std::make_shared<ReplayOutcome>();
+  REQUIRE(rig.edit(kBob, replay_edit(0, outcome), "statefun/replay"));
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rig.settle();
+    rig.clock.advance_ms(20);
+  }
+  REQUIRE_FALSE(rig.recorder.failures.empty());
+  CHECK(rig.recorder.failures.back() ==
+        "test/counter/Bob: a delayed message with cancellation token 'remind' is already "
+        "pending for id 'Bob'");
+  CHECK(rig.engine->status().pending == 2);
+}
+
+TEST_CASE("a replay dry run follows the tokens the replayed responses schedule and cancel",
+          "[runtime]") {
+  EngineRig rig(first_visit_reminder);
+  rig.start();
+  REQUIRE(rig.send(kBob, int_value(1)));
+  REQUIRE(rig.run_until_idle());
+  auto input = dry_run_input(rig);
+  input.pending_tokens.clear();  // as if the reminder had fired meanwhile
+  auto passes = simulate_replay(rig.function, input);
+  REQUIRE(passes);
+  CHECK(passes->delayed.size() == 1);
+
+  // A token the replay itself scheduled counts for the next message too.
+  FakeFunction always_reminds([](const BatchRequest& r) {
+    auto response = counter(r);
+    if (auto* result = std::get_if<InvocationResult>(&response)) {
+      result->delayed.push_back({false, "remind", 60000, r.target, int_value(0)});
+    }
+    return answer(response);
+  });
+  input.invocations.push_back(input.invocations.front());
+  auto twice = simulate_replay(always_reminds, input);
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().message ==
+        "replaying message 2 of 2: a delayed message with cancellation token 'remind' is "
+        "already pending for id 'Bob'");
 }

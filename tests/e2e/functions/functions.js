@@ -12,6 +12,10 @@
 //                    {op:"after", delay, tag, token?} sendAfter(delay) the text
 //                                                     `tag` to e2e/reporter/<own id>
 //                    {op:"cancel", token}             cancelDelayedMessage(token)
+//   e2e/reminder   state `visits` (int): +1 per message; the first visit also
+//                  schedules "remind" to e2e/reporter/<own id> in 10 minutes,
+//                  cancellation token "reminder" (a replay from before that
+//                  visit schedules it again while it is still pending).
 //   e2e/forwarder  sends the message text on to e2e/reporter/<own id>.
 //   e2e/reporter   egresses {self, caller, text}; caller is "ns/type/id" or null.
 //   e2e/ttl        state `v` (string, expireAfterWrite TTL_MS, default 1500):
@@ -69,6 +73,16 @@ function bindAll(statefun) {
     specs: [{ name: "count", type: StateFun.intType() }],
     fn(context) {
       context.storage.count = (context.storage.count ?? 0) + 1;
+    },
+  });
+
+  statefun.bind({
+    typename: "e2e/reminder",
+    specs: [{ name: "visits", type: StateFun.intType() }],
+    fn(context) {
+      const visits = context.storage.visits ?? 0;
+      if (visits === 0) context.sendAfter(600000, toReporter(context, "remind"), "reminder");
+      context.storage.visits = visits + 1;
     },
   });
 
