@@ -64,6 +64,9 @@ struct MemoryStore::Tables {
   std::map<int64_t, EgressRow> egress;    // by seq
   std::map<int64_t, TraceRecord> trace;   // by step
   int64_t pruned_through_step = 0;
+  // The meta table's high-water marks: the highest step and timer id ever used.
+  int64_t step_high_water = 0;
+  int64_t timer_high_water = 0;
 };
 
 struct MemoryDatabase {
@@ -336,7 +339,8 @@ Result<void> MemoryStore::drop_expired(const Address& address, const std::string
 
 Result<void> MemoryStore::add_timer(TimerRecord& timer) {
   return write([&](Tables& t) -> Result<void> {
-    timer.id = next_key(t.timers);
+    timer.id = std::max(next_key(t.timers), t.timer_high_water + 1);
+    t.timer_high_water = timer.id;
     t.timers.emplace(timer.id, timer);
     return {};
   });
@@ -392,6 +396,7 @@ Result<void> MemoryStore::append_trace(const TraceRecord& record) {
     if (!t.trace.emplace(record.step, record).second) {
       return failure("appending to the trace", "UNIQUE constraint failed");
     }
+    t.step_high_water = std::max(t.step_high_water, record.step);
     return {};
   });
 }
@@ -436,7 +441,9 @@ Result<std::pair<int64_t, int64_t>> MemoryStore::last_sequences() {
 }
 
 Result<int64_t> MemoryStore::last_step() {
-  return read([](const Tables& t) -> Result<int64_t> { return next_key(t.trace) - 1; });
+  return read([](const Tables& t) -> Result<int64_t> {
+    return std::max(next_key(t.trace) - 1, t.step_high_water);
+  });
 }
 
 }  // namespace statefun

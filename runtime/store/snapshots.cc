@@ -42,16 +42,15 @@ Result<void> check_name(const std::string& name) {
   return {};
 }
 
-std::string automatic_name() {
+std::string timestamped_name(std::string_view prefix) {
   const auto now = std::chrono::system_clock::now();
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  return fmt::format("{}{:04}{:02}{:02}-{:02}{:02}{:02}-{:03}", kAutomaticPrefix,
-                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                     utc.tm_sec, ms);
+  return fmt::format("{}{:04}{:02}{:02}-{:02}{:02}{:02}-{:03}", prefix, utc.tm_year + 1900,
+                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ms);
 }
 
 Result<SnapshotInfo> describe(const std::string& name, const std::string& path) {
@@ -67,7 +66,7 @@ Result<SnapshotInfo> describe(const std::string& name, const std::string& path) 
   if (::stat(path.c_str(), &status) == 0) {
     info.created_at_ms = int64_t{status.st_mtim.tv_sec} * 1000 + status.st_mtim.tv_nsec / 1000000;
   }
-  auto step = db->scalar("SELECT coalesce(max(step),0) FROM trace", "reading the last step");
+  auto step = db->scalar(sqlite_rows::kLastStepSql, "reading the last step");
   auto entities = db->scalar("SELECT count(*) FROM (SELECT DISTINCT ns,type,id FROM state)",
                              "counting entities");
   auto pending =
@@ -93,7 +92,7 @@ std::string Snapshots::path_of(const std::string& name) const {
 }
 
 Result<SnapshotInfo> Snapshots::create(const std::string& requested) {
-  const std::string name = requested.empty() ? automatic_name() : requested;
+  const std::string name = requested.empty() ? timestamped_name(kAutomaticPrefix) : requested;
   if (auto r = check_name(name); !r) return std::unexpected(r.error());
   const std::string target = path_of(name);
   if (fs::exists(target)) {
@@ -205,6 +204,44 @@ Result<std::vector<StateDifference>> Snapshots::diff(const std::string& a,
   return out;
 }
 
+namespace {
+
+// The highest step id and timer id the database at `path` ever used (0, 0
+// when there is none yet).
+Result<std::pair<int64_t, int64_t>> high_water_marks(const std::string& path) {
+  if (!fs::exists(path)) return std::pair<int64_t, int64_t>{0, 0};
+  auto db = open_read_only(path);
+  if (!db) return std::unexpected(db.error());
+  auto step = db->scalar(sqlite_rows::kLastStepSql, "reading the last step");
+  if (!step) return std::unexpected(step.error());
+  auto timer = db->scalar(sqlite_rows::kLastTimerIdSql, "reading the last timer id");
+  if (!timer) return std::unexpected(timer.error());
+  return std::pair{*step, *timer};
+}
+
+// Carries the replaced database's marks into the restored copy, so step and
+// timer ids keep growing across the restore (`statefun trace --follow`
+// sees the steps after it; a timer id never names two timers).
+Result<void> raise_marks(const std::string& path, std::pair<int64_t, int64_t> marks) {
+  auto db = sqlite::Connection::open(path, {.access = sqlite::Access::kReadWrite});
+  if (!db) return std::unexpected(db.error());
+  // No WAL beside the staged file: it is renamed alone.
+  if (auto r = db->exec("PRAGMA journal_mode=DELETE"); !r) return r;
+  for (const auto& [key, value] :
+       {std::pair<std::string, int64_t>{"step_high_water", marks.first},
+        std::pair<std::string, int64_t>{"timer_high_water", marks.second}}) {
+    auto raise = db->prepare(sqlite_rows::kRaiseMarkSql);
+    if (!raise) return std::unexpected(raise.error());
+    raise->text(key).integer(value);
+    if (auto r = raise->run("carrying a high-water mark over"); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string undo_snapshot_name() { return timestamped_name("before-restore-"); }
+
 Result<void> install_snapshot(const std::string& snapshot_path, const std::string& db_path) {
   {
     auto db = open_read_only(snapshot_path);
@@ -217,10 +254,16 @@ Result<void> install_snapshot(const std::string& snapshot_path, const std::strin
           fmt::format("{}: written by a newer statefun (schema {})", snapshot_path, *version));
     }
   }
+  auto marks = high_water_marks(db_path);
+  if (!marks) return std::unexpected(marks.error());
   std::error_code ec;
   const std::string staged = db_path + ".restoring";
   fs::copy_file(snapshot_path, staged, fs::copy_options::overwrite_existing, ec);
   if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", staged, ec.message()));
+  if (auto r = raise_marks(staged, *marks); !r) {
+    fs::remove(staged, ec);
+    return r;
+  }
   // The old WAL belongs to the old database: it must not be replayed onto the new one.
   fs::remove(db_path + "-wal", ec);
   fs::remove(db_path + "-shm", ec);

@@ -62,8 +62,15 @@ class Snapshots {
   std::string m_data_dir;
 };
 
+// The name of the snapshot a restore takes of the current state first, so
+// that the restore can be undone: before-restore-<UTC time>. It does not
+// count as automatic (statefun dev --snapshot-keep never removes it).
+std::string undo_snapshot_name();
+
 // Replaces the database at `db_path` with a copy of the snapshot (the live
 // store must be closed). Refuses a snapshot written by a newer statefun.
+// The replaced database's high-water marks (the highest step and timer id
+// ever used) are carried into the copy, so ids keep growing across it.
 Result<void> install_snapshot(const std::string& snapshot_path, const std::string& db_path);
 
 }  // namespace statefun

@@ -23,6 +23,22 @@ inline sqlite::Statement& bind(sqlite::Statement& s, const std::optional<Address
   return s.null().null().null();
 }
 
+// High-water marks, in the meta table: the highest step id and timer id ever
+// used. Step ids and timer ids come from them as much as from the rows, so
+// an id is never used twice in the life of a data directory, even after its
+// rows are gone (a timer fired or was cancelled, retention pruned the
+// trace) or a snapshot was restored (install_snapshot carries them over).
+inline constexpr const char* kLastStepSql =
+    "SELECT max(coalesce((SELECT max(step) FROM trace),0),"
+    "coalesce((SELECT value FROM meta WHERE key='step_high_water'),0))";
+inline constexpr const char* kLastTimerIdSql =
+    "SELECT max(coalesce((SELECT max(id) FROM timers),0),"
+    "coalesce((SELECT value FROM meta WHERE key='timer_high_water'),0))";
+// Raises a mark (never lowers it); bind the key and the value.
+inline constexpr const char* kRaiseMarkSql =
+    "INSERT INTO meta(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET "
+    "value=max(value,excluded.value)";
+
 inline Address address(const sqlite::Statement& s, int col) {
   return Address{{s.column_text(col), s.column_text(col + 1)}, s.column_text(col + 2)};
 }

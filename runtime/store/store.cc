@@ -95,6 +95,7 @@ enum Stmt : std::size_t {
   kSetPrunedStep,
   kPrunedStep,
   kLastSequences,
+  kRaiseMark,
   kStmtCount
 };
 
@@ -129,8 +130,10 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "UPDATE state SET expires_at=? WHERE ns=? AND type=? AND id=? AND name=?",
       "SELECT version,name,typename,value,step,at,cause_type,cause_caller FROM history "
       "WHERE ns=? AND type=? AND id=? ORDER BY version,name",
-      "INSERT INTO timers(due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,"
-      "value,token) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+      // The id comes after every id ever used (a fired timer's id is not reused).
+      fmt::format("INSERT INTO timers(id,due,ns,type,target_id,sender_ns,sender_type,sender_id,"
+                  "typename,has_value,value,token) VALUES(({})+1,?,?,?,?,?,?,?,?,?,?,?)",
+                  sqlite_rows::kLastTimerIdSql),
       "DELETE FROM timers WHERE id=?",
       fmt::format("SELECT {} FROM timers ORDER BY due,id", kTimerColumns),
       "INSERT INTO egress(egress_id,topic,payload,typename,value,step,at) VALUES(?,?,?,?,?,?,?)",
@@ -140,7 +143,7 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "UPDATE egress SET consumed=1 WHERE seq=?",
       "INSERT INTO trace(step,at,ns,type,id,invocations,first_type,duration_us,changed,messages,"
       "delayed,egress) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-      "SELECT coalesce(max(step),0) FROM trace",
+      sqlite_rows::kLastStepSql,
       // Drop versions that left the window, except each state's last value
       // before it (the window's baseline).
       "DELETE FROM history AS h WHERE ns=?1 AND type=?2 AND id=?3 AND version<=?4 AND EXISTS "
@@ -159,6 +162,7 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "value=max(value,excluded.value)",
       "SELECT coalesce((SELECT value FROM meta WHERE key='pruned_through_step'),0)",
       "SELECT coalesce((SELECT max(seq) FROM inbox),0), coalesce((SELECT max(seq) FROM egress),0)",
+      sqlite_rows::kRaiseMarkSql,
   };
   return sql;
 }
@@ -348,7 +352,7 @@ class SqliteStore final : public Store {
     s->integer(t.argument.has_value).blob(t.argument.value).text(t.token);
     if (auto r = s->run("adding a timer"); !r) return r;
     t.id = m_db.last_insert_rowid();
-    return {};
+    return raise_mark("timer_high_water", t.id);
   }
 
   Result<void> remove_timer(int64_t id) override {
@@ -413,7 +417,8 @@ class SqliteStore final : public Store {
     bind(*s, t.address).integer(t.invocations);
     s->text(t.first_type).integer(t.duration_us).text(changed);
     s->integer(t.messages).integer(t.delayed).integer(t.egress);
-    return s->run("appending to the trace");
+    if (auto r = s->run("appending to the trace"); !r) return r;
+    return raise_mark("step_high_water", t.step);
   }
 
   Result<int64_t> prune(int64_t through_step, int64_t through_seq, int64_t through_egress_seq,
@@ -522,6 +527,12 @@ class SqliteStore final : public Store {
   }
 
   // A statement that always returns one row of one integer.
+  Result<void> raise_mark(const std::string& key, int64_t value) {
+    sqlite::Reset s(m_stmts[kRaiseMark]);
+    s->text(key).integer(value);
+    return s->run("raising a high-water mark");
+  }
+
   Result<int64_t> single_integer(Stmt which, std::string_view what) {
     sqlite::Reset s(m_stmts[which]);
     auto row = s->step(what);

@@ -231,7 +231,7 @@ class SqliteStoreReader final : public StoreReader {
 
   Result<int64_t> last_step() override {
     std::lock_guard lock(m_mutex);
-    return m_db.scalar("SELECT coalesce(max(step),0) FROM trace", "reading the last step");
+    return m_db.scalar(sqlite_rows::kLastStepSql, "reading the last step");
   }
 
   Result<std::vector<HistoryRow>> entity_history(const Address& address) override {

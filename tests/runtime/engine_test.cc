@@ -220,6 +220,39 @@ TEST_CASE("delayed messages fire at their time with the scheduler as caller; can
   CHECK_FALSE(h.engine->next_timer_due_ms());
 }
 
+TEST_CASE("a timer id is never used twice, also after the newest timer fired or was cancelled",
+          "[runtime]") {
+  const Address scheduler{{"test", "scheduler"}, "u1"};
+  const Address sink{{"test", "sink"}, "s"};
+  EngineRig h([&](const BatchRequest& r) {
+    InvocationResult result;
+    if (r.target == scheduler) result.delayed.push_back({false, "t", 1000, sink, int_message(1)});
+    return answer(result);
+  });
+  h.start();
+  auto pending_id = [&h] {
+    auto timers = h.open_store()->load_timers();
+    REQUIRE(timers);
+    REQUIRE(timers->size() == 1);
+    return timers->front().id;
+  };
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(h.run_until_idle());
+  const int64_t first = pending_id();
+  h.clock.advance_ms(1000);
+  h.group(TickEvent{});  // it fires
+  REQUIRE(h.run_until_idle());
+  REQUIRE(h.engine->status().timers == 0);
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(h.run_until_idle());
+  const int64_t second = pending_id();
+  CHECK(second > first);
+  REQUIRE(h.timer_op(false, second));  // cancelled from the admin API
+  REQUIRE(h.send(scheduler, int_message(0)));
+  REQUIRE(h.run_until_idle());
+  CHECK(pending_id() > second);
+}
+
 TEST_CASE(
     "a duplicate pending cancellation token fails the response; cancelling an unknown one "
     "does nothing",

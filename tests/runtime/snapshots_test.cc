@@ -122,6 +122,36 @@ TEST_CASE("restoring a snapshot on a running engine swaps state, inbox and timer
   CHECK(rig.count() == 106);
 }
 
+TEST_CASE("after a restore, step and timer ids go on from the highest ever used", "[runtime]") {
+  Rig rig;
+  rig.send(kBob, 5);
+  REQUIRE(rig.run_until_idle());
+  REQUIRE(rig.snapshots.create("early"));
+  rig.send(kBob, 1);
+  rig.send(kBob, 1);
+  REQUIRE(rig.run_until_idle());
+  REQUIRE(rig.engine->status().steps == 3);
+  // A timer that fires before the restore (its id must not come back).
+  REQUIRE(rig.store->begin());
+  TimerRecord fired{0, 0, kBob, kBob, int_value(0), ""};
+  REQUIRE(rig.store->add_timer(fired));
+  REQUIRE(rig.store->remove_timer(fired.id));
+  REQUIRE(rig.store->commit());
+
+  REQUIRE(rig.restore("early"));
+  CHECK(rig.engine->status().steps == 3);  // not the snapshot's 1
+  rig.send(kBob, 1);
+  REQUIRE(rig.run_until_idle());
+  REQUIRE(rig.recorder.steps.size() == 4);
+  CHECK(rig.recorder.steps.back().step == 4);
+  CHECK(rig.count() == 6);
+  REQUIRE(rig.store->begin());
+  TimerRecord next{0, 0, kBob, kBob, int_value(0), ""};
+  REQUIRE(rig.store->add_timer(next));
+  CHECK(next.id > fired.id);
+  REQUIRE(rig.store->rollback());
+}
+
 namespace {
 
 // A data directory holding one committed state per address given.

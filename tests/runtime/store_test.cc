@@ -157,6 +157,53 @@ TEMPLATE_TEST_CASE("timers persist with their tokens and senders", "[runtime]", 
   CHECK((*timers)[0].due_ms == 1234);
 }
 
+TEMPLATE_TEST_CASE("timer ids are never reused, also after the newest timer went and on reopening",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  int64_t first = 0, second = 0;
+  {
+    auto store = db.open();
+    REQUIRE(store->begin());
+    TimerRecord t{0, 10, kBob, kBob, {"t/x", true, ""}, "tok"};
+    REQUIRE(store->add_timer(t));
+    first = t.id;
+    REQUIRE(store->remove_timer(t.id));  // it fired: no timer row is left
+    TimerRecord u{0, 20, kBob, kBob, {"t/x", true, ""}, "tok"};
+    REQUIRE(store->add_timer(u));
+    second = u.id;
+    CHECK(second > first);
+    REQUIRE(store->remove_timer(u.id));
+    REQUIRE(store->commit());
+  }
+  auto store = db.open();
+  REQUIRE(store->load_timers()->empty());
+  REQUIRE(store->begin());
+  TimerRecord v{0, 30, kBob, kBob, {"t/x", true, ""}, ""};
+  REQUIRE(store->add_timer(v));
+  CHECK(v.id > second);
+  REQUIRE(store->commit());
+}
+
+TEMPLATE_TEST_CASE("the last step stays the highest ever committed after the trace is pruned",
+                   "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  {
+    auto store = db.open();
+    REQUIRE(store->begin());
+    for (int64_t step = 1; step <= 3; ++step) {
+      TraceRecord t;
+      t.step = step;
+      t.address = kBob;
+      t.first_type = "t/x";
+      REQUIRE(store->append_trace(t));
+    }
+    REQUIRE(store->prune(3, 0, 0, 100));  // retention took every trace row
+    REQUIRE(store->commit());
+  }
+  auto store = db.open();
+  CHECK(store->last_step() == 3);
+}
+
 TEMPLATE_TEST_CASE("egress reads are oldest first, respect the visibility limit and never repeat",
                    "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
   TestType db;
