@@ -4,7 +4,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <iostream>
+#include <string>
 
 #include "cli/common.h"
 #include "cli/time_travel_view.h"
@@ -22,6 +25,7 @@ struct SnapshotArgs {
   CommonOptions common;
   std::string name;               // create, restore, rm; diff: A
   std::string other = "current";  // diff: B
+  bool yes = false;               // restore: do not ask
 };
 
 // Where snapshots are handled: the running emulator, or its data directory.
@@ -113,19 +117,63 @@ Result<Json> restore_offline(const std::string& data_dir, const std::string& nam
                       lock.error().message + ": restore through it (--admin-port) or stop it");
   }
   if (auto check = StoreReader::open(info->path); !check) return std::unexpected(check.error());
+  // The undo point, as the running emulator takes it (none when there is no
+  // database yet: nothing to undo).
+  Json undo;
+  std::error_code ec;
+  if (fs::exists(database_path(data_dir), ec)) {
+    auto saved = snapshots.create(undo_snapshot_name());
+    if (!saved) {
+      return make_error(saved.error().code,
+                        "could not save the current state before restoring (so the restore "
+                        "could not be undone): " +
+                            saved.error().message);
+    }
+    undo = emulator::snapshot_json(*saved);
+  }
   if (auto r = install_snapshot(info->path, database_path(data_dir)); !r) {
     return std::unexpected(r.error());
   }
-  return Json{{"restored", name},
-              {"snapshot", emulator::snapshot_json(*info)},
-              {"pending", info->pending},
-              {"timers", info->timers},
-              {"steps", info->last_step}};
+  // The last step as counted on: the highest ever used, not the snapshot's.
+  int64_t steps = info->last_step;
+  if (auto reader = StoreReader::open(database_path(data_dir)); reader) {
+    if (auto last = (*reader)->last_step(); last) steps = *last;
+  }
+  Json body{{"restored", name},
+            {"snapshot", emulator::snapshot_json(*info)},
+            {"pending", info->pending},
+            {"timers", info->timers},
+            {"steps", steps}};
+  if (!undo.is_null()) body["undo"] = std::move(undo);
+  return body;
+}
+
+// On a terminal, asks before the whole state is replaced; elsewhere (CI, a
+// pipe) it does not ask: the undo snapshot makes a restore reversible, and a
+// script that names a snapshot means it.
+Result<void> confirm_restore(const SnapshotArgs& args, const std::string& where) {
+  if (args.yes || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) return {};
+  std::fprintf(stderr,
+               "Replace the whole state of %s with snapshot '%s'? The current state is saved "
+               "first as a before-restore-... snapshot, to undo it. [y/N] ",
+               where.c_str(), args.name.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) answer.clear();
+  answer.erase(0, answer.find_first_not_of(" \t"));
+  if (answer == "y" || answer == "Y" || answer == "yes" || answer == "Yes") return {};
+  return make_error(ErrorCode::kFailedPrecondition,
+                    "restore cancelled: nothing changed (--yes restores without asking)");
 }
 
 int run_restore(SnapshotArgs& args) {
   auto target = target_for(args.common);
   if (!target) return report(target.error());
+  if (auto ok = confirm_restore(args, target->client ? "the running statefun dev"
+                                                     : "the data directory " + target->data_dir);
+      !ok) {
+    return report(ok.error());
+  }
   Result<Json> body =
       target->client ? target->client->post(snapshot_path(args.name) + "/restore", Json::object())
                      : restore_offline(target->data_dir, args.name);
@@ -215,9 +263,15 @@ void setup_snapshot_command(CLI::App& app, int& exit_code) {
             "snapshot and dispatch resumes (ingress waiting for a commit is kept).\n"
             "With no emulator running: the data directory's database is replaced, after\n"
             "making sure (its lock) that no statefun dev uses it.\n"
+            "First, the current state is saved as snapshot before-restore-<UTC time>: restore\n"
+            "that one to undo (snapshot rm removes it; --snapshot-keep never does). Step and\n"
+            "timer ids go on from the highest ever used, so `trace --follow` misses nothing.\n"
+            "On a terminal it asks first (--yes does not); without a terminal (CI, a pipe)\n"
+            "it never asks and restores.\n"
             "\nExit codes: 0 ok, 1 failure (a newer statefun wrote it, the directory is in\n"
-            "use), 3 no such snapshot.");
+            "use, the answer was not yes), 3 no such snapshot.");
     cmd->add_option("name", args->name, "The snapshot")->required();
+    cmd->add_flag("-y,--yes", args->yes, "Do not ask on a terminal");
   }
   {
     auto [cmd, args] =

@@ -208,11 +208,21 @@ std::string snapshot_line(const char* verb, const Json& snapshot) {
 
 std::string restore_line(const Json& restored, bool online) {
   const Json& s = restored["snapshot"];
-  return fmt::format("restored snapshot {}{}: {}, {}, {} (step {})\n",
-                     text_of(restored, "restored"), online ? " into the running emulator" : "",
-                     plural(int_of(s, "entities"), "entity", "entities"),
-                     plural(int_of(restored, "pending"), "pending message", "pending messages"),
-                     plural(int_of(restored, "timers"), "timer", "timers"), int_of(s, "last_step"));
+  std::string out = fmt::format(
+      "restored snapshot {}{}: {}, {}, {} (snapshot of step {}; steps go on from #{})\n",
+      text_of(restored, "restored"), online ? " into the running emulator" : "",
+      plural(int_of(s, "entities"), "entity", "entities"),
+      plural(int_of(restored, "pending"), "pending message", "pending messages"),
+      plural(int_of(restored, "timers"), "timer", "timers"), int_of(s, "last_step"),
+      int_of(restored, "steps") + 1);
+  if (restored.contains("undo")) {
+    const std::string undo = text_of(restored["undo"], "name");
+    out += fmt::format(
+        "the state before it was saved as snapshot {}: `statefun snapshot restore {}` undoes "
+        "this\n",
+        undo, undo);
+  }
+  return out;
 }
 
 }  // namespace statefun::cli

@@ -1,7 +1,9 @@
 // Admin routes for whole-application snapshots: create, list, describe,
-// remove, diff, and restore on the running emulator (dispatch pauses until
-// nothing is on the wire, the database file is swapped, pending messages
-// and timers are reloaded from it, and dispatch resumes).
+// remove, diff, and restore on the running emulator (the current state is
+// saved first as a before-restore-... snapshot, the undo point; dispatch
+// pauses until nothing is on the wire, the database file is swapped, pending
+// messages and timers are reloaded from it, dispatch resumes, and the
+// console says so).
 #include <fmt/format.h>
 
 #include "emulator/admin/admin_routes.h"
@@ -85,6 +87,15 @@ void post_restore(Context& c, const httplib::Request& req, httplib::Response& re
   // Refuse what cannot be installed (written by a newer statefun, not a
   // database) before anything pauses.
   if (auto check = StoreReader::open(info->path); !check) return reply_error(res, check.error());
+  // The undo point: the current state, as a snapshot of its own. No undo
+  // point, no restore.
+  auto undo = keeper.create(undo_snapshot_name());
+  if (!undo) {
+    return reply_error(res, undo.error().code,
+                       "could not save the current state before restoring (so the restore could "
+                       "not be undone): " +
+                           undo.error().message);
+  }
 
   std::optional<Error> failed;
   auto result = await<Result<void>>([&](auto done) {
@@ -107,9 +118,16 @@ void post_restore(Context& c, const httplib::Request& req, httplib::Response& re
   if (!result) return reply_error(res, result.error());
   if (failed) return reply_error(res, *failed);
   const auto status = c.dispatcher.status();
+  if (c.hooks.announce) {
+    c.hooks.announce(fmt::format(
+        "restored snapshot {}: {} pending, {} timers, steps go on from #{}; undo with `statefun "
+        "snapshot restore {}`",
+        name, status.pending + status.unroutable, status.timers, status.steps + 1, undo->name));
+  }
   reply(res, 200,
         {{"restored", name},
          {"snapshot", snapshot_json(*info)},
+         {"undo", snapshot_json(*undo)},
          {"pending", status.pending + status.unroutable},
          {"timers", status.timers},
          {"steps", status.steps}});

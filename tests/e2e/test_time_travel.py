@@ -247,6 +247,39 @@ def test_replay_while_messages_flow_keeps_every_message_exactly_once(stack):
 
 
 @pytest.mark.timeout(120)
+def test_a_replay_dry_run_reports_the_pending_cancellation_token_the_replay_would_stick_on(stack):
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()})
+    for _ in range(2):
+        ok(cli(emulator, "send", "e2e/reminder/r", "--type", "e2e/text", "--string", "hi"))
+        ok(cli(emulator, "wait"))
+    assert [t["token"] for t in ok_json(cli(emulator, "timers", "ls", "--json"))["timers"]] == [
+        "reminder"]
+
+    # Replaying from before the first visit schedules "reminder" again while the
+    # first one is pending: the engine refuses that response on every attempt,
+    # and the dry run now says so instead of reporting success.
+    before = checksum(emulator.data_dir)
+    line = one_line_error(cli(emulator, "replay", "e2e/reminder/r", "--from", "0", "--dry-run"),
+                          1)
+    assert ("replaying message 1 of 2: a delayed message with cancellation token 'reminder' is "
+            "already pending for id 'r'") in line, line
+    assert checksum(emulator.data_dir) == before
+
+    # The real replay gets stuck on exactly that reason.
+    ok(cli(emulator, "replay", "e2e/reminder/r", "--from", "0", "--no-wait"))
+    wait_until(lambda: "cancellation token 'reminder' is already pending" in emulator.output(),
+               30, "the replay's failed attempt in the console")
+    # Once the pending reminder is cancelled, the dry run and the replay go through.
+    ok(cli(emulator, "timers", "cancel", "--token", "reminder"))
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/reminder/r", "visits") == 2
+    preview = ok_json(cli(emulator, "replay", "e2e/reminder/r", "--from", "1", "--dry-run",
+                          "--json"))
+    assert preview["replayed"] >= 1 and preview["delayed"] == []
+
+
+@pytest.mark.timeout(120)
 def test_dry_runs_change_nothing_in_the_database(stack):
     functions = stack.test_functions()
     emulator = stack.emulator({"e2e/*": functions.url()})
@@ -342,8 +375,10 @@ def test_snapshots_create_list_diff_restore_and_remove_on_a_running_emulator(sta
     one_line_error(cli(emulator, "snapshot", "rm", "s1"), 3)
     one_line_error(cli(emulator, "snapshot", "restore", "s1"), 3)
     one_line_error(cli(emulator, "snapshot", "diff", "s1"), 3)
-    assert [s["name"] for s in ok_json(cli(emulator, "snapshot", "ls", "--json"))[
-        "snapshots"]] == ["future"]
+    # What is left: the refused one, and the undo point the restore of s1 took.
+    names = [s["name"] for s in ok_json(cli(emulator, "snapshot", "ls", "--json"))["snapshots"]]
+    assert restored["undo"]["name"].startswith("before-restore-")
+    assert sorted(names) == [restored["undo"]["name"], "future"]
 
 
 @pytest.mark.timeout(90)
