@@ -100,8 +100,9 @@ TEMPLATE_TEST_CASE("a savepoint outside a transaction commits when it is release
   CHECK_FALSE(store->rollback_savepoint());
 }
 
-TEMPLATE_TEST_CASE("sequence numbers continue from the largest present one", "[runtime]",
-                   SqliteStoreFixture, MemoryStoreFixture) {
+TEMPLATE_TEST_CASE(
+    "sequence numbers continue from the largest present one, timer ids from the largest ever",
+    "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
   TestType db;
   auto store = db.open();
   CHECK(store->last_sequences() == std::pair<int64_t, int64_t>{0, 0});
@@ -115,11 +116,11 @@ TEMPLATE_TEST_CASE("sequence numbers continue from the largest present one", "[r
   REQUIRE(store->remove_timer(b.id));
   TimerRecord c = a;
   REQUIRE(store->add_timer(c));
-  CHECK(c.id == 2);  // as SQLite assigns rowids: the largest id was free again
+  CHECK(c.id == 3);  // ids are never reused, not even the largest once it is free
   REQUIRE(store->remove_timer(a.id));
   TimerRecord d = a;
   REQUIRE(store->add_timer(d));
-  CHECK(d.id == 3);  // a gap below the largest is never filled
+  CHECK(d.id == 4);  // a gap below the largest is never filled
 
   auto m = message("1");
   REQUIRE(store->append_inbox(m));
