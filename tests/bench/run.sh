@@ -10,7 +10,8 @@
 # Scenarios: counter throughput (1,000 keys, durable commits) with the C++ and
 # the JS SDK; ingress-to-egress latency at fixed offered rates and at
 # concurrency 1 and 64; an A->B->C->egress chain; start-up time, idle and peak
-# memory; restart time with many entities and pending messages; state size.
+# memory; restart time with many entities and pending messages; state size;
+# data directory growth per step.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 quick=0
@@ -72,7 +73,12 @@ done
 measure chain --ingress "$INGRESS" --egress "$EGRESS" --admin "$ADMIN" --target bench/chain-a \
   --keys 1000 --concurrency 64 --messages "$N_CHAIN"
 peak_kb=$(peak_rss_kb "$STATEFUN_PID")
+# Disk growth per step under default retention: the data directory once
+# stopped (WAL checkpointed), over the steps of every scenario above.
+python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
+  "http://$ADMIN/v1/status" >"$results/status-cpp.json"
 stop_app
+data_bytes=$(du -sb "$BENCH_DIR/cpp/.statefun" | cut -f1)
 
 echo "bench: JS SDK counter" >&2
 launch_app js "${js_functions[@]}"
@@ -122,10 +128,10 @@ echo "bench: state database at scale" >&2
 
 python3 - "$results" "$quick" "${ready_ms[*]}" "$idle_kb" "$peak_kb" "$fresh_bytes" \
   "$recovery_ms" "$recovered_kb" "$ENTITIES" "$PENDING" "$state_get_online_ms" \
-  "$state_get_offline_ms" <<'PY'
+  "$state_get_offline_ms" "$data_bytes" <<'PY'
 import json, sys
 (results, quick, ready, idle_kb, peak_kb, fresh, recovery_ms, recovered_kb, entities,
- pending, get_online_ms, get_offline_ms) = sys.argv[1:]
+ pending, get_online_ms, get_offline_ms, data_bytes) = sys.argv[1:]
 r = lambda name: json.load(open(f"{results}/{name}.json"))
 rows, failures = [], []
 
@@ -154,6 +160,9 @@ for name, label in (("latency-c1", "c=1"), ("latency-c64", "c=64"),
         f"p50 {e['p50']:.2f} / p99 {e['p99']:.2f} / p99.9 {e['p999']:.2f} ms", target)
     if name == "chain":
         row("chain throughput", f"{d['processed_per_second']:,.0f} msg/s")
+steps = max(1, r("status-cpp")["steps"])
+row(f"data directory growth per step ({steps:,} steps, default retention)",
+    f"{int(data_bytes)/steps:.0f} B/step")
 ready_values = sorted(int(x) for x in ready.split())
 row("start-up to ready, no functions (median of 5)", f"{ready_values[len(ready_values)//2]} ms", "< 20 ms")
 row("idle resident memory", f"{int(idle_kb)/1024:.1f} MB", "< 15 MB")
@@ -179,6 +188,7 @@ all_results = {name: r(name) for name in ("throughput-cpp", "throughput-js", "la
                "latency-c64", "latency-rate1000", "latency-rate5000", "chain", "store")}
 all_results.update(ready_ms=ready_values, idle_kb=int(idle_kb), peak_kb=int(peak_kb),
                    fresh_data_bytes=int(fresh), recovery_ms=int(recovery_ms),
+                   data_bytes_per_step=int(data_bytes) / steps,
                    state_get_ms={"admin_api": float(get_online_ms), "offline": float(get_offline_ms)})
 json.dump(all_results, open("bench-results.json", "w"), indent=1)
 print("wrote bench-results.json")
