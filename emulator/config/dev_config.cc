@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "emulator/config/http_url.h"
 #include "emulator/config/yaml_fields.h"
 #include "runtime/core/time_text.h"
 #include "runtime/core/url.h"
@@ -424,8 +425,21 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
   if (over.snapshot_on_exit) settings.snapshot_on_exit = over.snapshot_on_exit;
   if (over.history_versions) settings.history_versions = over.history_versions;
   if (over.retention_age) settings.retention_age = over.retention_age;
+  if (overrides.process) {
+    file.processes = {*overrides.process};
+    if (const auto port = overrides.process->port) {
+      file.one_process_port = port;
+      // `functions: localhost` meant "the process statefun.yaml starts";
+      // now that is this one, listening on `--port`.
+      for (auto& [name, target] : file.hosts) {
+        auto url = parse_url("http://" + target);
+        if (url && !url->explicit_port && is_local_host(url->host)) {
+          target += ":" + std::to_string(*port);
+        }
+      }
+    }
+  }
   for (const auto& [name, target] : overrides.hosts) file.hosts[name] = target;
-  if (overrides.process) file.processes = {*overrides.process};
   return file;
 }
 

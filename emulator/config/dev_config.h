@@ -77,6 +77,10 @@ struct DevConfig {
   // http://localhost:8000/x.
   std::map<std::string, std::string> hosts;
   std::vector<ProcessSpec> processes;
+  // `statefun dev [--port P] -- CMD`: the one process listens on P, so
+  // module.yaml hosts that are cluster names (http_url.h) and not in `hosts`
+  // go to localhost:P too (function_routes.h, hosts_for).
+  std::optional<int> one_process_port;
 };
 
 // What the command line and STATEFUN_* variables decide; every field that is
@@ -99,7 +103,10 @@ Result<DevConfig> load_dev_config(const std::string& path);
 // The statefun.yaml that goes with a module.yaml: the one beside it.
 std::string dev_config_path_for(const std::string& module_path);
 
-// Layers: the file's values, then `overrides` on top.
+// Layers: the file's values, then `overrides` on top. With `overrides.process`
+// (`-- CMD`), the file's hosts that point at this machine without a port
+// point at the process's port instead, and `one_process_port` is set: the
+// file's processes are not running, that one process is.
 DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides);
 
 // `statefun dev -- node functions.js`: one process running `argv` in

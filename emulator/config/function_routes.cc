@@ -52,6 +52,17 @@ std::optional<FunctionRoute> RouteTable::resolve(const FunctionType& type) const
   return route;
 }
 
+std::map<std::string, std::string> hosts_for(const ModuleConfig& module, const DevConfig& config) {
+  std::map<std::string, std::string> hosts = config.hosts;
+  if (!config.one_process_port) return hosts;
+  for (const auto& endpoint : module.endpoints) {
+    auto url = parse_url(endpoint.url_path_template);
+    if (!url || hosts.contains(url->host) || !is_cluster_host_name(url->host)) continue;
+    hosts[url->host] = "localhost:" + std::to_string(*config.one_process_port);
+  }
+  return hosts;
+}
+
 std::vector<EndpointRoute> describe_routes(const RouteTable& table) {
   std::vector<EndpointRoute> routes;
   for (const auto& endpoint : table.module->endpoints) {

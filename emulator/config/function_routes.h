@@ -27,6 +27,12 @@ struct RouteTable {
   std::optional<FunctionRoute> resolve(const FunctionType& type) const;
 };
 
+// The hosts map routes use: `config.hosts`, plus, with
+// `config.one_process_port` (`statefun dev -- CMD`), every module.yaml
+// endpoint host that is a cluster name and not in it mapped to
+// localhost:<port>, so a project made for a cluster runs without --host.
+std::map<std::string, std::string> hosts_for(const ModuleConfig& module, const DevConfig& config);
+
 // One endpoint as the banner shows it.
 struct EndpointRoute {
   std::string functions;  // "example/*" as written

@@ -23,4 +23,12 @@ bool is_local_host(std::string_view host) {
          host == "::" || host.ends_with(".localhost");
 }
 
+bool is_cluster_host_name(std::string_view host) {
+  if (host.empty() || is_local_host(host) || host.find(':') != std::string_view::npos) {
+    return false;
+  }
+  return host.find('.') == std::string_view::npos || host.ends_with(".local") ||
+         host.ends_with(".internal");
+}
+
 }  // namespace statefun::emulator

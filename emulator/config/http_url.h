@@ -19,4 +19,11 @@ std::string map_host(const std::string& url, const std::map<std::string, std::st
 // localhost, 127.0.0.0/8, ::1, 0.0.0.0 and ::.
 bool is_local_host(std::string_view host);
 
+// A name that only means something inside a cluster: one label
+// (`functions`, a docker-compose service) or a name under `.local`,
+// `.internal` or `.cluster.local`. Such a host does not resolve on a laptop,
+// so statefun dev may map it to this machine; a name like
+// `api.example.com` is taken for a real machine.
+bool is_cluster_host_name(std::string_view host);
+
 }  // namespace statefun::emulator

@@ -49,7 +49,7 @@ std::shared_ptr<const DevLoop::Snapshot> DevLoop::make_snapshot(
   snapshot->module = module;
   auto routes = std::make_shared<RouteTable>();
   routes->module = module;
-  routes->hosts = config.hosts;
+  routes->hosts = hosts_for(*module, config);
   routes->processes = config.processes;
   snapshot->routes = std::move(routes);
   snapshot->egress = std::make_shared<const EgressRoutes>(*module);
@@ -89,10 +89,7 @@ void DevLoop::warn_about_cluster_hosts() const {
   std::set<std::string> said;
   for (const auto& route : describe_routes(*m_snapshot->routes)) {
     auto url = parse_url(route.url);
-    if (!url || !route.process.empty() || is_local_host(url->host)) continue;
-    if (url->host.find('.') != std::string::npos || url->host.find(':') != std::string::npos) {
-      continue;  // looks like a real machine
-    }
+    if (!url || !route.process.empty() || !is_cluster_host_name(url->host)) continue;
     if (!said.insert(url->host).second) continue;
     m_console.warn(fmt::format(
         "module.yaml sends {} to {}, but no function process here serves it; if {} is a "

@@ -162,6 +162,7 @@ class Process:
         self.popen = None
         self.starts = 0
         self.stdout_offset = 0  # where this start's stdout begins
+        self.cwd = None  # the folder it starts in (None: the test's)
 
     def start(self):
         assert not self.running(), f"{self.name} is already running"
@@ -174,7 +175,7 @@ class Process:
             err.flush()
             self.stdout_offset = out.tell()
             self.popen = subprocess.Popen(self.cmd, stdout=out, stderr=err, env=self.env,
-                                          stdin=subprocess.DEVNULL,
+                                          stdin=subprocess.DEVNULL, cwd=self.cwd,
                                           start_new_session=True)
 
     def running(self):

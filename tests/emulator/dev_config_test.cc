@@ -268,6 +268,71 @@ spec:
   CHECK(routes[1].process.empty());
 }
 
+TEST_CASE("statefun dev -- CMD: module.yaml's cluster hosts reach the one process", "[emulator]") {
+  auto module = parse_module_yaml(R"(kind: io.statefun.endpoints.v2/http
+spec:
+  functions: example/*
+  urlPathTemplate: http://functions:8000/statefun
+---
+kind: io.statefun.endpoints.v2/http
+spec:
+  functions: svc/*
+  urlPathTemplate: http://billing.default.svc.cluster.local:8001/statefun
+---
+kind: io.statefun.endpoints.v2/http
+spec:
+  functions: remote/*
+  urlPathTemplate: http://remote.example.com:8000/statefun
+---
+kind: io.statefun.endpoints.v2/http
+spec:
+  functions: own/*
+  urlPathTemplate: http://127.0.0.1:7000/statefun
+)",
+                                  "module.yaml");
+  REQUIRE(module.has_value());
+  auto route_for = [&](const DevConfig& config, const FunctionType& type) {
+    RouteTable table;
+    table.module = std::make_shared<const ModuleConfig>(*module);
+    table.hosts = hosts_for(*module, config);
+    table.processes = config.processes;
+    auto route = table.resolve(type);
+    REQUIRE(route.has_value());
+    return *route;
+  };
+
+  SECTION("no statefun.yaml, default port") {
+    DevOverrides overrides;
+    overrides.process = command_process({"node", "functions.js"}, 8000, "/app", {});
+    const DevConfig config = apply_overrides(DevConfig{}, overrides);
+    CHECK(route_for(config, {"example", "person"}).url == "http://localhost:8000/statefun");
+    CHECK(route_for(config, {"example", "person"}).gate == "functions");
+    CHECK(route_for(config, {"svc", "x"}).url == "http://localhost:8000/statefun");
+    // A real machine's name and an explicit local URL are left as written.
+    CHECK(route_for(config, {"remote", "x"}).url == "http://remote.example.com:8000/statefun");
+    CHECK(route_for(config, {"own", "x"}).url == "http://127.0.0.1:7000/statefun");
+  }
+  SECTION("statefun init's hosts map, with --port") {
+    DevConfig file;
+    file.hosts = {{"functions", "localhost"}, {"billing.default.svc.cluster.local", "h:9"}};
+    DevOverrides overrides;
+    overrides.process = command_process({"node", "functions.js"}, 9000, "/app", {});
+    const DevConfig config = apply_overrides(file, overrides);
+    CHECK(config.hosts.at("functions") == "localhost:9000");
+    CHECK(route_for(config, {"example", "person"}).url == "http://localhost:9000/statefun");
+    CHECK(route_for(config, {"example", "person"}).gate == "functions");
+    CHECK(route_for(config, {"svc", "x"}).url == "http://h:9/statefun");  // its own port
+  }
+  SECTION("--host still wins") {
+    DevOverrides overrides;
+    overrides.process = command_process({"node", "functions.js"}, 9000, "/app", {});
+    overrides.hosts["functions"] = "localhost";
+    const DevConfig config = apply_overrides(DevConfig{}, overrides);
+    CHECK(route_for(config, {"example", "person"}).url == "http://localhost:8000/statefun");
+  }
+  SECTION("without -- CMD nothing is guessed") { CHECK(hosts_for(*module, DevConfig{}).empty()); }
+}
+
 TEST_CASE("routes: every local host name reaches the same process", "[emulator]") {
   std::vector<ProcessSpec> processes(1);
   processes[0].name = "p";
