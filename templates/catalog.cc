@@ -31,24 +31,26 @@ const std::vector<Language>& languages() {
       {"js", "JavaScript", "javascript node nodejs",
        "the official JavaScript SDK (npm `apache-flink-statefun` 3.3.0)",
        "Node.js 18 or newer, with npm", "`functions.js`",
-       "runs `npm install` (the versions pinned in package-lock.json), then "
-       "`node functions.js`",
+       "runs `npm install` (the versions pinned in package-lock.json) when package.json or "
+       "package-lock.json changed, then `node functions.js`",
        ""},
       {"python", "Python", "py python3",
        "the official Python SDK (PyPI `apache-flink-statefun` 3.3.0), served with aiohttp",
        "Python 3.9 or newer, with the venv module (Debian: python3-venv)", "`functions.py`",
-       "creates a virtualenv in `.venv`, runs `pip install -r requirements.txt` (pinned "
-       "versions), then `python functions.py`",
+       "creates a virtualenv in `.venv` and runs `pip install -r requirements.txt` (pinned "
+       "versions) when requirements.txt changed, then `python functions.py`",
        ""},
       {"go", "Go", "golang",
        "the official Go SDK (`github.com/apache/flink-statefun/statefun-sdk-go/v3` v3.3.0)",
        "Go 1.21 or newer", "`main.go`",
-       "runs `go run .`, which downloads the modules pinned in go.sum and builds", ""},
+       "runs `go mod download` (the modules pinned in go.sum) when go.mod or go.sum changed, "
+       "then `go run .`",
+       ""},
       {"java", "Java", "jvm",
        "the official Java SDK (`org.apache.flink:statefun-sdk-java` 3.3.0), served with Undertow",
        "JDK 17 or newer and Maven 3.8 or newer", "`src/main/java/{{java_package_path}}/App.java`",
-       "runs `mvn package` (the versions pinned in pom.xml), then "
-       "`java -jar target/{{project}}.jar`",
+       "runs `mvn package` (the versions pinned in pom.xml) when pom.xml or a file under "
+       "`src/` changed, then `java -jar target/{{project}}.jar`",
        ""},
       // The packages are what statefun_sdk/CMakeLists.txt finds (protobuf,
       // http-parser, nlohmann-json, fmt), the compiler and CMake.
@@ -57,8 +59,8 @@ const std::vector<Language>& languages() {
        "g++ 12 or newer, CMake 3.25 or newer, and protobuf, http-parser, nlohmann-json and fmt "
        "(Debian 12: `apt-get install {{debian_packages}}`)",
        "`main.cc`",
-       "builds with CMake into `build/` (the first build takes a minute), then runs "
-       "`build/functions`",
+       "builds with CMake into `build/` when a source file changed (the first build takes a "
+       "minute), then runs `build/functions`",
        "g++ cmake protobuf-compiler libprotobuf-dev libhttp-parser-dev nlohmann-json3-dev "
        "libfmt-dev"},
   };

@@ -29,8 +29,9 @@ const Keys kTopKeys = {"data", "listen", "ports", "hosts", "processes", "snapsho
 const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
 const Keys kRetentionKeys = {"history_versions", "age"};
 const Keys kPortKeys = {"admin", "ingress", "egress"};
-const Keys kProcessKeys = {"name", "command", "working_dir", "env",
-                           "url",  "port",    "ready",       "watch"};
+const Keys kProcessKeys = {"name", "command", "working_dir", "env",    "url",
+                           "port", "ready",   "watch",       "install"};
+const Keys kInstallKeys = {"command", "inputs"};
 const Keys kReadyKeys = {"http", "timeout"};
 
 // Words people reach for out of habit (docker-compose, Procfiles, ...).
@@ -41,6 +42,8 @@ const std::map<std::string_view, std::string_view> kAliases = {
     {"readiness", "ready"},       {"health", "ready"},        {"healthcheck", "ready"},
     {"process", "processes"},     {"functions", "processes"}, {"host", "hosts"},
     {"data_dir", "data"},         {"state", "data"},          {"port", "ports"},
+    {"setup", "install"},         {"build", "install"},       {"prepare", "install"},
+    {"deps", "install"},
 };
 
 // A port number from `lowest` to 65535, written as plain digits.
@@ -232,10 +235,11 @@ class Parser {
   }
 
   // A command line, or a list of words quoted for /bin/sh.
-  Result<std::string> parse_command(const YamlMap& process) const {
-    const YAML::Node node = *process.get("command");
+  Result<std::string> parse_command(const YamlMap& process,
+                                    std::string_view key = "command") const {
+    const YAML::Node node = *process.get(key);
     if (node.IsSequence() && node.size() > 0) {
-      auto words = process.optional_list("command");
+      auto words = process.optional_list(key);
       if (!words) return std::unexpected(words.error());
       std::string command;
       for (const YamlItem& item : **words) {
@@ -245,9 +249,31 @@ class Parser {
       }
       return command;
     }
-    auto text = non_empty_text(process, "command");
+    auto text = non_empty_text(process, key);
     if (!text) return std::unexpected(text.error());
     return **text;
+  }
+
+  // `install: CMD` (a string or a list of words), or
+  // `install: {command: CMD, inputs: [GLOB, ...]}`.
+  Result<void> parse_install(const YamlMap& process, ProcessSpec& spec) const {
+    const auto node = process.get("install");
+    if (!node) return {};
+    if (!node->IsMap()) {
+      auto command = parse_command(process, "install");
+      if (!command) return std::unexpected(command.error());
+      spec.install.command = *command;
+      return {};
+    }
+    auto install = process.optional_map("install");
+    if (!install) return std::unexpected(install.error());
+    const YamlMap& map = **install;
+    if (auto r = map.check_keys(kInstallKeys, kAliases); !r) return r;
+    if (!map.has("command")) return map.fail("command", "missing required field");
+    auto command = parse_command(map);
+    if (!command) return std::unexpected(command.error());
+    spec.install.command = *command;
+    return parse_globs(map, "inputs", spec.install.inputs);
   }
 
   Result<ProcessSpec> parse_process(const YamlMap& process) const {
@@ -293,27 +319,29 @@ class Parser {
     if (*ready) {
       if (auto r = parse_ready(**ready, spec); !r) return std::unexpected(r.error());
     }
-    if (auto r = parse_watch(process, spec); !r) return std::unexpected(r.error());
+    if (auto r = parse_globs(process, "watch", spec.watch); !r) return std::unexpected(r.error());
+    if (auto r = parse_install(process, spec); !r) return std::unexpected(r.error());
     return spec;
   }
 
   // One glob or a list of them.
-  Result<void> parse_watch(const YamlMap& process, ProcessSpec& spec) const {
-    const auto watch = process.get("watch");
-    if (!watch) return {};
-    if (watch->IsScalar()) {
-      spec.watch.push_back(watch->Scalar());
+  Result<void> parse_globs(const YamlMap& map, std::string_view key,
+                           std::vector<std::string>& out) const {
+    const auto node = map.get(key);
+    if (!node) return {};
+    if (node->IsScalar()) {
+      out.push_back(node->Scalar());
       return {};
     }
-    if (!watch->IsSequence()) {
-      return process.fail("watch", "expected a list of globs, got " + describe(*watch));
+    if (!node->IsSequence()) {
+      return map.fail(key, "expected a list of globs, got " + describe(*node));
     }
-    auto globs = process.optional_list("watch");
+    auto globs = map.optional_list(key);
     if (!globs) return std::unexpected(globs.error());
     for (const YamlItem& item : **globs) {
       auto glob = non_empty_item_text(item, m_document);
       if (!glob) return std::unexpected(glob.error());
-      spec.watch.push_back(*glob);
+      out.push_back(*glob);
     }
     return {};
   }

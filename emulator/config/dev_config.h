@@ -32,6 +32,20 @@ struct ReadyCheck {
   bool operator==(const ReadyCheck&) const = default;
 };
 
+// A process's install or build step (`install:` in statefun.yaml): `npm
+// install`, `pip install -r requirements.txt`, `mvn package`, a CMake build.
+// It runs before the command, and only when the fingerprint of its inputs
+// (and of the step itself) differs from the one recorded after it last
+// succeeded (processes/install_step.h).
+struct InstallStep {
+  std::string command;  // run by /bin/sh -c in the process's working_dir; empty: none
+  // Globs relative to working_dir, as `watch`. Empty: the dependency files
+  // of install_step.h's list that exist there (package.json, pom.xml, ...).
+  std::vector<std::string> inputs;
+
+  bool operator==(const InstallStep&) const = default;
+};
+
 // One function process `statefun dev` starts, watches and restarts.
 struct ProcessSpec {
   std::string name;                        // unique; prefixes its output and names its gate
@@ -45,6 +59,7 @@ struct ProcessSpec {
   std::optional<int> port;  // from `port`, else `url`, else env PORT
   ReadyCheck ready;
   std::vector<std::string> watch;  // globs relative to working_dir
+  InstallStep install;
 
   bool operator==(const ProcessSpec&) const = default;
 };

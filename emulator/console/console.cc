@@ -89,6 +89,14 @@ const char* kind_name(ProcessEvent::Kind kind) {
       return "cannot_start";
     case ProcessEvent::Kind::kStopped:
       return "stopped";
+    case ProcessEvent::Kind::kInstalling:
+      return "installing";
+    case ProcessEvent::Kind::kInstallProgress:
+      return "install_progress";
+    case ProcessEvent::Kind::kInstalled:
+      return "installed";
+    case ProcessEvent::Kind::kInstallFailed:
+      return "install_failed";
   }
   return "unknown";
 }
@@ -417,8 +425,17 @@ void Console::on_process_event(const ProcessEvent& e) {
     j["process"] = e.process;
     j["state"] = kind_name(e.kind);
     if (e.pid) j["pid"] = e.pid;
-    if (!e.detail.empty()) j[e.kind == Kind::kStarted ? "command" : "detail"] = e.detail;
-    if (e.kind == Kind::kReady || e.kind == Kind::kNotReady) j["ms"] = e.elapsed.count();
+    const bool command = e.kind == Kind::kStarted || e.kind == Kind::kInstalling;
+    if (e.kind == Kind::kInstallProgress) {
+      j["last_line"] = e.detail;
+    } else if (!e.detail.empty()) {
+      j[command ? "command" : "detail"] = e.detail;
+    }
+    if (!e.reason.empty()) j["reason"] = e.reason;
+    if (e.kind == Kind::kReady || e.kind == Kind::kNotReady || e.kind == Kind::kInstallProgress ||
+        e.kind == Kind::kInstalled || e.kind == Kind::kInstallFailed) {
+      j["ms"] = e.elapsed.count();
+    }
     if (e.status) {
       if (e.status->signal) {
         j["signal"] = e.status->str();
@@ -495,13 +512,32 @@ void Console::on_process_event(const ProcessEvent& e) {
     case Kind::kStopped:
       text = m_style.dim("stopped");
       break;
+    case Kind::kInstalling:
+      text = m_style.yellow(fmt::format("installing ({}): {}", e.reason, e.detail));
+      break;
+    case Kind::kInstallProgress:
+      text = m_style.dim(fmt::format("still installing, {} so far{}", format_ms(e.elapsed),
+                                     e.detail.empty() ? "" : fmt::format(": {}", e.detail)));
+      break;
+    case Kind::kInstalled:
+      text = m_style.green(fmt::format("installed in {}", format_ms(e.elapsed)));
+      break;
+    case Kind::kInstallFailed:
+      text = fmt::format(
+          "the install step {} after {}; {} is not started. Fix it and save a watched file{}",
+          describe_exit(*e.status), format_ms(e.elapsed), e.process,
+          e.restart_in ? fmt::format(" (or it runs again in {})", format_ms(*e.restart_in)) : "");
+      failure = true;
+      break;
   }
   if (failure) {
     stream = m_options.err;
     text = m_style.red(text);
   }
   if (!e.last_lines.empty()) {
-    text += m_style.dim(e.kind == Kind::kExited ? ". Its last output:" : ". Its output so far:");
+    text += m_style.dim(e.kind == Kind::kExited || e.kind == Kind::kInstallFailed
+                            ? ". Its last output:"
+                            : ". Its output so far:");
     for (const auto& line : e.last_lines) text += fmt::format("\n{}   | {}", prefix, line);
   }
   write(stream, fmt::format("{} {}", prefix, text));

@@ -7,6 +7,7 @@
 
 #include "emulator/config/egress_routes.h"
 #include "emulator/config/http_url.h"
+#include "emulator/processes/install_step.h"
 
 namespace statefun::emulator {
 namespace fs = std::filesystem;
@@ -32,6 +33,20 @@ std::pair<std::string, std::string> split_path(const std::string& path) {
   std::error_code ec;
   const fs::path absolute = fs::absolute(fs::path(path), ec).lexically_normal();
   return {absolute.parent_path().string(), absolute.filename().string()};
+}
+
+// What restarts a process: its `watch` globs and, with an install step, the
+// step's inputs (a changed package.json runs `npm install` again).
+std::vector<std::string> watched_globs(const ProcessSpec& spec) {
+  std::vector<std::string> globs = spec.watch;
+  if (!spec.install.command.empty()) {
+    const auto& inputs =
+        spec.install.inputs.empty() ? default_install_inputs() : spec.install.inputs;
+    for (const auto& input : inputs) {
+      if (std::ranges::find(globs, input) == globs.end()) globs.push_back(input);
+    }
+  }
+  return globs;
 }
 
 }  // namespace
@@ -157,7 +172,8 @@ void DevLoop::watch_processes(const std::vector<ProcessSpec>& processes) {
   // Drop watches of processes that went away or watch something else now.
   for (auto it = m_process_watches.begin(); it != m_process_watches.end();) {
     const auto spec = std::ranges::find(processes, it->first, &ProcessSpec::name);
-    if (spec != processes.end() && it->second.second == std::pair{spec->working_dir, spec->watch}) {
+    if (spec != processes.end() &&
+        it->second.second == std::pair{spec->working_dir, watched_globs(*spec)}) {
       ++it;
       continue;
     }
@@ -165,8 +181,9 @@ void DevLoop::watch_processes(const std::vector<ProcessSpec>& processes) {
     it = m_process_watches.erase(it);
   }
   for (const auto& spec : processes) {
-    if (spec.watch.empty() || m_process_watches.contains(spec.name)) continue;
-    auto id = m_watcher->add(spec.working_dir, spec.watch,
+    const auto globs = watched_globs(spec);
+    if (globs.empty() || m_process_watches.contains(spec.name)) continue;
+    auto id = m_watcher->add(spec.working_dir, globs,
                              [this, name = spec.name](const std::vector<std::string>& changed) {
                                if (m_supervisor)
                                  m_supervisor->restart(name, describe_change(changed));
@@ -176,7 +193,7 @@ void DevLoop::watch_processes(const std::vector<ProcessSpec>& processes) {
           fmt::format("[{}] {}; it is not restarted on changes", spec.name, id.error().message));
       continue;
     }
-    m_process_watches[spec.name] = {*id, {spec.working_dir, spec.watch}};
+    m_process_watches[spec.name] = {*id, {spec.working_dir, globs}};
   }
 }
 

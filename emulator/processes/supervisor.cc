@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "emulator/config/http_url.h"
+#include "emulator/processes/install_step.h"
 #include "emulator/processes/ready_probe.h"
 
 namespace statefun::emulator {
@@ -133,7 +134,7 @@ class Supervisor::Runner {
 
  private:
   enum class Command { kNone, kRestart, kStop };
-  enum class Ending { kExited, kCannotStart, kRestart, kStop };
+  enum class Ending { kExited, kCannotStart, kRestart, kStop, kInstallFailed };
 
   struct Outcome {
     Ending ending = Ending::kExited;
@@ -215,6 +216,21 @@ class Supervisor::Runner {
         m_status.state = "stopped";
         m_status.pid = 0;
         break;
+      case Kind::kInstalling:
+        m_status.state = "installing";
+        m_status.pid = event.pid;
+        break;
+      case Kind::kInstallProgress:
+      case Kind::kInstalled:
+        break;
+      case Kind::kInstallFailed:
+        m_status.state = "install_failed";
+        m_status.pid = 0;
+        if (event.status) {
+          m_status.last_exit = "install step: " + exit_reason(*event.status, false);
+        }
+        m_status.last_exit_at_ms = wall_ms();
+        break;
     }
   }
 
@@ -228,6 +244,16 @@ class Supervisor::Runner {
       }
       if (outcome.ending == Ending::kRestart) {
         exits_in_a_row = 0;
+        continue;
+      }
+      if (outcome.ending == Ending::kInstallFailed) {
+        // Trying again at once would fail the same way: wait for a fix
+        // (a watched file changes) or, failing that, a while.
+        std::string reason;
+        const Command command = wait_for_command(m_options.install_retry, reason);
+        if (command == Command::kStop) return;
+        emit({.kind = ProcessEvent::Kind::kRestarting,
+              .detail = command == Command::kRestart ? reason : "trying its install again"});
         continue;
       }
       if (outcome.served_for >= m_options.healthy_after) exits_in_a_row = 0;
@@ -292,6 +318,11 @@ class Supervisor::Runner {
       return {.ending = Ending::kCannotStart,
               .detail = fmt::format("its working directory {} does not exist", spec.working_dir)};
     }
+    if (!spec.install.command.empty()) {
+      if (auto ended = install(spec)) return *ended;
+      MutexLock lock(m_output_mutex);
+      m_last_lines.clear();  // the command's own lines from here
+    }
     if (auto busy = wait_for_free_port(spec)) return *busy;
 
     auto spawned = KeptProcess::spawn({spec.command, spec.working_dir, spec.env, m_options.grace});
@@ -299,6 +330,122 @@ class Supervisor::Runner {
     KeptProcess& process = *spawned;
     emit({.kind = ProcessEvent::Kind::kStarted, .pid = process.pid(), .detail = spec.command});
     return supervise(spec, process);
+  }
+
+  // Runs the install step until its recorded fingerprint is that of the
+  // inputs as they are (they may change while it runs). nullopt: go on and
+  // start the command.
+  std::optional<Outcome> install(const ProcessSpec& spec) {
+    const InstallRecords records(m_options.install_records_dir);
+    const bool remembered = !m_options.install_records_dir.empty();
+    std::optional<std::string> last = remembered ? records.last(spec.name) : std::nullopt;
+    for (;;) {
+      const std::string fingerprint = install_fingerprint(spec);
+      if (last == fingerprint) return std::nullopt;
+      auto ended = run_install(spec, last ? "its inputs changed" : "no install recorded yet");
+      if (ended) return ended;
+      last = fingerprint;
+      if (remembered) {
+        if (auto r = records.record(spec.name, fingerprint); !r) {
+          m_observer.on_output(m_name, OutputStream::kStderr, r.error().message);
+        }
+      }
+      if (!remembered) return std::nullopt;
+    }
+  }
+
+  std::optional<Outcome> run_install(const ProcessSpec& spec, const char* reason) {
+    {
+      MutexLock lock(m_output_mutex);
+      m_last_lines.clear();
+    }
+    auto spawned =
+        KeptProcess::spawn({spec.install.command, spec.working_dir, spec.env, m_options.grace});
+    if (!spawned) return Outcome{.ending = Ending::kCannotStart, .detail = spawned.error().message};
+    KeptProcess& process = *spawned;
+    emit({.kind = ProcessEvent::Kind::kInstalling,
+          .pid = process.pid(),
+          .detail = spec.install.command,
+          .reason = reason});
+    {
+      MutexLock lock(m_output_mutex);
+      m_installing = true;
+      m_fds = {process.stdout_fd(), process.stderr_fd()};
+      for (int fd : m_fds) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    }
+    const auto started = Clock::now();
+    auto next_progress = started + m_options.install_progress_first;
+    std::optional<Ending> stopping;
+    std::optional<ExitStatus> status;
+    while (!status) {
+      std::array<int, 2> outputs;
+      {
+        MutexLock lock(m_output_mutex);
+        outputs = m_fds;
+      }
+      std::array<pollfd, 4> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0},
+                                   pollfd{m_wake, POLLIN, 0}, pollfd{process.exit_fd(), POLLIN, 0}};
+      const auto wait = std::chrono::duration_cast<milliseconds>(next_progress - Clock::now());
+      int timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
+      if (process.exit_fd() < 0) timeout = std::min(timeout, 100);
+      ::poll(fds.data(), fds.size(), timeout);
+      std::string last_line;  // a partial one too: a progress bar has no newline
+      {
+        MutexLock lock(m_output_mutex);
+        for (std::size_t i = 0; i < outputs.size(); ++i) {
+          if (fds[i].revents && m_fds[i] >= 0) read_output(i);
+        }
+        last_line = !m_partial[0].empty()   ? m_partial[0]
+                    : !m_partial[1].empty() ? m_partial[1]
+                    : m_last_lines.empty()  ? std::string()
+                                            : m_last_lines.back();
+      }
+      if (fds[2].revents) {
+        std::string why;
+        const Command command = take_command(why);
+        // A saved source file while `npm install` runs needs no new install:
+        // the command starts with it anyway. A new step (statefun.yaml
+        // changed) or a stop does.
+        if (command == Command::kStop && stopping != Ending::kStop) {
+          stopping = Ending::kStop;
+          process.stop();
+        } else if (command == Command::kRestart && !stopping && this->spec() != spec) {
+          emit({.kind = ProcessEvent::Kind::kRestarting, .detail = why});
+          stopping = Ending::kRestart;
+          process.stop();
+        }
+      }
+      status = process.try_reap();
+      if (!status && !stopping && Clock::now() >= next_progress) {
+        emit({.kind = ProcessEvent::Kind::kInstallProgress,
+              .pid = process.pid(),
+              .detail = last_line,
+              .elapsed = since(started)});
+        next_progress = Clock::now() + m_options.install_progress_every;
+      }
+    }
+    drain();
+    process.close_output();
+    std::vector<std::string> lines;
+    {
+      MutexLock lock(m_output_mutex);
+      m_installing = false;
+      lines = {m_last_lines.begin(), m_last_lines.end()};
+    }
+    if (stopping) return Outcome{.ending = *stopping, .was_running = true};
+    if (status->code == 0 && status->signal == 0) {
+      emit({.kind = ProcessEvent::Kind::kInstalled,
+            .pid = process.pid(),
+            .elapsed = since(started)});
+      return std::nullopt;
+    }
+    emit({.kind = ProcessEvent::Kind::kInstallFailed,
+          .pid = process.pid(),
+          .status = status,
+          .elapsed = since(started),
+          .restart_in = m_options.install_retry,
+          .last_lines = std::move(lines)});
+    return Outcome{.ending = Ending::kInstallFailed};
   }
 
   Outcome supervise(const ProcessSpec& spec, KeptProcess& process) {
@@ -474,12 +621,15 @@ class Supervisor::Runner {
     }
   }
 
+  // An install step's lines are kept for its progress and failure reports,
+  // not printed one by one.
   void line(OutputStream stream, std::string text) STATEFUN_REQUIRES(m_output_mutex) {
-    m_observer.on_output(m_name, stream, text);
+    if (!m_installing) m_observer.on_output(m_name, stream, text);
     m_recent.push_back({wall_ms(), stream == OutputStream::kStderr, text});
     while (m_recent.size() > m_options.recent_lines) m_recent.pop_front();
     m_last_lines.push_back(std::move(text));
-    while (m_last_lines.size() > m_options.last_lines) m_last_lines.pop_front();
+    const std::size_t keep = m_installing ? m_options.install_last_lines : m_options.last_lines;
+    while (m_last_lines.size() > keep) m_last_lines.pop_front();
   }
 
   ProcessObserver& m_observer;
@@ -500,6 +650,7 @@ class Supervisor::Runner {
   std::array<Clock::time_point, 2> m_partial_since STATEFUN_GUARDED_BY(m_output_mutex);
   std::deque<std::string> m_last_lines STATEFUN_GUARDED_BY(m_output_mutex);
   std::deque<OutputLine> m_recent STATEFUN_GUARDED_BY(m_output_mutex);
+  bool m_installing STATEFUN_GUARDED_BY(m_output_mutex) = false;  // the install step's output
 
   std::string m_name;    // set before the thread starts, never changed
   std::thread m_thread;  // last: starts once everything above exists

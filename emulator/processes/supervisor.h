@@ -1,7 +1,10 @@
-// Runs the function processes of statefun.yaml: starts each one, waits until
-// it serves before its messages flow (its gate), hands every line it prints
-// to an observer, restarts it with backoff when it exits, and restarts it on
-// request (a watched file changed). Processes never outlive statefun
+// Runs the function processes of statefun.yaml: runs each one's install step
+// when its inputs changed (install_step.h), starts it, waits until it serves
+// before its messages flow (its gate), hands every line it prints to an
+// observer, restarts it with backoff when it exits, and restarts it on
+// request (a watched file changed). While an install step runs the process
+// is not started, so it is neither probed nor called late; the observer
+// hears how the step is going instead of its output line by line. Processes never outlive statefun
 // (process_keeper.h).
 //
 // Threading: one thread per process; the observer is called from those
@@ -37,6 +40,11 @@ struct ProcessEvent {
     kRestarting,   // detail = why (a file changed, statefun.yaml changed)
     kCannotStart,  // detail (port taken, no working dir, fork failed), restart_in
     kStopped,      // stopped by statefun (shutdown, or removed from statefun.yaml)
+    // The install step (dev_config.h InstallStep), before the command starts:
+    kInstalling,       // pid, detail = the step's command, reason = why it runs
+    kInstallProgress,  // elapsed so far, detail = its last output line (may be empty)
+    kInstalled,        // elapsed
+    kInstallFailed,    // status, elapsed, last_lines; it runs again when a watched file changes
   };
   Kind kind = Kind::kStarted;
   std::string process;
@@ -47,14 +55,16 @@ struct ProcessEvent {
   std::chrono::milliseconds elapsed{0};
   std::optional<std::chrono::milliseconds> restart_in;
   std::vector<std::string> last_lines;  // its most recent output, oldest first
+  std::string reason;                   // kInstalling: "its inputs changed", ...
 };
 
 // What `statefun status` shows of one process.
 struct ProcessStatus {
   std::string name;
   std::string command;
-  // "starting" (not ready yet), "ready", "not_ready" (late), "running" (no
-  // readiness probe), "exited" (waiting to restart), "cannot_start",
+  // "installing" (its install step runs), "install_failed" (waiting for a
+  // fix), "starting" (not ready yet), "ready", "not_ready" (late), "running"
+  // (no readiness probe), "exited" (waiting to restart), "cannot_start",
   // "restarting", "stopped".
   std::string state = "starting";
   int pid = 0;       // 0 while none runs
@@ -95,6 +105,16 @@ struct SupervisorOptions {
   std::chrono::milliseconds partial_line_flush{200};
   // Recent lines kept per process, with their times, for output_since().
   std::size_t recent_lines = 400;
+  // Install steps: where their fingerprints are recorded (install_step.h;
+  // empty: a step runs at every start), when a running step first reports
+  // its progress and how often after that, how much of a failed step's
+  // output is shown, and when a failed step is tried again if no watched
+  // file changes first.
+  std::string install_records_dir;
+  std::chrono::milliseconds install_progress_first{std::chrono::seconds(3)};
+  std::chrono::milliseconds install_progress_every{std::chrono::seconds(10)};
+  std::size_t install_last_lines = 25;
+  std::chrono::milliseconds install_retry{std::chrono::minutes(1)};
 };
 
 class Supervisor {

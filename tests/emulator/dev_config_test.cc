@@ -153,6 +153,29 @@ TEST_CASE("statefun.yaml: URLs follow the one URL grammar", "[emulator]") {
                       "\"health\""));
 }
 
+TEST_CASE("statefun.yaml: an install step, a command or a command with its inputs", "[emulator]") {
+  auto plain = parse_ok("processes:\n  - {name: f, command: node f.js, install: npm ci}\n");
+  CHECK(plain.processes.at(0).install == InstallStep{"npm ci", {}});
+  auto words = parse_ok("processes:\n  - {name: f, command: x, install: [pip, install, a b]}\n");
+  CHECK(words.processes.at(0).install.command == "pip install 'a b'");
+  auto full = parse_ok(
+      "processes:\n  - name: f\n    command: java -jar t.jar\n    install:\n"
+      "      command: mvn package\n      inputs: [pom.xml, \"src/**\"]\n");
+  CHECK(full.processes.at(0).install == InstallStep{"mvn package", {"pom.xml", "src/**"}});
+  CHECK(parse_ok("processes:\n  - {name: f, command: x}\n").processes.at(0).install ==
+        InstallStep{});
+
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, install: {inputs: [a]}}\n"),
+             Contains("processes[0].install.command: missing required field"));
+  CHECK_THAT(
+      parse_error("processes:\n  - {name: f, command: x, install: {command: y, input: a}}\n"),
+      Contains("processes[0].install.input: unknown key (did you mean \"inputs\"?)"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, setup: npm ci}\n"),
+             Contains("processes[0].setup: unknown key (did you mean \"install\"?)"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, install: ''}\n"),
+             Contains("processes[0].install: expected a non-empty string"));
+}
+
 TEST_CASE("statefun.yaml: a YAML syntax error names the file and line", "[emulator]") {
   CHECK_THAT(parse_error("processes:\n  - name: [f\n"), StartsWith("statefun.yaml:"));
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "emulator/console/console.h"
+#include "emulator/processes/install_step.h"
 #include "emulator/processes/process_keeper.h"
 
 namespace statefun::emulator {
@@ -61,6 +62,10 @@ class Recorder final : public ProcessObserver {
   }
   int count(Kind kind) {
     return static_cast<int>(std::ranges::count(events, kind, &ProcessEvent::kind));
+  }
+  int count_now(Kind kind) {  // while the supervisor still runs
+    std::lock_guard lock(m_mutex);
+    return count(kind);
   }
   std::optional<ProcessEvent> first(Kind kind) {
     std::lock_guard lock(m_mutex);
@@ -271,6 +276,164 @@ TEST_CASE("supervisor: a port someone else holds is named and the process is not
   CHECK_THAT(recorder.first(Kind::kCannotStart)->detail,
              Contains(fmt::format("port {} is already in use", port)));
   CHECK(recorder.count(Kind::kStarted) == 0);
+}
+
+// A project folder with an install step, for the install tests.
+struct Project {
+  Project() {
+    static int counter = 0;
+    dir = fs::temp_directory_path() /
+          fmt::format("statefun-supervisor-install-{}-{}", ::getpid(), ++counter);
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    write("package.json", "{}");
+  }
+  ~Project() { fs::remove_all(dir); }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+  }
+  int installs() const {  // lines the install step appended to installs.txt
+    std::ifstream in(dir / "installs.txt");
+    return static_cast<int>(std::count(std::istreambuf_iterator<char>(in), {}, '\n'));
+  }
+  ProcessSpec spec(std::string install) const {
+    ProcessSpec spec = shell("functions", "echo serving; sleep 60");
+    spec.working_dir = dir.string();
+    spec.install.command = std::move(install);
+    return spec;
+  }
+  SupervisorOptions options() const {
+    SupervisorOptions options = fast();
+    options.install_records_dir = (dir / ".statefun" / "installs").string();
+    return options;
+  }
+  fs::path dir;
+};
+
+TEST_CASE("supervisor: an install step runs only when its inputs changed, across restarts",
+          "[emulator]") {
+  Project project;
+  const ProcessSpec spec = project.spec("echo fetching; echo x >> installs.txt");
+  {
+    Recorder recorder;
+    Supervisor supervisor(recorder, project.options());
+    supervisor.update({spec}, "");
+    REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 1; }));
+    CHECK(recorder.count_now(Kind::kInstalling) == 1);
+    CHECK(recorder.count_now(Kind::kInstalled) == 1);
+    CHECK(project.installs() == 1);
+    CHECK(recorder.first(Kind::kInstalling)->reason == "no install recorded yet");
+
+    // A hot reload of the code: the command restarts, the install does not run.
+    project.write("functions.js", "v2");
+    supervisor.restart("functions", "functions.js changed");
+    REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 2; }));
+    CHECK(recorder.count_now(Kind::kInstalling) == 1);
+
+    // A new dependency: it runs again before the command.
+    project.write("package.json", R"({"dependencies": {"x": "1"}})");
+    supervisor.restart("functions", "package.json changed");
+    REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 3; }));
+    CHECK(recorder.count_now(Kind::kInstalling) == 2);
+    CHECK(project.installs() == 2);
+    supervisor.stop();
+    // Its output is for its progress and failure reports, not printed line by line.
+    CHECK(std::ranges::none_of(recorder.lines, [](const auto& l) { return l.text == "fetching"; }));
+    CHECK(std::ranges::any_of(recorder.lines, [](const auto& l) { return l.text == "serving"; }));
+  }
+  // statefun dev starts again: the fingerprint recorded in the data directory holds.
+  Recorder recorder;
+  Supervisor supervisor(recorder, project.options());
+  supervisor.update({spec}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 1; }));
+  supervisor.stop();
+  CHECK(recorder.count(Kind::kInstalling) == 0);
+  CHECK(project.installs() == 2);
+}
+
+TEST_CASE("supervisor: a running install reports its progress and its process is not blamed",
+          "[emulator]") {
+  Project project;
+  SupervisorOptions options = project.options();
+  options.install_progress_first = milliseconds(20);
+  options.install_progress_every = milliseconds(20);
+  ProcessSpec spec = project.spec("echo 'resolving packages'; printf 'downloading'; sleep 60");
+  spec.port = free_port();
+  spec.env["PORT"] = std::to_string(*spec.port);
+  spec.ready.timeout = milliseconds(1);  // long over while the install runs
+  Recorder recorder;
+  Supervisor supervisor(recorder, options);
+  supervisor.update({spec}, "");
+  // The partial line, as soon as it is there, and how long it has run.
+  REQUIRE(recorder.wait([&] {
+    return std::ranges::any_of(recorder.events, [](const ProcessEvent& e) {
+      return e.kind == Kind::kInstallProgress && e.detail == "downloading";
+    });
+  }));
+  supervisor.stop();
+  CHECK(recorder.count(Kind::kNotReady) == 0);
+  CHECK(recorder.count(Kind::kStarted) == 0);
+  CHECK(recorder.count(Kind::kInstalled) == 0);
+  CHECK(recorder.first(Kind::kInstalling)->detail == spec.install.command);
+}
+
+TEST_CASE("supervisor: a failed install shows its output and waits for a fix", "[emulator]") {
+  Project project;
+  Recorder recorder;
+  Supervisor supervisor(recorder, project.options());
+  supervisor.update({project.spec("echo 'npm ERR! 404 no-such-package' >&2; exit 1")}, "");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kInstallFailed) == 1; }));
+  const auto failed = recorder.first(Kind::kInstallFailed);
+  REQUIRE(failed->status.has_value());
+  CHECK(failed->status->code == 1);
+  CHECK(failed->last_lines == std::vector<std::string>{"npm ERR! 404 no-such-package"});
+  CHECK(recorder.count_now(Kind::kStarted) == 0);
+
+  // Saving a watched file tries it again (and it fails again: nothing recorded).
+  supervisor.restart("functions", "package.json changed");
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kInstallFailed) == 2; }));
+  supervisor.stop();
+  CHECK(recorder.count(Kind::kStarted) == 0);
+  CHECK_FALSE(InstallRecords(project.options().install_records_dir).last("functions"));
+}
+
+TEST_CASE("console: an install step's progress and failure", "[emulator]") {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  {
+    Console console({.color = false, .out = out, .err = err});
+    console.on_process_event({.kind = Kind::kInstalling,
+                              .process = "functions",
+                              .detail = "npm install",
+                              .reason = "its inputs changed"});
+    console.on_process_event({.kind = Kind::kInstallProgress,
+                              .process = "functions",
+                              .detail = "idealTree: sill",
+                              .elapsed = milliseconds(12500)});
+    console.on_process_event(
+        {.kind = Kind::kInstalled, .process = "functions", .elapsed = milliseconds(14000)});
+    console.on_process_event({.kind = Kind::kInstallFailed,
+                              .process = "functions",
+                              .status = ExitStatus{1, 0},
+                              .elapsed = milliseconds(900),
+                              .restart_in = milliseconds(60000),
+                              .last_lines = {"npm ERR! 404"}});
+  }
+  auto read = [](std::FILE* f) {
+    std::rewind(f);
+    std::string text;
+    for (int c; (c = std::fgetc(f)) != EOF;) text += static_cast<char>(c);
+    std::fclose(f);
+    return text;
+  };
+  const std::string printed = read(out);
+  CHECK_THAT(printed, Contains("[functions] installing (its inputs changed): npm install\n"));
+  CHECK_THAT(printed, Contains("[functions] still installing, 12.5 s so far: idealTree: sill\n"));
+  CHECK_THAT(printed, Contains("[functions] installed in 14.0 s\n"));
+  CHECK_THAT(read(err), Contains("[functions] the install step exited with code 1 after 900 ms; "
+                                 "functions is not started. Fix it and save a watched file (or it "
+                                 "runs again in 60.0 s). Its last output:\n[functions]   | npm "
+                                 "ERR! 404"));
 }
 
 TEST_CASE("keeper: stopping a process takes everything it started with it", "[emulator]") {
