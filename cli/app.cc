@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/complete_command.h"
 #include "cli/completion_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
@@ -49,6 +50,11 @@ int run(int argc, char** argv) {
   setup_status_command(app, exit_code);
   setup_completion_command(app, exit_code);
 
+  // The completion scripts' helper reads any words, flags included, so
+  // the parser never sees them.
+  if (argc >= 2 && std::string(argv[1]) == kCompleteCommand) {
+    return run_complete(app, std::vector<std::string>(argv + 2, argv + argc));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

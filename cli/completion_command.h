@@ -1,5 +1,9 @@
-// `statefun completion bash|zsh`: a shell completion script, generated from
-// the command tree itself so it never goes stale.
+// `statefun completion bash|zsh|fish`: a shell completion script. The
+// scripts are small: on every TAB they call `statefun __complete` with the
+// words typed (complete_command.h), which reads them against the live
+// command tree and the running emulator or its data directory, so neither
+// the commands nor the addresses, states, topics, timers and snapshots they
+// offer go stale.
 #pragma once
 
 #include <CLI/CLI.hpp>

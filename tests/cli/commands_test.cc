@@ -1,6 +1,6 @@
 // The command line parsed in-process (no emulator runs on the port used):
-// usage errors exit 2, a missing emulator exits 1, completion scripts list
-// every command.
+// usage errors exit 2, a missing emulator exits 1, completion scripts call
+// `statefun __complete`, which completes from the command tree.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +17,8 @@
 using namespace statefun;
 
 namespace {
+
+using Catch::Matchers::Contains;
 
 // A loopback port nothing listens on (bound, then released).
 int unused_port() {
@@ -117,7 +119,7 @@ TEST_CASE("unknown flags and missing arguments exit 2", "[cli]") {
   CHECK(run({"state", "get"}).code == 2);
   CHECK(run({"egress", "read"}).code == 2);
   CHECK(run({"trace", "--no-such-flag"}).code == 2);
-  CHECK(run({"completion", "fish"}).code == 2);
+  CHECK(run({"completion", "tcsh"}).code == 2);
 }
 
 TEST_CASE("commands that need an emulator exit 1 with one line when none runs", "[cli]") {
@@ -138,15 +140,54 @@ TEST_CASE("status --json says not running", "[cli]") {
   CHECK(body["running"] == false);
 }
 
-TEST_CASE("completion scripts are generated from the command tree", "[cli]") {
+TEST_CASE("completion scripts ask statefun __complete on every TAB", "[cli]") {
   auto bash = run({"completion", "bash"});
   CHECK(bash.code == 0);
-  for (const char* word : {"complete -o default -F _statefun statefun", "\"statefun state get\"",
-                           "--admin-port", "--follow", "timers", "completion"}) {
-    CHECK(bash.out.find(word) != std::string::npos);
-  }
+  CHECK_THAT(bash.out, Contains("complete -o default -F _statefun statefun"));
+  CHECK_THAT(bash.out, Contains("__complete \"${COMP_WORDS[@]:1:COMP_CWORD}\""));
   auto zsh = run({"completion", "zsh"});
   CHECK(zsh.code == 0);
   CHECK(zsh.out.rfind("#compdef statefun", 0) == 0);
-  CHECK(zsh.out.find("'send:Send a message") != std::string::npos);
+  CHECK_THAT(zsh.out, Contains("__complete \"${(@)words[2,CURRENT]}\""));
+  auto fish = run({"completion", "fish"});
+  CHECK(fish.code == 0);
+  CHECK_THAT(fish.out, Contains("complete -c statefun -f -a '(__statefun_complete)'"));
+}
+
+// The candidates `statefun __complete WORDS...` prints, without descriptions.
+std::vector<std::string> complete(std::vector<std::string> words) {
+  words.insert(words.begin(), "__complete");
+  auto result = run(words);
+  REQUIRE(result.code == 0);
+  std::vector<std::string> out;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) out.push_back(line.substr(0, line.find('\t')));
+  return out;
+}
+
+TEST_CASE("__complete: commands, flags and fixed values from the command tree", "[cli]") {
+  using Catch::Matchers::VectorContains;
+  const auto top = complete({""});
+  CHECK_THAT(top, VectorContains(std::string("send")));
+  CHECK_THAT(top, VectorContains(std::string("snapshot")));
+  CHECK(std::ranges::none_of(top, [](const std::string& w) { return w.starts_with("__"); }));
+  CHECK(complete({"sn"}) == std::vector<std::string>{"snapshot"});
+  CHECK(complete({"state", "g"}) == std::vector<std::string>{"get"});
+  CHECK_THAT(complete({"trace", "--fo"}), VectorContains(std::string("--follow")));
+  CHECK(complete({"completion", ""}) == std::vector<std::string>{"bash", "zsh", "fish"});
+  CHECK(complete({"init", "--lang", "p"}) == std::vector<std::string>{"python"});
+  CHECK(complete({"init", "--lang=j"}) == std::vector<std::string>{"--lang=js", "--lang=java"});
+  CHECK(complete({"init", "--lang", "=", ""}).size() == 5);  // bash's words for --lang=
+  CHECK(complete({"init", "-l", "cpp", "--template", "s"}) ==
+        std::vector<std::string>{"shopping-cart"});
+  CHECK(complete({"dev", "--color", ""}) == std::vector<std::string>{"auto", "always", "never"});
+  CHECK(complete({"dev", "--", "node", ""}).empty());  // a command: file names
+}
+
+TEST_CASE("__complete: no emulator and no database is no candidates, not an error", "[cli]") {
+  const auto port = std::to_string(unused_port());
+  CHECK(complete({"state", "get", "--admin-port", port, "--data", "/nonexistent/statefun", ""})
+            .empty());
+  CHECK(
+      complete({"timers", "cancel", "--admin-port", port, "--data", "/nonexistent/x", ""}).empty());
 }
