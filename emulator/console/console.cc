@@ -459,7 +459,7 @@ void Console::on_process_event(const ProcessEvent& e) {
       return;  // the loop's summary lines say the rest
     }
     if (e.kind == Kind::kReady || e.kind == Kind::kNotReady || e.kind == Kind::kStopped ||
-        e.kind == Kind::kRestarting) {
+        e.kind == Kind::kRestarting || e.kind == Kind::kInstalling) {
       held = m_crash_loops.release(e.process);
     }
     if (e.kind == Kind::kExited) repeats = m_crash_loops.exited(e.process, held);
