@@ -153,7 +153,9 @@ def small_disk(tmp_path):
 def fill(directory):
     """Fills the file system of `directory`; returns the filler file."""
     filler = directory / f"filler-{uuid.uuid4().hex}"
-    with open(filler, "wb") as f:
+    # Unbuffered: a buffered file keeps what did not fit and fails again
+    # when it is closed.
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
