@@ -87,6 +87,25 @@ Result<std::vector<InboxMessage>> ReopenableReader::received(const Address& addr
       [&](StoreReader& r) { return r.received(address, after_step); });
 }
 
+Result<std::vector<InboxMessage>> ReopenableReader::pending(const PendingQuery& query) {
+  return with_reader<std::vector<InboxMessage>>([&](StoreReader& r) { return r.pending(query); });
+}
+
+Result<std::optional<InboxMessage>> ReopenableReader::pending_message(int64_t seq) {
+  return with_reader<std::optional<InboxMessage>>(
+      [&](StoreReader& r) { return r.pending_message(seq); });
+}
+
+Result<std::vector<DeadLetter>> ReopenableReader::dead_letters(
+    const std::optional<Address>& address) {
+  return with_reader<std::vector<DeadLetter>>(
+      [&](StoreReader& r) { return r.dead_letters(address); });
+}
+
+Result<std::optional<DeadLetter>> ReopenableReader::dead_letter(int64_t id) {
+  return with_reader<std::optional<DeadLetter>>([&](StoreReader& r) { return r.dead_letter(id); });
+}
+
 Result<int64_t> ReopenableReader::pruned_through_step() {
   return with_reader<int64_t>([](StoreReader& r) { return r.pruned_through_step(); });
 }

@@ -40,6 +40,10 @@ class ReopenableReader final : public StoreReader {
   Result<int64_t> history_floor(const Address& address) override;
   Result<std::vector<InboxMessage>> received(const Address& address, int64_t after_step) override;
   Result<int64_t> pruned_through_step() override;
+  Result<std::vector<InboxMessage>> pending(const PendingQuery& query) override;
+  Result<std::optional<InboxMessage>> pending_message(int64_t seq) override;
+  Result<std::vector<DeadLetter>> dead_letters(const std::optional<Address>& address) override;
+  Result<std::optional<DeadLetter>> dead_letter(int64_t id) override;
 
  private:
   ReopenableReader(std::string path, std::unique_ptr<StoreReader> reader)

@@ -47,6 +47,26 @@ Result<void> FaultInjectingStore::mark_consumed(int64_t seq, int64_t step) {
   return write("mark_consumed", [&] { return m_inner.mark_consumed(seq, step); });
 }
 
+Result<void> FaultInjectingStore::record_failure(int64_t seq, const FailureRecord& failures) {
+  return write("record_failure", [&] { return m_inner.record_failure(seq, failures); });
+}
+
+Result<void> FaultInjectingStore::dead_letter(const DeadLetter& letter) {
+  return write("dead_letter", [&] { return m_inner.dead_letter(letter); });
+}
+
+Result<std::optional<DeadLetter>> FaultInjectingStore::take_dead_letter(int64_t id) {
+  std::optional<DeadLetter> taken;
+  auto r = write("take_dead_letter", [&]() -> Result<void> {
+    auto got = m_inner.take_dead_letter(id);
+    if (!got) return std::unexpected(got.error());
+    taken = std::move(*got);
+    return {};
+  });
+  if (!r) return std::unexpected(r.error());
+  return taken;
+}
+
 Result<void> FaultInjectingStore::write_state(const Address& address, const std::string& name,
                                               const TypedValue& value,
                                               std::optional<int64_t> expires_at_ms,

@@ -51,6 +51,9 @@ class FaultInjectingStore final : public Store {
   Result<void> append_inbox(InboxMessage& message) override;
   Result<void> mark_consumed(int64_t seq, int64_t step) override;
   Result<std::vector<InboxMessage>> load_pending() override { return m_inner.load_pending(); }
+  Result<void> record_failure(int64_t seq, const FailureRecord& failures) override;
+  Result<void> dead_letter(const DeadLetter& letter) override;
+  Result<std::optional<DeadLetter>> take_dead_letter(int64_t id) override;
   Result<std::vector<InboxMessage>> read_received(const Address& address,
                                                   int64_t after_step) override {
     return m_inner.read_received(address, after_step);

@@ -16,6 +16,7 @@ constexpr const char* kPlaygroundEgress = "io.statefun.playground/egress";
 struct InboxRow {
   InboxMessage message;
   std::optional<int64_t> consumed_step;
+  bool dead = false;  // moved to the dead letters
 };
 
 struct EgressRow {
@@ -60,9 +61,10 @@ struct MemoryStore::Tables {
   using Versions = std::map<std::pair<int64_t, std::string>, HistoryRow>;  // (version, name)
   std::map<Address, Versions> history;
   std::map<Address, int64_t> history_floor;
-  std::map<int64_t, TimerRecord> timers;  // by id
-  std::map<int64_t, EgressRow> egress;    // by seq
-  std::map<int64_t, TraceRecord> trace;   // by step
+  std::map<int64_t, TimerRecord> timers;       // by id
+  std::map<int64_t, EgressRow> egress;         // by seq
+  std::map<int64_t, TraceRecord> trace;        // by step
+  std::map<int64_t, DeadLetter> dead_letters;  // by id (the inbox seq)
   int64_t pruned_through_step = 0;
   // The meta table's high-water marks: the highest step and timer id ever used.
   int64_t step_high_water = 0;
@@ -202,12 +204,48 @@ Result<std::vector<InboxMessage>> MemoryStore::read_received(const Address& addr
   return read([&](const Tables& t) -> Result<std::vector<InboxMessage>> {
     std::vector<InboxMessage> out;
     for (const auto& [seq, row] : t.inbox) {
-      if (row.message.target == address && row.consumed_step && *row.consumed_step > after_step) {
+      if (row.message.target == address && row.consumed_step && *row.consumed_step > after_step &&
+          !row.dead) {
         out.push_back(row.message);
       }
     }
     return out;
   });
+}
+
+Result<void> MemoryStore::record_failure(int64_t seq, const FailureRecord& failures) {
+  return write([&](Tables& t) -> Result<void> {
+    if (auto it = t.inbox.find(seq); it != t.inbox.end()) {
+      it->second.message.failures = std::make_shared<FailureRecord>(failures);
+    }
+    return {};
+  });
+}
+
+Result<void> MemoryStore::dead_letter(const DeadLetter& letter) {
+  return write([&](Tables& t) -> Result<void> {
+    if (!t.dead_letters.emplace(letter.message.seq, letter).second) {
+      return failure("adding a dead letter", "UNIQUE constraint failed");
+    }
+    if (auto it = t.inbox.find(letter.message.seq); it != t.inbox.end()) {
+      it->second.consumed_step = letter.step;
+      it->second.dead = true;
+    }
+    return {};
+  });
+}
+
+Result<std::optional<DeadLetter>> MemoryStore::take_dead_letter(int64_t id) {
+  std::optional<DeadLetter> taken;
+  auto r = write([&](Tables& t) -> Result<void> {
+    auto it = t.dead_letters.find(id);
+    if (it == t.dead_letters.end()) return {};
+    taken = std::move(it->second);
+    t.dead_letters.erase(it);
+    return {};
+  });
+  if (!r) return std::unexpected(r.error());
+  return taken;
 }
 
 // --- State and history -----------------------------------------------------

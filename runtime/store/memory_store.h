@@ -54,6 +54,9 @@ class MemoryStore final : public Store {
   Result<std::vector<InboxMessage>> load_pending() override;
   Result<std::vector<InboxMessage>> read_received(const Address& address,
                                                   int64_t after_step) override;
+  Result<void> record_failure(int64_t seq, const FailureRecord& failures) override;
+  Result<void> dead_letter(const DeadLetter& letter) override;
+  Result<std::optional<DeadLetter>> take_dead_letter(int64_t id) override;
 
   Result<std::vector<StoredState>> read_states(const Address& address) override;
   Result<void> write_state(const Address& address, const std::string& name, const TypedValue& value,

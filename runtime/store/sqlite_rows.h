@@ -3,6 +3,7 @@
 // snapshots bind and map rows alike.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -57,8 +58,12 @@ inline HistoryRow history(const sqlite::Statement& s) {
 }
 
 // The inbox columns every reader selects, in the order inbox_message() reads.
+// The dead_letters table has the same columns (and then dead_step, dead_at,
+// cause).
 inline constexpr const char* kInboxColumns =
-    "seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,accepted_at";
+    "seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,accepted_at,"
+    "attempts,first_failed_at,last_failed_at,failure_reason,failure_status,failure_body";
+inline constexpr int kInboxColumnCount = 18;
 
 inline InboxMessage inbox_message(const sqlite::Statement& s) {
   InboxMessage m;
@@ -68,7 +73,25 @@ inline InboxMessage inbox_message(const sqlite::Statement& s) {
   m.argument = {s.column_text(7), s.column_int(8) != 0, s.column_blob(9)};
   m.source = static_cast<MessageSource>(s.column_int(10));
   m.accepted_at_ms = s.column_int(11);
+  if (s.column_int(12) > 0) {
+    auto f = std::make_shared<FailureRecord>();
+    f->attempts = static_cast<int>(s.column_int(12));
+    f->first_failed_at_ms = s.column_int(13);
+    f->last_failed_at_ms = s.column_int(14);
+    f->last = {s.column_text(15), static_cast<int>(s.column_int(16)), s.column_blob(17)};
+    m.failures = std::move(f);
+  }
   return m;
+}
+
+// inbox_message() and then dead_step, dead_at, cause.
+inline DeadLetter dead_letter(const sqlite::Statement& s) {
+  DeadLetter d;
+  d.message = inbox_message(s);
+  d.step = s.column_int(kInboxColumnCount);
+  d.at_ms = s.column_int(kInboxColumnCount + 1);
+  d.cause = s.column_text(kInboxColumnCount + 2);
+  return d;
 }
 
 // The timer columns every reader selects, in the order timer() reads.

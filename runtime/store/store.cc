@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
+#include <iterator>
 
 #include "runtime/store/sqlite.h"
 #include "runtime/store/sqlite_rows.h"
@@ -12,9 +14,12 @@
 namespace statefun {
 namespace {
 
-// Schema version 1. Addresses are stored as three columns so that listing
-// the ids of one function type is an index range scan.
-constexpr const char* kSchema = R"sql(
+// Schema version 1, as statefun first wrote it. A new database is created
+// at version 1 and then upgraded like an old one, so every database takes
+// the same path to the current schema. Addresses are stored as three
+// columns so that listing the ids of one function type is an index range
+// scan.
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS inbox (
   seq INTEGER PRIMARY KEY,
   ns TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
@@ -61,6 +66,42 @@ CREATE TABLE IF NOT EXISTS trace (
 );
 )sql";
 
+// How a database of version `from` becomes version `from + 1`. Steps run in
+// order, all in the one transaction that opens the database, so an upgrade
+// that fails halfway leaves the file as it was. To change the schema,
+// append a step and raise kStoreSchemaVersion (store.h); never edit a step
+// that has shipped.
+struct SchemaUpgrade {
+  int from;
+  const char* sql;
+};
+constexpr SchemaUpgrade kUpgrades[] = {
+    // 1 -> 2: pending messages remember their failed attempts; dead letters;
+    // trace rows say what an admin edit did.
+    {1, R"sql(
+ALTER TABLE inbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE inbox ADD COLUMN first_failed_at INTEGER;
+ALTER TABLE inbox ADD COLUMN last_failed_at INTEGER;
+ALTER TABLE inbox ADD COLUMN failure_reason TEXT;
+ALTER TABLE inbox ADD COLUMN failure_status INTEGER;
+ALTER TABLE inbox ADD COLUMN failure_body BLOB;
+ALTER TABLE inbox ADD COLUMN dead INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE dead_letters (
+  seq INTEGER PRIMARY KEY,
+  ns TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+  caller_ns TEXT, caller_type TEXT, caller_id TEXT,
+  typename TEXT NOT NULL, has_value INTEGER NOT NULL, value BLOB NOT NULL,
+  source INTEGER NOT NULL, accepted_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL, first_failed_at INTEGER, last_failed_at INTEGER,
+  failure_reason TEXT, failure_status INTEGER, failure_body BLOB,
+  dead_step INTEGER NOT NULL, dead_at INTEGER NOT NULL, cause TEXT NOT NULL
+);
+ALTER TABLE trace ADD COLUMN note TEXT NOT NULL DEFAULT '';
+)sql"},
+};
+static_assert(std::size(kUpgrades) == kStoreSchemaVersion - 1,
+              "one upgrade step per schema version after the first");
+
 enum Stmt : std::size_t {
   kBegin,
   kCommit,
@@ -96,6 +137,11 @@ enum Stmt : std::size_t {
   kPrunedStep,
   kLastSequences,
   kRaiseMark,
+  kRecordFailure,
+  kInsertDeadLetter,
+  kMarkDead,
+  kReadDeadLetter,
+  kDeleteDeadLetter,
   kStmtCount
 };
 
@@ -114,8 +160,8 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "UPDATE inbox SET consumed_step=? WHERE seq=?",
       fmt::format("SELECT {} FROM inbox WHERE consumed_step IS NULL ORDER BY seq", kInboxColumns),
       fmt::format(
-          "SELECT {} FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? ORDER BY "
-          "seq",
+          "SELECT {} FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? AND dead=0 "
+          "ORDER BY seq",
           kInboxColumns),
       "SELECT name,typename,value,expires_at,version FROM state WHERE ns=? AND type=? AND id=?",
       "INSERT INTO state(ns,type,id,name,typename,value,expires_at,version) "
@@ -142,7 +188,7 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "AND seq<=? ORDER BY seq LIMIT 1",
       "UPDATE egress SET consumed=1 WHERE seq=?",
       "INSERT INTO trace(step,at,ns,type,id,invocations,first_type,duration_us,changed,messages,"
-      "delayed,egress) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+      "delayed,egress,note) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
       sqlite_rows::kLastStepSql,
       // Drop versions that left the window, except each state's last value
       // before it (the window's baseline).
@@ -163,6 +209,14 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "SELECT coalesce((SELECT value FROM meta WHERE key='pruned_through_step'),0)",
       "SELECT coalesce((SELECT max(seq) FROM inbox),0), coalesce((SELECT max(seq) FROM egress),0)",
       sqlite_rows::kRaiseMarkSql,
+      "UPDATE inbox SET attempts=?,first_failed_at=?,last_failed_at=?,failure_reason=?,"
+      "failure_status=?,failure_body=? WHERE seq=?",
+      fmt::format("INSERT INTO dead_letters({},dead_step,dead_at,cause) VALUES(?,?,?,?,?,?,?,?,?,?,"
+                  "?,?,?,?,?,?,?,?,?,?,?)",
+                  kInboxColumns),
+      "UPDATE inbox SET consumed_step=?,dead=1 WHERE seq=?",
+      fmt::format("SELECT {},dead_step,dead_at,cause FROM dead_letters WHERE seq=?", kInboxColumns),
+      "DELETE FROM dead_letters WHERE seq=?",
   };
   return sql;
 }
@@ -190,9 +244,18 @@ class SqliteStore final : public Store {
     if (*version != kStoreSchemaVersion) {
       auto transaction = sqlite::Transaction::begin(m_db);
       if (!transaction) return std::unexpected(transaction.error());
-      if (auto r =
-              m_db.exec(fmt::format("{} PRAGMA user_version={};", kSchema, kStoreSchemaVersion));
-          !r) {
+      if (*version == 0) {
+        if (auto r = m_db.exec(kSchemaV1); !r) return r;
+      }
+      for (const auto& upgrade : kUpgrades) {
+        if (upgrade.from < std::max(*version, 1)) continue;
+        if (auto r = m_db.exec(upgrade.sql); !r) {
+          return make_error(r.error().code,
+                            fmt::format("upgrading the state database from schema {}: {}",
+                                        upgrade.from, r.error().message));
+        }
+      }
+      if (auto r = m_db.exec(fmt::format("PRAGMA user_version={};", kStoreSchemaVersion)); !r) {
         return r;
       }
       if (auto r = transaction->commit(); !r) return r;
@@ -416,9 +479,56 @@ class SqliteStore final : public Store {
     s->integer(t.step).integer(t.at_ms);
     bind(*s, t.address).integer(t.invocations);
     s->text(t.first_type).integer(t.duration_us).text(changed);
-    s->integer(t.messages).integer(t.delayed).integer(t.egress);
+    s->integer(t.messages).integer(t.delayed).integer(t.egress).text(t.note);
     if (auto r = s->run("appending to the trace"); !r) return r;
     return raise_mark("step_high_water", t.step);
+  }
+
+  Result<void> record_failure(int64_t seq, const FailureRecord& f) override {
+    sqlite::Reset s(m_stmts[kRecordFailure]);
+    s->integer(f.attempts).integer(f.first_failed_at_ms).integer(f.last_failed_at_ms);
+    s->text(f.last.reason).integer(f.last.http_status).blob(f.last.body_excerpt).integer(seq);
+    return s->run("recording a failed delivery");
+  }
+
+  Result<void> dead_letter(const DeadLetter& letter) override {
+    const InboxMessage& m = letter.message;
+    static const FailureRecord kNoFailures;
+    const FailureRecord& f = m.failures ? *m.failures : kNoFailures;
+    {
+      sqlite::Reset s(m_stmts[kInsertDeadLetter]);
+      s->integer(m.seq);
+      bind(*s, m.target);
+      bind(*s, m.caller).text(m.argument.type_name);
+      s->integer(m.argument.has_value).blob(m.argument.value);
+      s->integer(static_cast<int>(m.source)).integer(m.accepted_at_ms);
+      s->integer(f.attempts);
+      f.attempts > 0 ? s->integer(f.first_failed_at_ms).integer(f.last_failed_at_ms)
+                     : s->null().null();
+      f.attempts > 0 ? s->text(f.last.reason).integer(f.last.http_status).blob(f.last.body_excerpt)
+                     : s->null().null().null();
+      s->integer(letter.step).integer(letter.at_ms).text(letter.cause);
+      if (auto r = s->run("adding a dead letter"); !r) return r;
+    }
+    sqlite::Reset s(m_stmts[kMarkDead]);
+    s->integer(letter.step).integer(m.seq);
+    return s->run("taking a message out of the inbox");
+  }
+
+  Result<std::optional<DeadLetter>> take_dead_letter(int64_t id) override {
+    std::optional<DeadLetter> letter;
+    {
+      sqlite::Reset s(m_stmts[kReadDeadLetter]);
+      s->integer(id);
+      auto row = s->step("reading a dead letter");
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return letter;
+      letter = sqlite_rows::dead_letter(*s);
+    }
+    sqlite::Reset s(m_stmts[kDeleteDeadLetter]);
+    s->integer(id);
+    if (auto r = s->run("removing a dead letter"); !r) return std::unexpected(r.error());
+    return letter;
   }
 
   Result<int64_t> prune(int64_t through_step, int64_t through_seq, int64_t through_egress_seq,

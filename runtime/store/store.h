@@ -1,6 +1,7 @@
 // The durable part of the engine: one SQLite database (WAL mode) holding the
 // inbox, state, state history, timers, egress records and the step trace.
-// Schema: runtime/README.md ("State database").
+// Schema: runtime/README.md ("State database"); older databases are upgraded
+// in place when the store opens them (store.cc, kUpgrades).
 //
 // Threading: a Store is used by ONE thread (the dispatcher). Other readers
 // (CLI, admin API) open their own read-only connections, which see only
@@ -24,10 +25,27 @@ namespace statefun {
 
 // The state database's schema version (PRAGMA user_version). Readers refuse
 // databases with a higher one: a newer statefun wrote them.
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 // Where a message came from; shown in traces and history.
 enum class MessageSource { kIngress = 0, kFunction = 1, kTimer = 2, kAdmin = 3 };
+
+// Why one delivery attempt failed. A plain struct, so the engine and its
+// observers can add detail (process output, ...) without touching the store
+// more than one column per field.
+struct DeliveryFailure {
+  std::string reason;        // one line, e.g. "HTTP 500: Internal Server Error"
+  int http_status = 0;       // 0: the call got no HTTP answer
+  std::string body_excerpt;  // the start of the response body, if any
+};
+
+// The failed attempts of one pending message so far.
+struct FailureRecord {
+  int attempts = 0;  // failed deliveries (each batch attempt counts once)
+  int64_t first_failed_at_ms = 0;
+  int64_t last_failed_at_ms = 0;
+  DeliveryFailure last;
+};
 
 struct InboxMessage {
   int64_t seq = 0;  // assigned by append_inbox; the global arrival order
@@ -36,6 +54,19 @@ struct InboxMessage {
   TypedValue argument;
   MessageSource source = MessageSource::kIngress;
   int64_t accepted_at_ms = 0;
+  // Null while no delivery failed. Shared, not copied: every message of a
+  // failing batch points at the same record, and healthy messages (nearly
+  // all of them) stay small.
+  std::shared_ptr<const FailureRecord> failures;
+};
+
+// A message taken out of the inbox for good: its retry policy ran out, or an
+// admin dropped it. `message.seq` is its id (the inbox sequence it had).
+struct DeadLetter {
+  InboxMessage message;
+  int64_t step = 0;   // the step that moved it here
+  int64_t at_ms = 0;  // when
+  std::string cause;  // e.g. "5 failed attempts (max-attempts 5)"
 };
 
 struct StoredState {
@@ -88,6 +119,9 @@ struct TraceRecord {
   int messages = 0;
   int delayed = 0;
   int egress = 0;
+  // What an admin edit or an engine decision did, for people ("state set
+  // visits", "dead-lettered 1 message: ..."); empty for a function's step.
+  std::string note;
 };
 
 // Identifies what caused a state version, for the history table.
@@ -142,6 +176,13 @@ class Store {
   virtual Result<void> append_inbox(InboxMessage& message) = 0;
   virtual Result<void> mark_consumed(int64_t seq, int64_t step) = 0;
   virtual Result<std::vector<InboxMessage>> load_pending() = 0;  // in seq order
+  // Records the failed attempts of a pending message (overwrites the last).
+  virtual Result<void> record_failure(int64_t seq, const FailureRecord& failures) = 0;
+  // Moves a pending message to the dead letters: it counts as consumed by
+  // `letter.step` (and is left out of read_received, so replay skips it).
+  virtual Result<void> dead_letter(const DeadLetter& letter) = 0;
+  // Removes a dead letter and returns it; nullopt when there is none by `id`.
+  virtual Result<std::optional<DeadLetter>> take_dead_letter(int64_t id) = 0;
   // Messages an address consumed in steps after `after_step`, in seq order.
   virtual Result<std::vector<InboxMessage>> read_received(const Address& address,
                                                           int64_t after_step) = 0;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -25,6 +26,31 @@ std::vector<std::string> split_commas(const std::string& text) {
   return out;
 }
 
+// For a database of an older schema version (statefun dev upgrades it when
+// it opens it; until then readers see it through these): what each schema
+// upgrade added (runtime/store/store.cc, kUpgrades), as TEMP views and
+// tables over version `from`'s. Append one when adding an upgrade.
+struct CompatViews {
+  int from;
+  const char* sql;
+};
+constexpr CompatViews kCompatViews[] = {
+    {1, R"sql(
+CREATE TEMP VIEW inbox AS SELECT *, 0 AS attempts, NULL AS first_failed_at,
+  NULL AS last_failed_at, NULL AS failure_reason, NULL AS failure_status, NULL AS failure_body,
+  0 AS dead FROM main.inbox;
+CREATE TEMP TABLE dead_letters (
+  seq INTEGER PRIMARY KEY, ns TEXT, type TEXT, id TEXT, caller_ns TEXT, caller_type TEXT,
+  caller_id TEXT, typename TEXT, has_value INTEGER, value BLOB, source INTEGER,
+  accepted_at INTEGER, attempts INTEGER, first_failed_at INTEGER, last_failed_at INTEGER,
+  failure_reason TEXT, failure_status INTEGER, failure_body BLOB, dead_step INTEGER,
+  dead_at INTEGER, cause TEXT);
+CREATE TEMP VIEW trace AS SELECT *, '' AS note FROM main.trace;
+)sql"},
+};
+static_assert(std::size(kCompatViews) == kStoreSchemaVersion - 1,
+              "one set of compatibility views per schema upgrade");
+
 class SqliteStoreReader final : public StoreReader {
  public:
   explicit SqliteStoreReader(sqlite::Connection db) : m_db(std::move(db)) {}
@@ -37,6 +63,15 @@ class SqliteStoreReader final : public StoreReader {
                         fmt::format("{}: written by a newer statefun (schema {}, this build "
                                     "understands up to {})",
                                     m_db.path(), *version, kStoreSchemaVersion));
+    }
+    if (*version > 0 && *version < kStoreSchemaVersion) {
+      // Read-only, so it cannot be upgraded here: temporary views (they live
+      // in this connection only and shadow the file's tables) show its rows
+      // with the columns the current schema added, at their defaults.
+      for (const auto& [from, sql] : kCompatViews) {
+        if (from < *version) continue;
+        if (auto r = m_db.exec(sql); !r) return r;
+      }
     }
     if (*version == 0) {
       return make_error(ErrorCode::kNotFound,
@@ -177,7 +212,7 @@ class SqliteStoreReader final : public StoreReader {
     std::lock_guard lock(m_mutex);
     std::string sql =
         "SELECT step,at,ns,type,id,invocations,first_type,duration_us,changed,messages,delayed,"
-        "egress FROM trace WHERE step > ? AND at >= ?";
+        "egress,note FROM trace WHERE step > ? AND at >= ?";
     if (query.address) sql += " AND ns=? AND type=? AND id=?";
     sql += query.newest ? " ORDER BY step DESC LIMIT ?" : " ORDER BY step LIMIT ?";
     if (query.newest) sql = "SELECT * FROM (" + sql + ") ORDER BY step";
@@ -198,6 +233,7 @@ class SqliteStoreReader final : public StoreReader {
       t.changed_states = split_commas(row.column_text(8));
       t.messages = static_cast<int>(row.column_int(9));
       t.delayed = static_cast<int>(row.column_int(10));
+      t.note = row.column_text(12);
       t.egress = static_cast<int>(row.column_int(11));
       out.push_back(std::move(t));
     });
@@ -264,7 +300,8 @@ class SqliteStoreReader final : public StoreReader {
   Result<std::vector<InboxMessage>> received(const Address& address, int64_t after_step) override {
     std::lock_guard lock(m_mutex);
     auto q = m_db.prepare(fmt::format(
-        "SELECT {} FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? ORDER BY seq",
+        "SELECT {} FROM inbox WHERE ns=? AND type=? AND id=? AND consumed_step>? AND dead=0 "
+        "ORDER BY seq",
         sqlite_rows::kInboxColumns));
     if (!q) return std::unexpected(q.error());
     sqlite_rows::bind(*q, address).integer(after_step);
@@ -274,6 +311,67 @@ class SqliteStoreReader final : public StoreReader {
     });
     if (!done) return std::unexpected(done.error());
     return out;
+  }
+
+  Result<std::vector<InboxMessage>> pending(const PendingQuery& query) override {
+    std::lock_guard lock(m_mutex);
+    std::string sql =
+        fmt::format("SELECT {} FROM inbox WHERE consumed_step IS NULL", sqlite_rows::kInboxColumns);
+    if (query.address) sql += " AND ns=? AND type=? AND id=?";
+    if (query.failing) sql += " AND attempts>0";
+    sql += " ORDER BY seq LIMIT ?";
+    auto q = m_db.prepare(sql);
+    if (!q) return std::unexpected(q.error());
+    if (query.address) sqlite_rows::bind(*q, *query.address);
+    q->integer(query.limit);
+    std::vector<InboxMessage> out;
+    auto done = q->for_each_row("listing pending messages", [&](const sqlite::Statement& row) {
+      out.push_back(sqlite_rows::inbox_message(row));
+    });
+    if (!done) return std::unexpected(done.error());
+    return out;
+  }
+
+  Result<std::optional<InboxMessage>> pending_message(int64_t seq) override {
+    std::lock_guard lock(m_mutex);
+    auto q = m_db.prepare(fmt::format("SELECT {} FROM inbox WHERE seq=? AND consumed_step IS NULL",
+                                      sqlite_rows::kInboxColumns));
+    if (!q) return std::unexpected(q.error());
+    q->integer(seq);
+    auto row = q->step("reading a pending message");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<InboxMessage>();
+    return std::optional<InboxMessage>(sqlite_rows::inbox_message(*q));
+  }
+
+  Result<std::vector<DeadLetter>> dead_letters(const std::optional<Address>& address) override {
+    std::lock_guard lock(m_mutex);
+    auto q = m_db.prepare(
+        fmt::format("SELECT {},dead_step,dead_at,cause FROM dead_letters{} ORDER "
+                    "BY seq",
+                    sqlite_rows::kInboxColumns, address ? " WHERE ns=? AND type=? AND id=?" : ""));
+    if (!q) return std::unexpected(q.error());
+    if (address) sqlite_rows::bind(*q, *address);
+    std::vector<DeadLetter> out;
+    auto done = q->for_each_row("listing dead letters", [&](const sqlite::Statement& row) {
+      out.push_back(sqlite_rows::dead_letter(row));
+    });
+    if (!done) return std::unexpected(done.error());
+    return out;
+  }
+
+  Result<std::optional<DeadLetter>> dead_letter(int64_t id) override {
+    std::lock_guard lock(m_mutex);
+    auto q =
+        m_db.prepare(fmt::format("SELECT {},dead_step,dead_at,cause FROM dead_letters WHERE "
+                                 "seq=?",
+                                 sqlite_rows::kInboxColumns));
+    if (!q) return std::unexpected(q.error());
+    q->integer(id);
+    auto row = q->step("reading a dead letter");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<DeadLetter>();
+    return std::optional<DeadLetter>(sqlite_rows::dead_letter(*q));
   }
 
   Result<int64_t> pruned_through_step() override {

@@ -66,6 +66,12 @@ struct TraceQuery {
   bool newest = false;
 };
 
+struct PendingQuery {
+  std::optional<Address> address;  // only messages for this address
+  bool failing = false;            // only messages with failed attempts
+  int limit = 1000;
+};
+
 // One version of one state, newest last. `value` absent: deleted.
 struct HistoryEntry {
   int64_t version = 0;
@@ -83,7 +89,8 @@ class StoreReader {
   // Opens `path` read-only. Errors: kNotFound when there is no database file
   // (no emulator ever ran with this data directory), kCorruption when it is
   // not a statefun database, kFailedPrecondition when a newer statefun wrote
-  // it, kIo otherwise.
+  // it, kIo otherwise. One written by an older statefun is read as if it
+  // were upgraded (statefun dev upgrades it for real when it opens it).
   static Result<std::unique_ptr<StoreReader>> open(const std::string& path);
 
   // Addresses with state or messages, sorted; of one function type if given.
@@ -116,6 +123,15 @@ class StoreReader {
                                                      int64_t after_step) = 0;
   // The step through which consumed messages were pruned (0 if never).
   virtual Result<int64_t> pruned_through_step() = 0;
+
+  // Messages not yet consumed by a step, in arrival order, with their failed
+  // attempts (committed ones: the engine records each failure in its group).
+  virtual Result<std::vector<InboxMessage>> pending(const PendingQuery& query) = 0;
+  // One pending message; nullopt when `seq` is consumed or unknown.
+  virtual Result<std::optional<InboxMessage>> pending_message(int64_t seq) = 0;
+  // Dead letters, oldest id first; of one target address if given.
+  virtual Result<std::vector<DeadLetter>> dead_letters(const std::optional<Address>& address) = 0;
+  virtual Result<std::optional<DeadLetter>> dead_letter(int64_t id) = 0;
 };
 
 }  // namespace statefun
