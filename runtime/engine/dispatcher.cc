@@ -59,6 +59,7 @@ EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options,
   };
   engine.max_retry_backoff = options.max_retry_backoff;
   engine.max_handshakes = options.max_handshakes;
+  engine.retry = options.retry;
   engine.retention_age_ms = options.retention_age_ms;
   engine.closed_gates = options.closed_gates;
   engine.call_output = options.call_output;
@@ -200,6 +201,16 @@ void Dispatcher::cancel_timer(int64_t id, std::function<void(Result<bool>)> done
 
 void Dispatcher::fire_timer(int64_t id, std::function<void(Result<bool>)> done) {
   m_impl->post(TimerOpEvent{id, true, std::move(done)});
+}
+
+void Dispatcher::inbox_op(InboxOp op, std::optional<int64_t> seq, std::optional<Address> address,
+                          std::function<void(Result<int64_t>)> done) {
+  m_impl->post(InboxOpEvent{op, seq, std::move(address), std::move(done)});
+}
+
+void Dispatcher::dead_letter_op(DeadLetterOp op, int64_t id,
+                                std::function<void(Result<DeadLetter>, int64_t)> done) {
+  m_impl->post(DeadLetterOpEvent{op, id, std::move(done)});
 }
 
 }  // namespace statefun

@@ -51,6 +51,9 @@ struct DispatcherOptions {
   // Consecutive handshakes for one batch before it counts as a failure (a
   // function that keeps asking for states it was given).
   int max_handshakes = 8;
+  // When a failing message gives up and moves to the dead letters (default:
+  // never, as on Flink).
+  RetryPolicy retry;
   // Trace, consumed messages and read egress older than this are pruned in
   // the background (0 = never); see RetentionPolicy::max_age_ms.
   int64_t retention_age_ms = 0;
@@ -115,6 +118,19 @@ class Dispatcher {
   void cancel_timer(int64_t id, std::function<void(Result<bool>)> done);
   // Delivers a pending timer's message now; `done(false)` when there is none.
   void fire_timer(int64_t id, std::function<void(Result<bool>)> done);
+
+  // `statefun inbox drop|retry`: one pending message by seq, or every
+  // pending message of an address. Drop moves them to the dead letters, in a
+  // step of its own; retry sends the failing batch now and starts its
+  // backoff again (kFailedPrecondition when it is not waiting for a retry).
+  // Both wait until no request of the address is on the wire. `done` gets
+  // how many messages it concerned (kNotFound when none).
+  void inbox_op(InboxOp op, std::optional<int64_t> seq, std::optional<Address> address,
+                std::function<void(Result<int64_t>)> done);
+  // `statefun dead-letters replay|drop ID`: back into the inbox as a new
+  // message (its seq is `new_seq`), or deleted; a step of its own either way.
+  void dead_letter_op(DeadLetterOp op, int64_t id,
+                      std::function<void(Result<DeadLetter>, int64_t new_seq)> done);
 
   DispatcherStatus status() const;
 

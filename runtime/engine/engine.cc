@@ -41,6 +41,8 @@ void Engine::handle(Event event) {
         if constexpr (std::is_same_v<T, EditEvent>) handle_edit(e);
         if constexpr (std::is_same_v<T, TimerOpEvent>) handle_timer_op(e);
         if constexpr (std::is_same_v<T, RestoreEvent>) handle_restore(e);
+        if constexpr (std::is_same_v<T, InboxOpEvent>) handle_inbox_op(e);
+        if constexpr (std::is_same_v<T, DeadLetterOpEvent>) handle_dead_letter_op(e);
         // TickEvent: nothing beyond the fire_due() that ends every group.
       },
       event);

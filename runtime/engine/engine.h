@@ -66,6 +66,8 @@ struct EngineOptions {
   std::chrono::milliseconds max_retry_backoff{std::chrono::seconds(2)};
   // Consecutive handshakes for one batch before it counts as a failure.
   int max_handshakes = 8;
+  // When a failing message gives up and moves to the dead letters.
+  RetryPolicy retry;
   // Trace, consumed messages and read egress older than this are pruned
   // (0 = never); see RetentionPolicy::max_age_ms.
   int64_t retention_age_ms = 0;
@@ -185,6 +187,25 @@ class Engine {
   void handle_edit(EditEvent& event);
   void run_edit(const Address& address, EditEvent& event);
   void run_pending_edits(const Address& address, Mailbox& box);
+
+  // engine_inbox.cc: failed attempts, the retry policy, dead letters and
+  // the admin's inbox operations.
+  // Records a failed attempt on every message of the batch in flight (in
+  // memory and in the store); moves those whose retry policy ran out to the
+  // dead letters. False when the batch is gone (nothing left to retry).
+  bool record_attempt(const Address& address, Mailbox& box, const DeliveryFailure& failure);
+  // Moves `messages` (already taken out of their mailbox) to the dead
+  // letters in one step of its own.
+  Result<void> bury(const Address& address, std::vector<InboxMessage> messages,
+                    const std::string& cause, const std::string& note);
+  // A step with no effects but its trace row (retry now, dead-letter drop).
+  // Like admin edits, engine decisions have no invocations: the note says
+  // what they did.
+  Result<int64_t> note_step(const Address& address, const std::string& label,
+                            const std::string& note);
+  void handle_inbox_op(InboxOpEvent& event);
+  void run_inbox_op(const Address& address, Mailbox& box, InboxOpEvent& event);
+  void handle_dead_letter_op(DeadLetterOpEvent& event);
 
   // engine_restore.cc: loading, retention and swapping the database.
   void prune_old_records();

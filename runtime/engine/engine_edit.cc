@@ -72,6 +72,22 @@ class Edit final : public AddressEdit {
   StateCause m_cause;
 };
 
+// What an edit did, for the console and the trace: "state set: visits",
+// "rewind: visits, seen", "replay: 3 messages delivered again".
+std::string edit_note(const std::string& label, const std::vector<std::string>& changed,
+                      std::size_t redelivered) {
+  std::string what = label.starts_with("statefun/") ? label.substr(9) : label;
+  if (what == "state-set") what = "state set";
+  if (what == "state-rm") what = "state rm";
+  std::string note = what;
+  for (std::size_t i = 0; i < changed.size(); ++i) note += (i == 0 ? ": " : ", ") + changed[i];
+  if (redelivered > 0) {
+    note += fmt::format("{}{} {} delivered again", changed.empty() ? ": " : "; ", redelivered,
+                        redelivered == 1 ? "message" : "messages");
+  }
+  return note;
+}
+
 }  // namespace
 
 void Engine::handle_edit(EditEvent& event) {
@@ -89,6 +105,11 @@ void Engine::run_pending_edits(const Address& address, Mailbox& box) {
     EditEvent event = std::move(box.edits.front());
     box.edits.erase(box.edits.begin());
     run_edit(address, event);
+  }
+  while (!box.inbox_ops.empty() && !box.on_wire) {
+    InboxOpEvent op = std::move(box.inbox_ops.front());
+    box.inbox_ops.erase(box.inbox_ops.begin());
+    run_inbox_op(address, box, op);
   }
 }
 
@@ -113,7 +134,17 @@ void Engine::run_edit(const Address& address, EditEvent& event) {
   const bool changed = !edit.changed.empty() || !edit.redelivered.empty();
   TraceRecord trace;
   if (result && changed) {
-    trace = TraceRecord{step, now, address, 0, event.label, 0, edit.changed, 0, 0, 0};
+    trace = TraceRecord{step,
+                        now,
+                        address,
+                        0,
+                        event.label,
+                        0,
+                        edit.changed,
+                        0,
+                        0,
+                        0,
+                        edit_note(event.label, edit.changed, edit.redelivered.size())};
     result = store.append_trace(trace);
   }
   if (!result) {

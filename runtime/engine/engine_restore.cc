@@ -93,6 +93,7 @@ Result<void> Engine::reload(const Error& edits_dropped) {
   for (auto& [address, box] : m_mailboxes) {
     for (auto& p : box.parked) parked.push_back(std::move(p));
     for (auto& edit : box.edits) edit.done(std::unexpected(edits_dropped));
+    for (auto& op : box.inbox_ops) op.done(std::unexpected(edits_dropped));
   }
   m_mailboxes.clear();
   m_failures.clear();

@@ -1,6 +1,8 @@
 // Mailboxes, building and sending requests, retries and timers.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "runtime/engine/engine.h"
 #include "runtime/protocol/codec.h"
 
@@ -147,11 +149,23 @@ void Engine::fail_attempt(const Address& address, Mailbox& box, CallFailure fail
   auto shared = std::make_shared<const CallFailure>(std::move(failure));
   m_failures[address] = shared;
   if (m_options.observer) m_options.observer->on_call_failed(address, *shared);
+  if (!record_attempt(address, box,
+                      DeliveryFailure{shared->reason, shared->http_status, shared->body})) {
+    // Every message of the batch went to the dead letters: the next batch.
+    // (The mailbox is released by whoever handles it next: a caller up the
+    // stack may still hold it.)
+    m_failures.erase(address);
+    run_pending_edits(address, box);
+    maybe_send(address, box);
+    return;
+  }
   // 2 ms doubling, capped: a function that is down is polled, not hammered.
-  const int shift = std::min(attempt - 1, 20);
+  // An admin's "retry now" starts the doubling again.
+  const int shift = std::clamp(attempt - 1 - box.backoff_from, 0, 20);
   const int64_t backoff =
       std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
-  m_retries.schedule(m_options.clock->now_ms() + backoff, address);
+  box.retry_due_ms = m_options.clock->now_ms() + backoff;
+  m_retries.schedule(box.retry_due_ms, address);
   // Between attempts nothing is on the wire: a good moment for admin edits
   // (a user fixing the state that makes the function fail).
   run_pending_edits(address, box);
@@ -161,7 +175,13 @@ void Engine::fire_due_retries() {
   const int64_t now = m_options.clock->now_ms();
   while (auto address = m_retries.pop_due(now)) {
     Mailbox* box = m_mailboxes.find(*address);
-    if (box && box->busy) send_in_flight(*address, *box);
+    // An entry whose batch was retried by hand, dropped or replaced since is
+    // stale: only the mailbox's own due time counts.
+    if (!box || !box->busy || box->on_wire || box->retry_due_ms < 0 || box->retry_due_ms > now) {
+      continue;
+    }
+    box->retry_due_ms = -1;
+    send_in_flight(*address, *box);
   }
 }
 

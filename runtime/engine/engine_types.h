@@ -20,6 +20,25 @@
 
 namespace statefun {
 
+// How long a failing message is retried before it moves to the dead
+// letters. The default retries forever, as Flink StateFun does.
+struct RetryPolicy {
+  int max_attempts = 0;    // failed attempts; 0 = no limit
+  int64_t max_age_ms = 0;  // since the first failed attempt; 0 = no limit
+  bool unlimited() const { return max_attempts <= 0 && max_age_ms <= 0; }
+};
+
+// What an admin asks of pending messages (`statefun inbox drop|retry`).
+enum class InboxOp {
+  kDrop,   // move to the dead letters (undo: replay the dead letter)
+  kRetry,  // send the failing batch now, backoff starts again
+};
+// What an admin asks of a dead letter (`statefun dead-letters replay|drop`).
+enum class DeadLetterOp {
+  kReplay,  // back into the inbox as a new message
+  kDrop,    // deleted for good
+};
+
 // Where and how to call one function type.
 struct FunctionRoute {
   std::string url;

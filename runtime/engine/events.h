@@ -52,12 +52,29 @@ struct TimerOpEvent {
   bool fire;  // deliver now; otherwise cancel
   std::function<void(Result<bool>)> done;
 };
+// `statefun inbox drop|retry`: one pending message (`seq`) or every pending
+// message of `address`. `done` gets how many messages it concerned, or
+// kNotFound when there were none.
+struct InboxOpEvent {
+  InboxOp op;
+  std::optional<int64_t> seq;
+  std::optional<Address> address;
+  std::function<void(Result<int64_t>)> done;
+};
+// `statefun dead-letters replay|drop ID`; `done` gets the letter as it was
+// (kNotFound when there is none). A replay's new inbox seq is `new_seq`.
+struct DeadLetterOpEvent {
+  DeadLetterOp op;
+  int64_t id;
+  std::function<void(Result<DeadLetter>, int64_t new_seq)> done;
+};
 struct RestoreEvent {
   StoreSwap swap;
   std::function<void(Result<void>)> done;
 };
 using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
-                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent>;
+                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent,
+                           InboxOpEvent, DeadLetterOpEvent>;
 
 // Answers the event's completion callback, if it has one, with `error`.
 void refuse(Event& event, const Error& error);

@@ -36,9 +36,34 @@ void Mailboxes::consume_batch(const Address& address, Mailbox& box) {
   if (it != m_queued_per_type.end() && (it->second -= consumed) <= 0) m_queued_per_type.erase(it);
 }
 
+std::vector<InboxMessage> Mailboxes::take(const Address& address, Mailbox& box,
+                                          const std::function<bool(const InboxMessage&)>& pick) {
+  std::vector<InboxMessage> taken;
+  for (auto* list : {&box.in_flight, &box.backlog}) {
+    auto keep = std::stable_partition(list->begin(), list->end(),
+                                      [&pick](const InboxMessage& m) { return !pick(m); });
+    std::move(keep, list->end(), std::back_inserter(taken));
+    list->erase(keep, list->end());
+  }
+  if (taken.empty()) return taken;
+  const auto count = static_cast<int64_t>(taken.size());
+  m_queued_total -= count;
+  auto it = m_queued_per_type.find(address.type);
+  if (it != m_queued_per_type.end() && (it->second -= count) <= 0) m_queued_per_type.erase(it);
+  if (box.busy && box.in_flight.empty()) {
+    end_batch(box);
+    box.waiting_gate = false;
+  }
+  std::sort(taken.begin(), taken.end(),
+            [](const InboxMessage& a, const InboxMessage& b) { return a.seq < b.seq; });
+  return taken;
+}
+
 int Mailboxes::end_batch(Mailbox& box) {
   if (box.busy) --m_busy;
   box.busy = false;
+  box.backoff_from = 0;
+  box.retry_due_ms = -1;
   const int failed = box.failed_attempts;
   if (failed > 0) {
     box.failed_attempts = 0;
@@ -62,7 +87,7 @@ void Mailboxes::release_if_idle(const Address& address) {
   if (it == m_boxes.end()) return;
   const Mailbox& box = it->second;
   if (!box.busy && box.backlog.empty() && box.parked.empty() && box.in_flight.empty() &&
-      box.edits.empty()) {
+      box.edits.empty() && box.inbox_ops.empty()) {
     m_boxes.erase(it);
   }
 }

@@ -38,10 +38,14 @@ struct Mailbox {
   std::vector<InboxMessage> in_flight;  // the batch on the wire (or awaiting retry)
   std::vector<ParkedAccept> parked;     // ingress waiting for backlog room (rare)
   std::vector<EditEvent> edits;         // admin edits waiting for the wire to be free (rare)
-  bool busy = false;                    // a batch is in flight or scheduled for retry
-  bool on_wire = false;                 // the batch is an HTTP request right now
-  bool waiting_gate = false;            // the batch waits for its gate to open
+  // Inbox operations (drop, retry) waiting for the wire to be free (rare).
+  std::vector<InboxOpEvent> inbox_ops;
+  bool busy = false;          // a batch is in flight or scheduled for retry
+  bool on_wire = false;       // the batch is an HTTP request right now
+  bool waiting_gate = false;  // the batch waits for its gate to open
   int failed_attempts = 0;
+  int backoff_from = 0;       // failed_attempts when an admin last asked to retry now
+  int64_t retry_due_ms = -1;  // when the failed batch is sent again; -1: not scheduled
   int handshakes = 0;
   std::chrono::steady_clock::time_point sent_at;  // for the step's duration in the trace
   int64_t sent_at_ms = 0;          // the same, on the engine clock: output since then is the call's
@@ -69,6 +73,11 @@ class Mailboxes {
   // The mailbox is free again. Returns how many attempts had failed before
   // the batch succeeded (0: none), and forgets them.
   int end_batch(Mailbox& box);
+  // Removes the messages `pick` chooses from the batch in flight and the
+  // backlog, and returns them in seq order. A batch left empty ends (the
+  // mailbox is free again); the caller makes sure it is not on the wire.
+  std::vector<InboxMessage> take(const Address& address, Mailbox& box,
+                                 const std::function<bool(const InboxMessage&)>& pick);
   // An attempt failed; returns the consecutive failures so far.
   int record_failure(Mailbox& box);
   // Whether the batch is an HTTP request right now.
