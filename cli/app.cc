@@ -8,8 +8,10 @@
 
 #include "cli/complete_command.h"
 #include "cli/completion_command.h"
+#include "cli/dead_letters_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
+#include "cli/inbox_command.h"
 #include "cli/init_command.h"
 #include "cli/misspelling.h"
 #include "cli/replay_command.h"
@@ -45,6 +47,8 @@ int run(int argc, char** argv) {
   setup_snapshot_command(app, exit_code);
   setup_egress_command(app, exit_code);
   setup_timers_command(app, exit_code);
+  setup_inbox_command(app, exit_code);
+  setup_dead_letters_command(app, exit_code);
   setup_trace_command(app, exit_code);
   setup_wait_command(app, exit_code);
   setup_status_command(app, exit_code);

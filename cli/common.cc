@@ -8,6 +8,7 @@
 
 #include "emulator/admin/admin_http.h"
 #include "emulator/admin/admin_json.h"
+#include "emulator/admin/inbox_json.h"
 #include "emulator/config/module_config.h"
 #include "emulator/console/step_line.h"
 #include "emulator/dev/dev_server.h"
@@ -210,6 +211,29 @@ Result<Json> DataSource::timers(const std::optional<Address>& target) {
                          (target ? "?address=" + url_encode(target->str()) : std::string()));
   }
   return emulator::query_timers(*m_reader, target, now_ms());
+}
+
+Result<Json> DataSource::pending(const PendingQuery& query) {
+  if (m_client) {
+    std::string path = fmt::format("/v1/inbox?limit={}", query.limit);
+    if (query.address) path += "&address=" + url_encode(query.address->str());
+    if (query.failing) path += "&failing=1";
+    return m_client->get(path);
+  }
+  return emulator::query_pending(*m_reader, query);
+}
+
+Result<Json> DataSource::dead_letters(const std::optional<Address>& address) {
+  if (m_client) {
+    return m_client->get("/v1/dead-letters" +
+                         (address ? "?address=" + url_encode(address->str()) : std::string()));
+  }
+  return emulator::query_dead_letters(*m_reader, address);
+}
+
+Result<Json> DataSource::dead_letter(int64_t id) {
+  if (m_client) return m_client->get(fmt::format("/v1/dead-letters/{}", id));
+  return emulator::query_dead_letter(*m_reader, id);
 }
 
 Result<Json> DataSource::topics() {

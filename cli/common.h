@@ -80,6 +80,11 @@ class DataSource {
   // kNotFound for a topic that is neither declared nor ever written.
   Result<Json> egress(const std::string& topic, int64_t from_offset, int limit);
   Result<Json> trace(const TraceQuery& query);
+  // {"messages": [...]} (emulator/admin/inbox_json.h)
+  Result<Json> pending(const PendingQuery& query);
+  // {"dead_letters": [...]}, or one letter (kNotFound when none).
+  Result<Json> dead_letters(const std::optional<Address>& address);
+  Result<Json> dead_letter(int64_t id);
 
  private:
   std::unique_ptr<AdminClient> m_client;

@@ -41,6 +41,8 @@ struct DevArgs {
   bool snapshot_on_exit = false;
   int64_t history_versions = 1000;
   std::string retention;
+  int retry_max_attempts = 0;
+  std::string retry_max_age;
 };
 
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the
@@ -79,6 +81,12 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
     auto age = duration_arg("--retention", args.retention, kUnitRequired);
     if (!age) return std::unexpected(age.error());
     settings.retention_age = *age;
+  }
+  if (given(dev, "--retry-max-attempts")) settings.retry_max_attempts = args.retry_max_attempts;
+  if (given(dev, "--retry-max-age")) {
+    auto age = duration_arg("--retry-max-age", args.retry_max_age, kUnitRequired);
+    if (!age) return std::unexpected(age.error());
+    settings.retry_max_age = *age;
   }
   for (const auto& text : args.hosts) {
     auto mapping = emulator::parse_host_mapping(text);
@@ -160,6 +168,8 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   if (settings.egress_port) options.egress_port = settings.egress_port;
   if (settings.history_versions) options.retention.history_versions = *settings.history_versions;
   if (settings.retention_age) options.retention.max_age_ms = settings.retention_age->count();
+  if (settings.retry_max_attempts) options.retry.max_attempts = *settings.retry_max_attempts;
+  if (settings.retry_max_age) options.retry.max_age_ms = settings.retry_max_age->count();
   if (settings.snapshot_every) options.snapshots.every = *settings.snapshot_every;
   if (settings.snapshot_keep) options.snapshots.keep = *settings.snapshot_keep;
   // At exit too when taken on a period, unless turned off explicitly.
@@ -259,6 +269,14 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "forever; default 7d)")
       ->type_name("DURATION")
       ->envname("STATEFUN_RETENTION");
+  dev->add_option("--retry-max-attempts", args->retry_max_attempts,
+                  "Move a message to the dead letters after this many failed attempts (0 = "
+                  "retry forever, the default, as on Flink)")
+      ->check(CLI::NonNegativeNumber);
+  dev->add_option("--retry-max-age", args->retry_max_age,
+                  "Move a message to the dead letters once it has failed for this long, e.g. "
+                  "10m (0 = no limit)")
+      ->type_name("DURATION");
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
   dev->add_option("--color", args->color,
                   "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")

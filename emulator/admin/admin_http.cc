@@ -343,6 +343,7 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   register_stream_routes(server, c);
   register_time_travel_routes(server, c);
   register_snapshot_routes(server, c);
+  register_inbox_routes(server, c);
 }
 
 AdminApi::~AdminApi() { stop(); }

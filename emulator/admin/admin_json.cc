@@ -86,7 +86,8 @@ Json trace_json(const TraceRecord& step) {
           {"states_changed", step.changed_states},
           {"messages", step.messages},
           {"delayed", step.delayed},
-          {"egress", step.egress}};
+          {"egress", step.egress},
+          {"note", step.note.empty() ? Json(nullptr) : Json(step.note)}};
 }
 
 TraceRecord trace_from_json(const Json& step) {
@@ -106,6 +107,9 @@ TraceRecord trace_from_json(const Json& step) {
   record.messages = step.value("messages", 0);
   record.delayed = step.value("delayed", 0);
   record.egress = step.value("egress", 0);
+  if (const auto note = step.find("note"); note != step.end() && note->is_string()) {
+    record.note = note->get<std::string>();
+  }
   return record;
 }
 

@@ -73,5 +73,6 @@ void register_read_routes(httplib::Server& server, Context& context);    // admi
 void register_stream_routes(httplib::Server& server, Context& context);  // admin_stream.cc
 void register_time_travel_routes(httplib::Server& server, Context& c);   // admin_time_travel.cc
 void register_snapshot_routes(httplib::Server& server, Context& c);      // admin_snapshots.cc
+void register_inbox_routes(httplib::Server& server, Context& c);         // admin_inbox.cc
 
 }  // namespace statefun::emulator::admin

@@ -25,9 +25,11 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopKeys = {"data", "listen", "ports", "hosts", "processes", "snapshots", "retention"};
+const Keys kTopKeys = {"data",      "listen",    "ports",     "hosts",
+                       "processes", "snapshots", "retention", "retry"};
 const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
 const Keys kRetentionKeys = {"history_versions", "age"};
+const Keys kRetryKeys = {"max_attempts", "max_age"};
 const Keys kPortKeys = {"admin", "ingress", "egress"};
 const Keys kProcessKeys = {"name", "command", "working_dir", "env",    "url",
                            "port", "ready",   "watch",       "install"};
@@ -141,6 +143,11 @@ class Parser {
         return std::unexpected(r.error());
       }
     }
+    auto retry = top.optional_map("retry");
+    if (!retry) return std::unexpected(retry.error());
+    if (*retry) {
+      if (auto r = parse_retry(**retry, config.settings); !r) return std::unexpected(r.error());
+    }
     auto processes = top.optional_list("processes");
     if (!processes) return std::unexpected(processes.error());
     if (*processes) {
@@ -216,6 +223,20 @@ class Parser {
       auto age = duration_value(retention, "age", kUnitRequired);
       if (!age) return std::unexpected(age.error());
       settings.retention_age = *age;
+    }
+    return {};
+  }
+
+  Result<void> parse_retry(const YamlMap& retry, DevSettings& settings) const {
+    if (auto r = retry.check_keys(kRetryKeys); !r) return r;
+    auto attempts =
+        retry.optional_int("max_attempts", Typing::kCoerce, {0, std::numeric_limits<int>::max()});
+    if (!attempts) return std::unexpected(attempts.error());
+    if (*attempts) settings.retry_max_attempts = static_cast<int>(**attempts);
+    if (retry.has("max_age")) {
+      auto age = duration_value(retry, "max_age", kUnitRequired);
+      if (!age) return std::unexpected(age.error());
+      settings.retry_max_age = *age;
     }
     return {};
   }
@@ -453,6 +474,8 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
   if (over.snapshot_on_exit) settings.snapshot_on_exit = over.snapshot_on_exit;
   if (over.history_versions) settings.history_versions = over.history_versions;
   if (over.retention_age) settings.retention_age = over.retention_age;
+  if (over.retry_max_attempts) settings.retry_max_attempts = over.retry_max_attempts;
+  if (over.retry_max_age) settings.retry_max_age = over.retry_max_age;
   if (overrides.process) {
     file.processes = {*overrides.process};
     if (const auto port = overrides.process->port) {

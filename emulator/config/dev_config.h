@@ -79,6 +79,11 @@ struct DevSettings {
   // the age of trace, consumed messages and read egress (0 = forever).
   std::optional<int64_t> history_versions;
   std::optional<std::chrono::milliseconds> retention_age;
+  // Retry policy (`retry:`): failed attempts, and time since the first
+  // failure, after which a message moves to the dead letters (0 = no limit;
+  // neither set: retried forever, as on Flink).
+  std::optional<int> retry_max_attempts;
+  std::optional<std::chrono::milliseconds> retry_max_age;
 
   bool operator==(const DevSettings&) const = default;
 };

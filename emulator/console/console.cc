@@ -209,6 +209,7 @@ void Console::on_step(const TraceRecord& step) {
     j["messages"] = step.messages;
     j["delayed"] = step.delayed;
     j["egress"] = step.egress;
+    if (!step.note.empty()) j["note"] = step.note;
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }

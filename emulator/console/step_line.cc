@@ -7,6 +7,12 @@
 namespace statefun::emulator {
 
 std::string step_line(const TraceRecord& step, const Style& style) {
+  if (!step.note.empty()) {
+    // An admin edit or an engine decision: say what it did.
+    return fmt::format("{} {} {} {} {}", style.dim(clock_time(step.at_ms)),
+                       style.bold(step.address.str()), step.first_type,
+                       style.dim(fmt::format("#{}", step.step)), step.note);
+  }
   // An admin edit has no invocation; a lone message needs no count.
   const std::string what = step.invocations <= 1 ? step.first_type
                                                  : fmt::format("{} messages ({} first)",

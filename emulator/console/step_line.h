@@ -8,7 +8,11 @@
 // time, step id, then what the step did: states changed, → messages sent,
 // ⏲ delayed messages, ⇥ egress records (each only when there are any). A
 // batch shows as "3 messages (example/GreetRequest first)"; an admin edit
-// (no invocation) shows "admin" where the response time would be.
+// (no invocation) shows "admin" where the response time would be. A step with
+// a note (admin edits, dead-lettering, inbox operations) shows the note
+// instead of the effects:
+//
+//   21:58:13.002 example/person/Bob statefun/state-set #7 state set: visits
 #pragma once
 
 #include <string>

@@ -258,8 +258,9 @@ void DevLoop::announce_restart_needed(const Snapshot& before, const Snapshot& af
     say("the admin port", show(was.admin_port), show(now.admin_port));
   if (was.snapshot_every != now.snapshot_every || was.snapshot_keep != now.snapshot_keep ||
       was.snapshot_on_exit != now.snapshot_on_exit ||
-      was.history_versions != now.history_versions || was.retention_age != now.retention_age) {
-    m_console.warn("snapshots or retention changed: restart statefun dev to apply them");
+      was.history_versions != now.history_versions || was.retention_age != now.retention_age ||
+      was.retry_max_attempts != now.retry_max_attempts || was.retry_max_age != now.retry_max_age) {
+    m_console.warn("snapshots, retention or retry changed: restart statefun dev to apply them");
   }
   if (was.ingress_port != now.ingress_port || was.egress_port != now.egress_port) {
     say("the playground ports", fmt::format("{}/{}", show(was.ingress_port), show(was.egress_port)),

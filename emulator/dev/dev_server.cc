@@ -125,6 +125,7 @@ int run_dev(const DevOptions& options, Console& console,
   dispatcher_options.store = store.get();
   dispatcher_options.loop = &net_loop;
   dispatcher_options.retention_age_ms = options.retention.max_age_ms;
+  dispatcher_options.retry = options.retry;
   dispatcher_options.client = client.get();
   dispatcher_options.clock = &clock;
   dispatcher_options.resolve = dev_loop.resolver();

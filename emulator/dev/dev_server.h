@@ -28,6 +28,8 @@ struct DevOptions {
   bool synchronous_full = false;                 // fsync every group commit (power-loss safe)
   // How much history, trace and consumed messages the database keeps.
   RetentionPolicy retention;
+  // When a failing message moves to the dead letters (default: never).
+  RetryPolicy retry;
   // Automatic snapshots (off by default).
   SnapshotPolicy snapshots;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
