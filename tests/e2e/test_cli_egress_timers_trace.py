@@ -179,5 +179,5 @@ def test_trace_prints_each_step_exactly_as_the_dev_console_does(stack, color):
                         r"state: visits → 1 msg", plain[0]), plain
     assert re.fullmatch(r"\S+ example/greeter/Ann example/GreetRequest \S+ #2 ⇥ 1 egress",
                         plain[1]), plain
-    assert re.fullmatch(r"\S+ example/person/Ann statefun/state-set admin #3 state: visits",
+    assert re.fullmatch(r"\S+ example/person/Ann statefun/state-set #3 state set: visits",
                         plain[2]), plain

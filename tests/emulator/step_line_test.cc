@@ -112,6 +112,11 @@ TEST_CASE("step line: a batch names its size and first type, an admin edit says 
   edit.messages = 0;
   CHECK(step_line(edit, Style(false)) ==
         "21:58:12.359 example/person/Bob statefun/state-set admin #8 state: visits");
+
+  // With a note (every edit since schema 2): what it did, not "0 messages".
+  edit.note = "state set: visits";
+  CHECK(step_line(edit, Style(false)) ==
+        "21:58:12.359 example/person/Bob statefun/state-set #8 state set: visits");
 }
 
 TEST_CASE("step line: styled, time, response time and step id are dim, the address bold",
