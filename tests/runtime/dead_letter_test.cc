@@ -17,6 +17,8 @@ const Address kAnn{{"test", "counter"}, "Ann"};
 
 TypedValue int_message(int32_t n) { return {"io.statefun.types/int", true, types::encode_int(n)}; }
 
+CallOutcome count(const BatchRequest& r) { return answer(counter(r)); }
+
 // Fails every batch that contains the int 13 ("poison"), counts the rest.
 CallOutcome poisoned(const BatchRequest& r) {
   for (const auto& invocation : r.invocations) {
