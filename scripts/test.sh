@@ -44,7 +44,7 @@ run_asan() {
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --timeout 1500 -R '^unit-'
 }
-run_fuzz() { scripts/fuzz.sh 10; }
+run_fuzz() { STATEFUN_FUZZ_SEED=1 scripts/fuzz.sh 10; }
 run_tsan() {
   scripts/build.sh tsan &&
   TSAN_OPTIONS="second_deadlock_stack=1" \
