@@ -336,10 +336,14 @@ TEST_CASE("supervisor: an install step runs only when its inputs changed, across
     REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 3; }));
     CHECK(recorder.count_now(Kind::kInstalling) == 2);
     CHECK(project.installs() == 2);
+    // The command's output is printed (wait for it: it is read on another
+    // thread, and a slow build such as ASan's may not have it yet)...
+    CHECK(recorder.wait([&] {
+      return std::ranges::any_of(recorder.lines, [](const auto& l) { return l.text == "serving"; });
+    }));
     supervisor.stop();
-    // Its output is for its progress and failure reports, not printed line by line.
+    // ...the install's is for its progress and failure reports, not printed line by line.
     CHECK(std::ranges::none_of(recorder.lines, [](const auto& l) { return l.text == "fetching"; }));
-    CHECK(std::ranges::any_of(recorder.lines, [](const auto& l) { return l.text == "serving"; }));
   }
   // statefun dev starts again: the fingerprint recorded in the data directory holds.
   Recorder recorder;
