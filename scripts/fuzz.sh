@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (tests/fuzz) with clang 16, ASan + UBSan and
 # coverage instrumentation into ./build-fuzz, then runs each for a fixed time,
 # starting from its committed corpus (tests/fuzz/corpus/<target>/).
-#   scripts/fuzz.sh                      every target, 10 s each (CI: with STATEFUN_FUZZ_SEED=1)
+#   scripts/fuzz.sh                      every target, 10 s each (CI: fixed seed and runs)
 #   scripts/fuzz.sh 600 module_yaml      one target for 10 minutes
 #   STATEFUN_FUZZ_MERGE=1 scripts/fuzz.sh 300 protocol
 #                                        then merge what it found that adds
@@ -38,14 +38,17 @@ for target in "${targets[@]}"; do
   work=build-fuzz/corpus/$target
   mkdir -p "$work" build-fuzz/artifacts
   echo "==> fuzz $target for ${seconds}s"
-  # STATEFUN_FUZZ_SEED fixes libFuzzer's seed (CI does, so a run there
-  # repeats the inputs of the last one instead of drawing new ones).
+  # STATEFUN_FUZZ_SEED fixes libFuzzer's seed and STATEFUN_FUZZ_RUNS caps
+  # the inputs tried: CI sets both, so it repeats the same inputs every time
+  # (a fresh random finding must not fail an unrelated change; finding new
+  # ones is what the longer, random runs on demand are for).
   # -timeout: one input running longer is a hang; -rss_limit_mb: a leak or
   # an allocation out of proportion; -max_len: configuration files and
   # messages of a few KiB reach every branch.
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       "build-fuzz/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=5 \
       -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 ${STATEFUN_FUZZ_SEED:+-seed=$STATEFUN_FUZZ_SEED} \
+      ${STATEFUN_FUZZ_RUNS:+-runs=$STATEFUN_FUZZ_RUNS} \
       -artifact_prefix="build-fuzz/artifacts/$target-" "$work" "$seeds" \
       >"build-fuzz/$target.log" 2>&1; then
     tail -n 40 "build-fuzz/$target.log"

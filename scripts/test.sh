@@ -10,7 +10,7 @@
 #   tests          ctest in ./build: end-to-end tests, benchmark quick mode
 #   asan           scripts/build.sh asan, then the unit tests (ctest) under ASan + UBSan
 #   tsan           scripts/build.sh tsan, then the runtime/ and emulator/ unit tests under TSan
-#   fuzz           scripts/fuzz.sh: each libFuzzer target (tests/fuzz) 10 s from its corpus
+#   fuzz           scripts/fuzz.sh: each libFuzzer target (tests/fuzz), 10,000 inputs from a fixed seed
 #
 #   scripts/test.sh               every phase
 #   scripts/test.sh PHASE...      only those (e.g. scripts/test.sh format tsan)
@@ -44,7 +44,7 @@ run_asan() {
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --timeout 1500 -R '^unit-'
 }
-run_fuzz() { STATEFUN_FUZZ_SEED=1 scripts/fuzz.sh 10; }
+run_fuzz() { STATEFUN_FUZZ_SEED=1 STATEFUN_FUZZ_RUNS=10000 scripts/fuzz.sh 10; }
 run_tsan() {
   scripts/build.sh tsan &&
   TSAN_OPTIONS="second_deadlock_stack=1" \
