@@ -2,25 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "emulator/admin/time_travel_json.h"
 #include "emulator/values/value_codec.h"
 #include "runtime/core/time_text.h"
 
 namespace statefun::emulator {
 namespace {
-
-const char* source_text(MessageSource source) {
-  switch (source) {
-    case MessageSource::kIngress:
-      return "ingress";
-    case MessageSource::kFunction:
-      return "function";
-    case MessageSource::kTimer:
-      return "timer";
-    case MessageSource::kAdmin:
-      return "admin";
-  }
-  return "unknown";
-}
 
 Json optional_time(bool present, int64_t at_ms) {
   return present ? Json(utc_time_text(at_ms)) : Json(nullptr);
@@ -40,7 +27,7 @@ Json pending_json(const InboxMessage& m) {
   return {{"id", m.seq},
           {"target", m.target.str()},
           {"caller", m.caller ? Json(m.caller->str()) : Json(nullptr)},
-          {"source", source_text(m.source)},
+          {"source", source_name(m.source)},
           {"accepted_at", utc_time_text(m.accepted_at_ms)},
           {"accepted_at_ms", m.accepted_at_ms},
           {"attempts", f ? f->attempts : 0},

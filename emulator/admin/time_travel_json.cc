@@ -14,6 +14,8 @@ Json optional_value_json(const std::optional<TypedValue>& value) {
   return value ? value_json(*value) : Json(nullptr);
 }
 
+}  // namespace
+
 const char* source_name(MessageSource source) {
   switch (source) {
     case MessageSource::kIngress:
@@ -27,8 +29,6 @@ const char* source_name(MessageSource source) {
   }
   return "unknown";
 }
-
-}  // namespace
 
 Json history_row_json(const HistoryRow& row) {
   Json out = {{"version", row.version},

@@ -41,6 +41,9 @@ Json rewind_json(const Address& address, const time_travel::RewindOutcome& outco
 Json simulation_json(const Address& address, int64_t from_version, const SimulationResult& result,
                      std::size_t replayed);
 
+// "ingress", "function", "timer" or "admin": where a message came from.
+const char* source_name(MessageSource source);
+
 // {"target", "caller", "source", "accepted_at", "message": value}
 Json inbox_message_json(const InboxMessage& message);
 
