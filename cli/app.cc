@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/clock_command.h"
 #include "cli/complete_command.h"
 #include "cli/completion_command.h"
 #include "cli/dead_letters_command.h"
@@ -20,7 +21,9 @@
 #include "cli/snapshot_command.h"
 #include "cli/state_command.h"
 #include "cli/status_command.h"
+#include "cli/test_command.h"
 #include "cli/timers_command.h"
+#include "cli/topic_command.h"
 #include "cli/trace_command.h"
 #include "cli/wait_command.h"
 
@@ -46,7 +49,10 @@ int run(int argc, char** argv) {
   setup_replay_command(app, exit_code);
   setup_snapshot_command(app, exit_code);
   setup_egress_command(app, exit_code);
+  setup_topic_command(app, exit_code);
   setup_timers_command(app, exit_code);
+  setup_clock_command(app, exit_code);
+  setup_test_command(app, exit_code);
   setup_inbox_command(app, exit_code);
   setup_dead_letters_command(app, exit_code);
   setup_trace_command(app, exit_code);

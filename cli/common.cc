@@ -8,10 +8,12 @@
 
 #include "emulator/admin/admin_http.h"
 #include "emulator/admin/admin_json.h"
+#include "emulator/admin/causal_json.h"
 #include "emulator/admin/inbox_json.h"
 #include "emulator/config/module_config.h"
 #include "emulator/console/step_line.h"
 #include "emulator/dev/dev_server.h"
+#include "emulator/topics/topic_json.h"
 #include "runtime/core/clock.h"
 
 namespace statefun::cli {
@@ -169,23 +171,15 @@ Result<std::unique_ptr<DataSource>> DataSource::open(const CommonOptions& option
   source->m_where = path;
   std::error_code ec;
   if (fs::is_regular_file(options.module_path, ec)) {
-    if (auto config = emulator::load_module_yaml(options.module_path);
-        config && config->playground_egress) {
-      source->m_declared_topics = config->playground_egress->topics;
+    if (auto config = emulator::load_module_yaml(options.module_path)) {
+      if (config->playground_egress) {
+        source->m_declared_topics = config->playground_egress->topics;
+      }
+      source->m_module = std::make_shared<const emulator::ModuleConfig>(std::move(*config));
     }
   }
   return source;
 }
-
-namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Result<Json> DataSource::addresses(const std::optional<FunctionType>& type) {
   if (m_client) {
@@ -200,7 +194,8 @@ Result<Json> DataSource::states(const Address& address) {
     return m_client->get(fmt::format("/v1/state/{}/{}/{}", url_encode(address.type.ns),
                                      url_encode(address.type.name), url_encode(address.id)));
   }
-  auto body = emulator::query_states(*m_reader, address, now_ms());
+  // Expiry counts in the application's time (a virtual clock's, offline too).
+  auto body = emulator::query_states(*m_reader, address, application_now_ms(*m_reader));
   if (body) (*body)["registered"] = nullptr;  // only a running emulator knows
   return body;
 }
@@ -210,7 +205,7 @@ Result<Json> DataSource::timers(const std::optional<Address>& target) {
     return m_client->get("/v1/timers" +
                          (target ? "?address=" + url_encode(target->str()) : std::string()));
   }
-  return emulator::query_timers(*m_reader, target, now_ms());
+  return emulator::query_timers(*m_reader, target, application_now_ms(*m_reader));
 }
 
 Result<Json> DataSource::pending(const PendingQuery& query) {
@@ -265,15 +260,36 @@ Result<Json> DataSource::egress(const std::string& topic, int64_t from_offset, i
   return body;
 }
 
-Result<Json> DataSource::trace(const TraceQuery& query) {
+Result<Json> DataSource::kafka_topics() {
+  if (m_client) return m_client->get("/v1/topics");
+  return emulator::query_topic_list(*m_reader, m_module.get());
+}
+
+Result<Json> DataSource::topic_records(const std::string& topic, int64_t from_offset, int limit,
+                                       int64_t wait_ms) {
+  if (m_client) {
+    return m_client->get(fmt::format("/v1/topics/{}/records?from={}&limit={}&wait_ms={}",
+                                     url_encode(topic), from_offset, limit, wait_ms));
+  }
+  return emulator::query_topic_records(*m_reader, m_module.get(), topic, from_offset, limit);
+}
+
+Result<Json> DataSource::trace(const TraceQuery& query, bool payloads) {
   if (m_client) {
     std::string path =
         fmt::format("/v1/trace?after_step={}&since_ms={}&limit={}&newest={}", query.after_step,
                     query.since_ms, query.limit, query.newest ? "true" : "false");
     if (query.address) path += "&address=" + url_encode(query.address->str());
+    if (payloads) path += "&payloads=true";
     return m_client->get(path);
   }
-  return emulator::query_trace(*m_reader, query);
+  auto body = emulator::query_trace(*m_reader, query);
+  if (body && payloads) {
+    if (auto r = emulator::add_step_payloads(*m_reader, *body); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return body;
 }
 
 void redecode(Json& value, const values::ProtoTypes* protos) {

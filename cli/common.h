@@ -12,6 +12,7 @@
 #include "cli/admin_client.h"
 #include "cli/output.h"
 #include "emulator/config/default_ports.h"
+#include "emulator/config/module_config.h"
 #include "emulator/values/value_codec.h"
 #include "runtime/core/time_text.h"
 #include "runtime/protocol/model.h"
@@ -79,17 +80,26 @@ class DataSource {
   Result<Json> topics();
   // kNotFound for a topic that is neither declared nor ever written.
   Result<Json> egress(const std::string& topic, int64_t from_offset, int limit);
-  Result<Json> trace(const TraceQuery& query);
+  // Emulated Kafka topics and Kinesis streams (emulator/topics/topic_json.h):
+  // the list, and a topic's records from an offset. `wait_ms` > 0 (a running
+  // emulator only) waits that long for a record when there is none yet.
+  Result<Json> kafka_topics();
+  Result<Json> topic_records(const std::string& topic, int64_t from_offset, int limit,
+                             int64_t wait_ms = 0);
   // {"messages": [...]} (emulator/admin/inbox_json.h)
   Result<Json> pending(const PendingQuery& query);
   // {"dead_letters": [...]}, or one letter (kNotFound when none).
   Result<Json> dead_letters(const std::optional<Address>& address);
   Result<Json> dead_letter(int64_t id);
+  // With `payloads`, each step also lists what it consumed, produced and
+  // wrote (emulator/admin/causal_json.h, add_step_payloads).
+  Result<Json> trace(const TraceQuery& query, bool payloads = false);
 
  private:
   std::unique_ptr<AdminClient> m_client;
   std::unique_ptr<StoreReader> m_reader;
-  std::vector<std::string> m_declared_topics;  // offline: from module.yaml
+  std::vector<std::string> m_declared_topics;              // offline: from module.yaml
+  std::shared_ptr<const emulator::ModuleConfig> m_module;  // offline: module.yaml, if it loads
   std::string m_where;
 };
 

@@ -182,6 +182,21 @@ class Sources {
     return out;
   }
 
+  // Emulated Kafka topics and Kinesis streams (`statefun topic`).
+  std::vector<Candidate> kafka_topics() {
+    std::vector<Candidate> out;
+    if (!data()) return out;
+    if (auto body = m_data->kafka_topics()) {
+      for (const auto& topic : (*body).value("topics", Json::array())) {
+        out.push_back(
+            {topic.value("topic", ""),
+             fmt::format("{} {}, {} records", topic.value("kind", ""), topic.value("direction", ""),
+                         topic.value("records", int64_t{0}))});
+      }
+    }
+    return out;
+  }
+
   std::vector<Candidate> timers() {
     std::vector<Candidate> out;
     if (!data()) return out;
@@ -272,6 +287,7 @@ std::vector<Candidate> flag_values(const Typed& typed, const CLI::Option* option
   if (name == "output") return words_of({"human", "json"});
   if (name == "log-format") return words_of({"plain", "json"});
   if (name == "sync") return words_of({"normal", "full"});
+  if (name == "kafka") return words_of({"emulate", "connect"});
   if (name == "address") return Sources(source_options(typed)).addresses();
   return {};  // files, numbers, free text
 }
@@ -289,6 +305,7 @@ std::vector<Candidate> positional_values(const Typed& typed) {
   if (path.starts_with("state ") && name == "name" && !typed.positionals.empty()) {
     return sources.states(typed.positionals.front());
   }
+  if (path.starts_with("topic ") && name == "topic") return sources.kafka_topics();
   if (name == "topic") return sources.topics();
   if (path.starts_with("timers ") && name == "id") return sources.timers();
   if (path.starts_with("snapshot ") && path != "snapshot create" &&

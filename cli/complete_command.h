@@ -4,10 +4,11 @@
 // flags take a value) and prints the candidates for the last word, one per
 // line, as `candidate` or `candidate<TAB>description`:
 //   - subcommands and flags, from the command tree;
-//   - addresses, function types, state names, egress topics, timer ids and
-//     snapshot names, from the running emulator's admin API or, when none
-//     runs, its data directory (read-only), found as the other commands find
-//     them (--admin-port, --data, -m on the line typed, or STATEFUN_*);
+//   - addresses, function types, state names, egress topics, Kafka/Kinesis
+//     topics (`topic ...`), timer ids and snapshot names, from the running
+//     emulator's admin API or, when none runs, its data directory
+//     (read-only), found as the other commands find them (--admin-port,
+//     --data, -m on the line typed, or STATEFUN_*);
 //   - languages and templates (`init --lang/--template`), shells, and the
 //     values of flags that take one of a fixed set.
 // Nothing printed means "complete file names". It never fails: an emulator

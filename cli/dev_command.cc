@@ -13,6 +13,9 @@
 #include "emulator/config/default_ports.h"
 #include "emulator/console/terminal_style.h"
 #include "emulator/dev/dev_server.h"
+#include "runtime/core/clock.h"
+#include "runtime/core/size_text.h"
+#include "runtime/core/time_text.h"
 
 namespace statefun::cli {
 namespace {
@@ -43,6 +46,11 @@ struct DevArgs {
   std::string retention;
   int retry_max_attempts = 0;
   std::string retry_max_age;
+  std::string retention_size;
+  std::vector<std::string> process_ports;  // NAME=PORT
+  std::string clock = "wall";
+  std::string clock_start;
+  std::string kafka = "emulate";
 };
 
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the
@@ -65,6 +73,7 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
   auto& settings = overrides.settings;
   if (given(dev, "--data")) settings.data_dir = args.data_dir;
   if (given(dev, "--listen")) settings.listen_host = args.listen_host;
+  if (given(dev, "--kafka")) settings.kafka_connect = args.kafka == "connect";
   if (given(dev, "--admin-port")) settings.admin_port = args.admin_port;
   if (given(dev, "--ingress-port")) settings.ingress_port = args.ingress_port;
   if (given(dev, "--egress-port")) settings.egress_port = args.egress_port;
@@ -87,6 +96,27 @@ Result<emulator::DevOverrides> overrides_from(const CLI::App& dev, const DevArgs
     auto age = duration_arg("--retry-max-age", args.retry_max_age, kUnitRequired);
     if (!age) return std::unexpected(age.error());
     settings.retry_max_age = *age;
+  }
+  if (given(dev, "--retention-size")) {
+    auto size = parse_byte_size(args.retention_size);
+    if (!size) {
+      return make_error(ErrorCode::kInvalidArgument, "--retention-size: " + size.error().message);
+    }
+    settings.retention_size = *size;
+  }
+  for (const auto& text : args.process_ports) {
+    const auto eq = text.find('=');
+    int port = 0;
+    const bool valid = eq != std::string::npos && eq > 0 && eq + 1 < text.size() &&
+                       std::all_of(text.begin() + static_cast<std::ptrdiff_t>(eq) + 1, text.end(),
+                                   [](char c) { return c >= '0' && c <= '9'; }) &&
+                       text.size() - eq - 1 <= 5 && (port = std::stoi(text.substr(eq + 1))) > 0 &&
+                       port <= 65535;
+    if (!valid) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        fmt::format("--process-port '{}': expected NAME=PORT (1-65535)", text));
+    }
+    overrides.process_ports[text.substr(0, eq)] = port;
   }
   for (const auto& text : args.hosts) {
     auto mapping = emulator::parse_host_mapping(text);
@@ -158,6 +188,14 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   if (overrides->process && args.name.empty() && file.processes.size() == 1) {
     overrides->process->name = file.processes.front().name;
   }
+  for (const auto& [name, port] : overrides->process_ports) {
+    const auto& processes = overrides->process ? std::vector{*overrides->process} : file.processes;
+    if (std::ranges::none_of(processes, [&](const auto& p) { return p.name == name; })) {
+      console.error(fmt::format("--process-port {}={}: no process named '{}' in {}", name, port,
+                                name, options.config_path));
+      return 2;
+    }
+  }
   options.overrides = *overrides;
   options.dev_config = emulator::apply_overrides(std::move(file), options.overrides);
   const auto& settings = options.dev_config.settings;
@@ -170,13 +208,28 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   if (settings.retention_age) options.retention.max_age_ms = settings.retention_age->count();
   if (settings.retry_max_attempts) options.retry.max_attempts = *settings.retry_max_attempts;
   if (settings.retry_max_age) options.retry.max_age_ms = settings.retry_max_age->count();
+  if (settings.retention_size) options.retention.max_bytes = *settings.retention_size;
   if (settings.snapshot_every) options.snapshots.every = *settings.snapshot_every;
   if (settings.snapshot_keep) options.snapshots.keep = *settings.snapshot_keep;
   // At exit too when taken on a period, unless turned off explicitly.
   options.snapshots.on_exit =
       settings.snapshot_on_exit.value_or(options.snapshots.every.count() > 0);
+  options.kafka_connect = settings.kafka_connect.value_or(false);
   options.watch_files = !args.no_watch;
   options.synchronous_full = args.sync == "full";
+  options.virtual_clock = args.clock == "virtual";
+  if (given(dev, "--clock-start")) {
+    if (!options.virtual_clock) {
+      console.error("--clock-start needs --clock virtual");
+      return 2;
+    }
+    auto start = parse_time_point(args.clock_start, SystemClock().now_ms());
+    if (!start) {
+      console.error("--clock-start: " + start.error().message);
+      return 2;
+    }
+    options.clock_start_ms = *start;
+  }
 
   return emulator::run_dev(options, console, [&signals] {
     int received = 0;
@@ -225,6 +278,12 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "Interface for the playground ingress/egress (0.0.0.0 exposes them)")
       ->capture_default_str()
       ->envname("STATEFUN_LISTEN");
+  dev->add_option("--kafka", args->kafka,
+                  "Kafka ingresses and egresses of module.yaml: emulate (topics inside statefun "
+                  "dev) or connect (the real broker at their address)")
+      ->check(CLI::IsMember({"emulate", "connect"}))
+      ->capture_default_str()
+      ->envname("STATEFUN_KAFKA");
   dev->add_option("--host", args->hosts,
                   "Map a module.yaml host to this machine: NAME=HOST[:PORT] (repeatable)")
       ->type_name("NAME=HOST")
@@ -277,6 +336,26 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "Move a message to the dead letters once it has failed for this long, e.g. "
                   "10m (0 = no limit)")
       ->type_name("DURATION");
+  dev->add_option("--retention-size", args->retention_size,
+                  "Cap the bytes of trace, consumed messages and read egress, pruning the oldest "
+                  "first, e.g. 500MB (0 = no cap; default 1GiB)")
+      ->type_name("SIZE")
+      ->envname("STATEFUN_RETENTION_SIZE");
+  dev->add_option("--process-port", args->process_ports,
+                  "Run statefun.yaml's process NAME on PORT instead (its env PORT and the "
+                  "endpoints that reached it follow), e.g. to run two apps side by side; "
+                  "repeatable")
+      ->type_name("NAME=PORT")
+      ->allow_extra_args(false);
+  dev->add_option("--clock", args->clock,
+                  "wall (default), or virtual: the application's time stands still and moves "
+                  "only with `statefun clock advance|set`, every timer firing at its own time")
+      ->check(CLI::IsMember({"wall", "virtual"}))
+      ->capture_default_str();
+  dev->add_option("--clock-start", args->clock_start,
+                  "With --clock virtual: the time it starts at, e.g. 2027-01-01T00:00:00Z "
+                  "(default: where it stopped last in this data directory, else now)")
+      ->type_name("TIME");
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
   dev->add_option("--color", args->color,
                   "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")

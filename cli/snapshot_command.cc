@@ -91,12 +91,24 @@ int run_ls(SnapshotArgs& args) {
   Result<Json> body;
   if (target->client) {
     body = target->client->get("/v1/snapshots");
-  } else if (auto all = Snapshots(target->data_dir).list(); all) {
-    Json list = Json::array();
-    for (const auto& info : *all) list.push_back(emulator::snapshot_json(info));
-    body = Json{{"snapshots", std::move(list)}};
   } else {
-    body = std::unexpected(all.error());
+    std::vector<std::string> skipped;
+    auto all = Snapshots(target->data_dir).list(&skipped);
+    if (all) {
+      Json list = Json::array();
+      for (const auto& info : *all) list.push_back(emulator::snapshot_json(info));
+      body = Json{{"snapshots", std::move(list)}, {"skipped", skipped}};
+    } else {
+      body = std::unexpected(all.error());
+    }
+  }
+  // A stray file in snapshots/ is skipped, and said so on stderr.
+  if (body && body->contains("skipped")) {
+    std::fflush(stdout);
+    for (const auto& line : (*body)["skipped"]) {
+      if (line.is_string())
+        std::fprintf(stderr, "statefun: warning: skipped %s\n", line.get<std::string>().c_str());
+    }
   }
   const Style style = Style::for_stdout(args.common.color);
   return print_result(args, body, [&](const Json& list) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "runtime/core/size_text.h"
 
 namespace statefun::cli {
 namespace {
@@ -46,6 +47,11 @@ std::string human_status(const Json& s, const Style& style, int admin_port) {
       fmt::format("{} pending, {} in flight, {} unroutable, {} timer(s)", count("pending"),
                   count("in_flight"), count("unroutable"), count("timers")));
   row("steps", std::to_string(count("steps")));
+  if (s.contains("clock")) {
+    const Json& clock = s["clock"];
+    row("clock",
+        fmt::format("{} {}", clock["mode"].get<std::string>(), clock["now"].get<std::string>()));
+  }
   for (const auto& p : s.value("processes", Json::array())) {
     const std::string state = p["state"].get<std::string>();
     const bool up = state == "ready" || state == "running";
@@ -57,6 +63,19 @@ std::string human_status(const Json& s, const Style& style, int admin_port) {
       text += fmt::format(", last exit: {}", p["last_exit"].get<std::string>());
     }
     row("process", text);
+  }
+  for (const auto& k : s.value("kafka", Json::array())) {
+    const std::string state = k["state"].get<std::string>();
+    std::string text = fmt::format(
+        "{} {} {} {}: {}, {} record(s)", k["direction"].get<std::string>(),
+        k["id"].get<std::string>(), k["direction"] == "ingress" ? "from" : "to",
+        k["address"].get<std::string>(),
+        state == "connected" ? style.green(state) : style.red(state), k["records"].get<int64_t>());
+    if (int64_t skipped = k["skipped"].get<int64_t>()) {
+      text += fmt::format(", {} skipped", skipped);
+    }
+    if (!k["error"].is_null()) text += ": " + k["error"].get<std::string>();
+    row("kafka", text);
   }
   if (count("failing")) row("failing", style.red(fmt::format("{} address(es)", count("failing"))));
   for (const auto& f : s.value("failing_addresses", Json::array())) {
@@ -79,6 +98,17 @@ std::string human_status(const Json& s, const Style& style, int admin_port) {
     row("queued", fmt::format("{} {}", type, depth.get<int64_t>()));
   }
   row("idle", s["idle"].get<bool>() ? "yes" : "no");
+  if (s.contains("data_usage")) {
+    const Json& d = s["data_usage"];
+    const auto bytes = [&](const char* key) { return d[key].get<int64_t>(); };
+    std::string kept = human_bytes(bytes("retained_bytes"));
+    if (bytes("retention_size_bytes")) {
+      kept += fmt::format(" of {} cap", human_bytes(bytes("retention_size_bytes")));
+    }
+    row("disk", fmt::format("{} database, {} snapshots; trace and consumed messages {}",
+                            human_bytes(bytes("database_bytes")),
+                            human_bytes(bytes("snapshots_bytes")), kept));
+  }
   return out;
 }
 

@@ -18,12 +18,6 @@ struct TimersArgs {
   CLI::Option* id_option = nullptr;
 };
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int run_ls(TimersArgs& args) {
   std::optional<Address> target;
   if (!args.address.empty()) {
@@ -44,15 +38,16 @@ int run_ls(TimersArgs& args) {
   }
   const Style style = Style::for_stdout(args.common.color);
   Table table({"ID", "DUE", "TARGET", "SENDER", "TOKEN", "MESSAGE"});
-  const int64_t now = now_ms();
   for (const auto& t : (*body)["timers"]) {
+    // due_in_ms: against the application's time, a virtual clock's too.
     const int64_t due = t["due_at_ms"].get<int64_t>();
-    table.add({std::to_string(t["id"].get<int64_t>()),
-               clock_time(due) + " " + style.dim("(" + relative_ms(due - now) + ")"),
-               style.bold(t["target"].get<std::string>()), t["sender"].get<std::string>(),
-               t["token"].is_string() ? t["token"].get<std::string>() : "-",
-               t["message"]["typename"].get<std::string>() + " " +
-                   value_cell(t["message"], protos->get(), 40)});
+    table.add(
+        {std::to_string(t["id"].get<int64_t>()),
+         clock_time(due) + " " + style.dim("(" + relative_ms(t["due_in_ms"].get<int64_t>()) + ")"),
+         style.bold(t["target"].get<std::string>()), t["sender"].get<std::string>(),
+         t["token"].is_string() ? t["token"].get<std::string>() : "-",
+         t["message"]["typename"].get<std::string>() + " " +
+             value_cell(t["message"], protos->get(), 40)});
   }
   print(table.empty() ? style.dim("no pending timers\n") : table.render(style));
   return kExitOk;

@@ -8,6 +8,8 @@ find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# librdkafka (librdkafka-dev): the Kafka consumer and producer of `kafka: connect`.
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 # zlib (zlib1g-dev): gzip/deflate response bodies in the loop function client.
 find_package(ZLIB REQUIRED)
 # http-parser (libhttp-parser-dev): the HTTP/1.1 parser of our event-loop

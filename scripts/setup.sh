@@ -15,7 +15,7 @@ sudo_cmd=()
 debs=(build-essential cmake ninja-build pkg-config git curl ca-certificates
       libcli11-dev libprotobuf-dev libprotoc-dev protobuf-compiler libsqlite3-dev sqlite3
       libcpp-httplib-dev libhttp-parser-dev libssl-dev zlib1g-dev libbrotli-dev
-      nlohmann-json3-dev libfmt-dev catch2 libyaml-cpp-dev clang-format
+      nlohmann-json3-dev libfmt-dev catch2 libyaml-cpp-dev clang-format librdkafka-dev
       python3 python3-venv)
 # The checks of scripts/test.sh: clang 16 for the thread-safety analysis
 # (scripts/check-thread-safety.sh says why not Debian's default clang 14).
@@ -33,7 +33,7 @@ if ((${#missing[@]})); then
 fi
 
 # Official StateFun JS SDK (pinned by package-lock.json) for the samples and tests.
-for dir in samples/greeter tests/e2e/functions; do
+for dir in samples/greeter samples/greeter-kafka tests/e2e/functions; do
   if [[ -f $dir/package-lock.json && ! -d $dir/node_modules/apache-flink-statefun ]]; then
     echo "setup: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

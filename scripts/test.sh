@@ -10,6 +10,7 @@
 #   tests          ctest in ./build: end-to-end tests, benchmark quick mode
 #   asan           scripts/build.sh asan, then the unit tests (ctest) under ASan + UBSan
 #   tsan           scripts/build.sh tsan, then the runtime/ and emulator/ unit tests under TSan
+#                  (but the [kafka] ones: see run_tsan)
 #   fuzz           scripts/fuzz.sh: each libFuzzer target (tests/fuzz), 10,000 inputs from a fixed seed
 #
 #   scripts/test.sh               every phase
@@ -45,10 +46,14 @@ run_asan() {
     ctest --test-dir build-asan --output-on-failure --timeout 1500 -R '^unit-'
 }
 run_fuzz() { STATEFUN_FUZZ_SEED=1 STATEFUN_FUZZ_RUNS=10000 scripts/fuzz.sh 10; }
+# Neither hidden tests ([.]) nor the [kafka] ones: librdkafka starts its threads with C11 thrd_create,
+# which GCC 12's TSan does not intercept, so TSan crashes inside librdkafka's
+# first thread (its allocator was never set up for it). Our Kafka code's
+# locking is checked by the thread-safety phase and runs under ASan.
 run_tsan() {
   scripts/build.sh tsan &&
   TSAN_OPTIONS="second_deadlock_stack=1" \
-    build-tsan/tests/statefun_core_tests
+    build-tsan/tests/statefun_core_tests '~[.]~[kafka]'
 }
 
 names=() results=() seconds=()

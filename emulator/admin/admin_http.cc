@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "emulator/admin/admin_routes.h"
@@ -99,10 +100,9 @@ Address address_from(const httplib::Request& req, std::size_t first) {
                  req.matches[first + 2].str()};
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+int64_t now_ms(const Context& c) {
+  if (c.facts.clock) return c.facts.clock->now_ms();
+  return SystemClock().now_ms();
 }
 
 namespace {
@@ -132,6 +132,27 @@ Json process_json(const ProcessStatus& p) {
       {"last_exit_at", p.last_exit_at_ms ? Json(utc_time_text(p.last_exit_at_ms)) : Json(nullptr)}};
 }
 
+Json kafka_link_json(const kafka::LinkStatus& k) {
+  return {{"direction", k.direction},
+          {"id", k.id},
+          {"address", k.address},
+          {"state", k.state},
+          {"error", k.error.empty() ? Json(nullptr) : Json(k.error)},
+          {"records", k.records},
+          {"skipped", k.skipped}};
+}
+
+}  // namespace
+
+Json clock_json(const Context& c) {
+  const int64_t now = now_ms(c);
+  return {{"mode", c.facts.virtual_clock ? "virtual" : "wall"},
+          {"now", utc_time_text(now)},
+          {"now_ms", now}};
+}
+
+namespace {
+
 // One line per stuck address and its reason, for a wait that timed out.
 std::string stuck_text(const DispatcherStatus& s) {
   std::string text;
@@ -153,6 +174,35 @@ std::string stuck_text(const DispatcherStatus& s) {
   return text;
 }
 
+// Bytes of the regular files at `path` (a file, or a folder's files, not
+// recursing); 0 for what is missing or unreadable.
+int64_t file_bytes(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(path, ec)) {
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : static_cast<int64_t>(size);
+  }
+  int64_t total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    if (entry.is_regular_file(ec)) {
+      const auto size = entry.file_size(ec);
+      if (!ec) total += static_cast<int64_t>(size);
+    }
+  }
+  return total;
+}
+
+// What the data directory holds: the database with its write-ahead log,
+// the snapshots, and how much of the database retention may prune.
+Json data_usage_json(const Context& c, const DispatcherStatus& s) {
+  const std::string db = database_path(c.facts.data_dir);
+  return {{"database_bytes", file_bytes(db) + file_bytes(db + "-wal")},
+          {"snapshots_bytes", file_bytes(std::filesystem::path(c.facts.data_dir) / "snapshots")},
+          {"retained_bytes", s.retained_bytes},
+          {"retention_size_bytes", c.facts.retention_bytes},
+          {"retention_age_ms", c.facts.retention_age_ms}};
+}
+
 Json status_json(const Context& c, const DispatcherStatus& s) {
   Json functions = Json::array();
   for (const auto& [pattern, url] : c.facts.functions) {
@@ -163,6 +213,10 @@ Json status_json(const Context& c, const DispatcherStatus& s) {
   Json processes = Json::array();
   if (c.hooks.processes) {
     for (const auto& p : c.hooks.processes()) processes.push_back(process_json(p));
+  }
+  Json kafka = Json::array();
+  if (c.hooks.kafka) {
+    for (const auto& k : c.hooks.kafka()) kafka.push_back(kafka_link_json(k));
   }
   Json registered = Json::object();
   for (const auto& [type, specs] : c.hub.all_registered()) {
@@ -191,7 +245,10 @@ Json status_json(const Context& c, const DispatcherStatus& s) {
           {"store_failure", s.store_failure ? Json(s.store_failure->message) : Json(nullptr)},
           {"retrying", s.retrying},
           {"failing_addresses", std::move(failing)},
-          {"processes", std::move(processes)}};
+          {"processes", std::move(processes)},
+          {"kafka", std::move(kafka)},
+          {"data_usage", data_usage_json(c, s)},
+          {"clock", clock_json(c)}};
 }
 
 Json status_json(const Context& c) { return status_json(c, c.dispatcher.status()); }
@@ -265,13 +322,17 @@ void handle_send(Context& c, const httplib::Request& req, httplib::Response& res
   message.source = MessageSource::kAdmin;
   // Every step committed after this one may be an effect of the message.
   const int64_t step = c.dispatcher.status().steps;
-  auto result = await<Result<void>>(
-      [&](auto done) { c.dispatcher.accept(std::move(message), std::move(done)); });
+  auto result = await<Result<int64_t>>(
+      [&](auto done) { c.dispatcher.accept_with_id(std::move(message), std::move(done)); });
   // Not accepted means not durable (the store failed, or statefun dev is
   // stopping): the client may try again later.
   if (!result) return reply(res, 503, error_json(result.error()));
+  // The id is the root of the message's causal tree (/v1/messages/ID/tree).
   reply(res, 200,
-        {{"address", target->str()}, {"typename", (*body)["typename"]}, {"after_step", step}});
+        {{"id", *result},
+         {"address", target->str()},
+         {"typename", (*body)["typename"]},
+         {"after_step", step}});
 }
 
 }  // namespace
@@ -344,6 +405,9 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   register_time_travel_routes(server, c);
   register_snapshot_routes(server, c);
   register_inbox_routes(server, c);
+  register_message_routes(server, c);
+  register_clock_routes(server, c);
+  register_topic_routes(server, c);
 }
 
 AdminApi::~AdminApi() { stop(); }

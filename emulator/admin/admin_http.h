@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/config/module_config.h"
+#include "emulator/kafka/kafka_status.h"
 #include "emulator/processes/supervisor.h"
 #include "runtime/engine/dispatcher.h"
 
@@ -46,6 +48,12 @@ struct AdminFacts {
   std::vector<std::pair<std::string, std::string>> functions;
   std::vector<std::string> egress_topics;  // the playground egress's topics
   int admin_port = 0;
+  int64_t retention_bytes = 0;   // the size cap of trace and consumed messages (0 = none)
+  int64_t retention_age_ms = 0;  // ... and their age limit (0 = none)
+  // The time the application sees (the virtual clock under --clock virtual);
+  // nullptr: the system clock. Owned by statefun dev.
+  const Clock* clock = nullptr;
+  bool virtual_clock = false;  // /v1/clock/advance and /set move it
 };
 
 // What the admin API needs from `statefun dev` beyond the dispatcher, for
@@ -60,6 +68,9 @@ struct AdminHooks {
   // The function processes statefun dev runs, for /v1/status (none when
   // missing).
   std::function<std::vector<ProcessStatus>()> processes;
+  // The Kafka ingresses and egresses of `kafka: connect` mode, for
+  // /v1/status (none when missing).
+  std::function<std::vector<kafka::LinkStatus>()> kafka;
   // Replaces the live database with the snapshot file at `snapshot_path`:
   // closes the current store, installs the file and opens it. Runs on the
   // engine thread inside Dispatcher::restore, with everything committed.
@@ -68,6 +79,10 @@ struct AdminHooks {
   // when no database can be opened at all.
   std::function<Result<Store*>(const std::string& snapshot_path, std::optional<Error>& failed)>
       install;
+  // module.yaml as statefun dev uses it right now: produced records are
+  // routed by its Kafka and Kinesis ingresses. Topic routes answer 503
+  // without it.
+  std::function<std::shared_ptr<const ModuleConfig>()> module;
   // Tells the developer (the dev console) about something the admin API did
   // that changes what they see, e.g. that a snapshot was restored. Optional.
   std::function<void(const std::string& line)> announce;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emulator/admin/admin_routes.h"
+#include "emulator/admin/causal_json.h"
 #include "emulator/admin/listener.h"
 
 namespace statefun::emulator::admin {
@@ -110,6 +111,9 @@ void register_read_routes(httplib::Server& server, Context& c) {
     query.limit = *limit;
     query.newest = param(req, "newest").value_or("") == "true";
     auto body = query_trace(*c.reader, query);
+    if (body && param(req, "payloads").value_or("") == "true") {
+      if (auto r = add_step_payloads(*c.reader, *body); !r) return reply_error(res, r.error());
+    }
     body ? reply(res, 200, *body) : reply_error(res, body.error());
   });
 }

@@ -66,7 +66,12 @@ T await(const std::function<void(std::function<void(T)>)>& start) {
   return future.get();
 }
 
-int64_t now_ms();
+// The emulator's current time: the virtual clock's under --clock virtual,
+// so expiries, due times and "5m ago" read as the application sees them.
+int64_t now_ms(const Context& c);
+// {"mode": "virtual"|"wall", "now": RFC 3339, "now_ms": ms}: /v1/clock and
+// the status's "clock".
+Json clock_json(const Context& c);
 
 void register_state_routes(httplib::Server& server, Context& context);   // admin_state.cc
 void register_read_routes(httplib::Server& server, Context& context);    // admin_reads.cc
@@ -74,5 +79,8 @@ void register_stream_routes(httplib::Server& server, Context& context);  // admi
 void register_time_travel_routes(httplib::Server& server, Context& c);   // admin_time_travel.cc
 void register_snapshot_routes(httplib::Server& server, Context& c);      // admin_snapshots.cc
 void register_inbox_routes(httplib::Server& server, Context& c);         // admin_inbox.cc
+void register_message_routes(httplib::Server& server, Context& c);       // admin_messages.cc
+void register_clock_routes(httplib::Server& server, Context& c);         // admin_clock.cc
+void register_topic_routes(httplib::Server& server, Context& c);         // admin_topics.cc
 
 }  // namespace statefun::emulator::admin

@@ -45,11 +45,12 @@ void post_create(Context& c, const httplib::Request& req, httplib::Response& res
 
 void get_list(Context& c, httplib::Response& res) {
   if (!available(c, res)) return;
-  auto all = c.hooks.snapshots->snapshots().list();
+  std::vector<std::string> skipped;
+  auto all = c.hooks.snapshots->snapshots().list(&skipped);
   if (!all) return reply_error(res, all.error());
   Json list = Json::array();
   for (const auto& info : *all) list.push_back(snapshot_json(info));
-  reply(res, 200, {{"snapshots", std::move(list)}});
+  reply(res, 200, {{"snapshots", std::move(list)}, {"skipped", skipped}});
 }
 
 void get_info(Context& c, const httplib::Request& req, httplib::Response& res) {

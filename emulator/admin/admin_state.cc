@@ -27,7 +27,7 @@ Json registered_json(Context& c, const FunctionType& type) {
 
 void get_address(Context& c, const httplib::Request& req, httplib::Response& res) {
   const Address address = address_from(req, 1);
-  auto body = query_states(*c.reader, address, now_ms());
+  auto body = query_states(*c.reader, address, now_ms(c));
   if (!body) return reply_error(res, body.error());
   (*body)["registered"] = registered_json(c, address.type);
   reply(res, 200, *body);
@@ -36,7 +36,7 @@ void get_address(Context& c, const httplib::Request& req, httplib::Response& res
 void get_state(Context& c, const httplib::Request& req, httplib::Response& res) {
   const Address address = address_from(req, 1);
   const std::string name = req.matches[4].str();
-  auto states = c.reader->states(address, now_ms());
+  auto states = c.reader->states(address, now_ms(c));
   if (!states) return reply_error(res, states.error());
   for (const auto& s : *states) {
     if (s.name == name) {
@@ -185,7 +185,7 @@ void register_state_routes(httplib::Server& server, Context& c) {
   server.Get("/v1/timers", [&c](const httplib::Request& req, httplib::Response& res) {
     auto target = address_param(req, "address");
     if (!target) return reply_error(res, target.error());
-    auto body = query_timers(*c.reader, *target, now_ms());
+    auto body = query_timers(*c.reader, *target, now_ms(c));
     body ? reply(res, 200, *body) : reply_error(res, body.error());
   });
   server.Delete("/v1/timers", [&c](const auto& req, auto& res) { cancel_by_token(c, req, res); });

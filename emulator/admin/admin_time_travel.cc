@@ -57,7 +57,7 @@ Result<bool> dry_run_field(const Json& body) {
 
 // Exactly one of "to" (a version), "at" (ms since the epoch, or a time as
 // text) and "steps" (versions back from the newest).
-Result<time_travel::RewindTarget> rewind_target(const Json& body) {
+Result<time_travel::RewindTarget> rewind_target(const Context& c, const Json& body) {
   using time_travel::RewindBy;
   const int given = body.contains("to") + body.contains("at") + body.contains("steps");
   if (given != 1) {
@@ -82,7 +82,7 @@ Result<time_travel::RewindTarget> rewind_target(const Json& body) {
                       "\"at\" must be ms since the epoch or a time such as "
                       "\"2025-11-24T21:58:00Z\"");
   }
-  auto ms = parse_time_point(at.get<std::string>(), now_ms());
+  auto ms = parse_time_point(at.get<std::string>(), now_ms(c));
   if (!ms) return std::unexpected(ms.error());
   return time_travel::RewindTarget{RewindBy::kTime, *ms};
 }
@@ -104,7 +104,7 @@ void post_rewind(Context& c, const httplib::Request& req, httplib::Response& res
   if (!body) return reply_error(res, body.error());
   auto address = address_field(*body);
   if (!address) return reply_error(res, address.error());
-  auto target = rewind_target(*body);
+  auto target = rewind_target(c, *body);
   if (!target) return reply_error(res, target.error());
   auto dry_run = dry_run_field(*body);
   if (!dry_run) return reply_error(res, dry_run.error());
@@ -187,7 +187,7 @@ Result<SimulationInput> replay_input(Context& c, const Address& address, int64_t
                                   "{} were removed by retention",
                                   *version, *pruned));
   }
-  auto current = reader.states(address, now_ms());
+  auto current = reader.states(address, now_ms(c));
   if (!current) return std::unexpected(current.error());
   auto received = reader.received(address, after_step);
   if (!received) return std::unexpected(received.error());

@@ -15,6 +15,7 @@
 
 #include "emulator/config/http_url.h"
 #include "emulator/config/yaml_fields.h"
+#include "runtime/core/size_text.h"
 #include "runtime/core/time_text.h"
 #include "runtime/core/url.h"
 
@@ -25,10 +26,10 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopKeys = {"data",      "listen",    "ports",     "hosts",
-                       "processes", "snapshots", "retention", "retry"};
+const Keys kTopKeys = {"data",      "listen",    "ports", "hosts", "processes",
+                       "snapshots", "retention", "retry", "kafka"};
 const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
-const Keys kRetentionKeys = {"history_versions", "age"};
+const Keys kRetentionKeys = {"history_versions", "age", "size"};
 const Keys kRetryKeys = {"max_attempts", "max_age"};
 const Keys kPortKeys = {"admin", "ingress", "egress"};
 const Keys kProcessKeys = {"name", "command", "working_dir", "env",    "url",
@@ -118,6 +119,9 @@ class Parser {
     auto listen = non_empty_text(top, "listen");
     if (!listen) return std::unexpected(listen.error());
     if (*listen) config.settings.listen_host = **listen;
+    auto kafka = top.optional_choice("kafka", {"emulate", "connect"});
+    if (!kafka) return std::unexpected(kafka.error());
+    if (*kafka) config.settings.kafka_connect = **kafka == "connect";
 
     auto ports = top.optional_map("ports");
     if (!ports) return std::unexpected(ports.error());
@@ -223,6 +227,15 @@ class Parser {
       auto age = duration_value(retention, "age", kUnitRequired);
       if (!age) return std::unexpected(age.error());
       settings.retention_age = *age;
+    }
+    if (retention.has("size")) {
+      auto text = non_empty_text(retention, "size");
+      if (!text) return std::unexpected(text.error());
+      if (*text) {
+        auto size = parse_byte_size(**text);
+        if (!size) return retention.fail("size", size.error().message);
+        settings.retention_size = *size;
+      }
     }
     return {};
   }
@@ -466,6 +479,7 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
   DevSettings& settings = file.settings;
   if (over.data_dir) settings.data_dir = over.data_dir;
   if (over.listen_host) settings.listen_host = over.listen_host;
+  if (over.kafka_connect) settings.kafka_connect = over.kafka_connect;
   if (over.admin_port) settings.admin_port = over.admin_port;
   if (over.ingress_port) settings.ingress_port = over.ingress_port;
   if (over.egress_port) settings.egress_port = over.egress_port;
@@ -476,6 +490,7 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
   if (over.retention_age) settings.retention_age = over.retention_age;
   if (over.retry_max_attempts) settings.retry_max_attempts = over.retry_max_attempts;
   if (over.retry_max_age) settings.retry_max_age = over.retry_max_age;
+  if (over.retention_size) settings.retention_size = over.retention_size;
   if (overrides.process) {
     file.processes = {*overrides.process};
     if (const auto port = overrides.process->port) {
@@ -489,6 +504,22 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides) {
         }
       }
     }
+  }
+  for (auto& process : file.processes) {
+    auto moved = overrides.process_ports.find(process.name);
+    if (moved == overrides.process_ports.end()) continue;
+    const int port = moved->second;
+    if (process.port && *process.port != port) file.moved_ports[*process.port] = port;
+    if (auto env = process.env.find("PORT");
+        env != process.env.end() && process.port && env->second == std::to_string(*process.port)) {
+      env->second = std::to_string(port);
+    }
+    if (auto url = parse_url(process.url); url && !process.url.empty()) {
+      url->port = port;
+      url->explicit_port = true;
+      process.url = url->str();
+    }
+    process.port = port;
   }
   for (const auto& [name, target] : overrides.hosts) file.hosts[name] = target;
   return file;

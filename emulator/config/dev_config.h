@@ -76,7 +76,8 @@ struct DevSettings {
   std::optional<int> snapshot_keep;
   std::optional<bool> snapshot_on_exit;
   // Retention (`retention:`): history versions per entity (0 = all) and
-  // the age of trace, consumed messages and read egress (0 = forever).
+  // the age of trace, consumed messages and read egress (0 = forever),
+  // and the bytes they may take (0 = no cap).
   std::optional<int64_t> history_versions;
   std::optional<std::chrono::milliseconds> retention_age;
   // Retry policy (`retry:`): failed attempts, and time since the first
@@ -84,6 +85,11 @@ struct DevSettings {
   // neither set: retried forever, as on Flink).
   std::optional<int> retry_max_attempts;
   std::optional<std::chrono::milliseconds> retry_max_age;
+  std::optional<int64_t> retention_size;
+  // `kafka:`: true for `connect` (the Kafka ingresses and egresses of
+  // module.yaml use the real broker at their `address`), false for
+  // `emulate` (the default: topics inside statefun dev).
+  std::optional<bool> kafka_connect;
 
   bool operator==(const DevSettings&) const = default;
 };
@@ -101,6 +107,11 @@ struct DevConfig {
   // module.yaml hosts that are cluster names (http_url.h) and not in `hosts`
   // go to localhost:P too (function_routes.h, hosts_for).
   std::optional<int> one_process_port;
+  // `--process-port NAME=PORT` (what `statefun test` uses to run scenarios
+  // side by side): local port a process listened on -> the port it listens
+  // on now; module.yaml endpoints that reached the old port reach the new
+  // one (function_routes.h, RouteTable::moved_ports).
+  std::map<int, int> moved_ports;
 };
 
 // What the command line and STATEFUN_* variables decide; every field that is
@@ -110,6 +121,9 @@ struct DevOverrides {
   std::map<std::string, std::string> hosts;  // added to, and winning over, the file's
   // `statefun dev -- CMD`: the only process, instead of the file's.
   std::optional<ProcessSpec> process;
+  // `--process-port NAME=PORT`: the process listens on PORT instead (its
+  // `port`, `url` and an env PORT that named the old port all follow).
+  std::map<std::string, int> process_ports;
 };
 
 // Parses YAML text; `path` labels messages and `base_dir` resolves relative

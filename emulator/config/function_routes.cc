@@ -19,6 +19,20 @@ std::optional<Place> place_of(const ProcessSpec& process,
   return std::nullopt;
 }
 
+// `url` after the hosts map, and on a moved port's new one (--process-port)
+// when it reaches this machine.
+std::string local_url(const std::string& url, const RouteTable& table) {
+  std::string mapped = map_host(url, table.hosts);
+  if (table.moved_ports.empty()) return mapped;
+  auto parts = parse_url(mapped);
+  if (!parts || !is_local_host(parts->host)) return mapped;
+  auto moved = table.moved_ports.find(parts->port);
+  if (moved == table.moved_ports.end()) return mapped;
+  parts->port = moved->second;
+  parts->explicit_port = true;
+  return parts->str();
+}
+
 }  // namespace
 
 const ProcessSpec* process_serving(const std::string& url,
@@ -41,7 +55,7 @@ std::optional<FunctionRoute> RouteTable::resolve(const FunctionType& type) const
   const HttpEndpointSpec* endpoint = module->endpoint_for(type.ns, type.name);
   if (!endpoint) return std::nullopt;
   FunctionRoute route;
-  route.url = map_host(endpoint->url_for(type.name), hosts);
+  route.url = local_url(endpoint->url_for(type.name), *this);
   if (const ProcessSpec* process = process_serving(route.url, processes, hosts)) {
     route.gate = process->name;
   }
@@ -54,11 +68,12 @@ std::optional<FunctionRoute> RouteTable::resolve(const FunctionType& type) const
 
 std::map<std::string, std::string> hosts_for(const ModuleConfig& module, const DevConfig& config) {
   std::map<std::string, std::string> hosts = config.hosts;
-  if (!config.one_process_port) return hosts;
-  for (const auto& endpoint : module.endpoints) {
-    auto url = parse_url(endpoint.url_path_template);
-    if (!url || hosts.contains(url->host) || !is_cluster_host_name(url->host)) continue;
-    hosts[url->host] = "localhost:" + std::to_string(*config.one_process_port);
+  if (config.one_process_port) {
+    for (const auto& endpoint : module.endpoints) {
+      auto url = parse_url(endpoint.url_path_template);
+      if (!url || hosts.contains(url->host) || !is_cluster_host_name(url->host)) continue;
+      hosts[url->host] = "localhost:" + std::to_string(*config.one_process_port);
+    }
   }
   return hosts;
 }
@@ -66,7 +81,7 @@ std::map<std::string, std::string> hosts_for(const ModuleConfig& module, const D
 std::vector<EndpointRoute> describe_routes(const RouteTable& table) {
   std::vector<EndpointRoute> routes;
   for (const auto& endpoint : table.module->endpoints) {
-    EndpointRoute route{endpoint.functions, map_host(endpoint.url_path_template, table.hosts), ""};
+    EndpointRoute route{endpoint.functions, local_url(endpoint.url_path_template, table), ""};
     if (const ProcessSpec* process = process_serving(route.url, table.processes, table.hosts)) {
       route.process = process->name;
     }

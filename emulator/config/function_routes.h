@@ -22,6 +22,9 @@ struct RouteTable {
   std::shared_ptr<const ModuleConfig> module;
   std::map<std::string, std::string> hosts;
   std::vector<ProcessSpec> processes;
+  // DevConfig::moved_ports: a URL that reaches one of these ports on this
+  // machine (after `hosts`) reaches the process's new port instead.
+  std::map<int, int> moved_ports;
 
   // nullopt when no endpoint serves `type`.
   std::optional<FunctionRoute> resolve(const FunctionType& type) const;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/core/result.h"
@@ -55,7 +56,33 @@ struct PlaygroundEgressSpec {
   std::vector<std::string> topics;
 };
 
-// Kafka / Kinesis components: parsed and validated, not emulated yet.
+// What a Kafka ingress or egress says about its broker, as module.yaml
+// wrote it; `kafka: connect` mode (emulator/kafka/) acts on it.
+struct KafkaSettings {
+  std::string address;  // spec.address; "" when only properties name bootstrap.servers
+  // Ingress only.
+  std::string consumer_group_id;             // spec.consumerGroupId; "" when only group.id names it
+  std::string auto_offset_reset = "latest";  // autoOffsetResetPosition, lower case
+  enum class Start { kGroupOffsets, kEarliest, kLatest, kSpecificOffsets, kDate };
+  Start start = Start::kGroupOffsets;  // startupPosition.type (StateFun's default)
+  struct PartitionOffset {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+  };
+  std::vector<PartitionOffset> specific_offsets;  // startupPosition.offsets
+  std::int64_t start_date_ms = 0;                 // startupPosition.date (ms since the epoch)
+  // Egress only: deliverySemantic.type.
+  enum class Delivery { kAtLeastOnce, kExactlyOnce, kNone };
+  Delivery delivery = Delivery::kAtLeastOnce;
+  std::chrono::milliseconds transaction_timeout{0};  // exactly-once only
+  // spec.properties, in file order (Kafka client properties).
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+// Kafka / Kinesis components: parsed and validated; statefun dev emulates
+// their topics (emulator/topics/topic_routing.h routes ingress records), or
+// connects Kafka ones to a real broker (`kafka: connect`, emulator/kafka/).
 struct ExternalIoSpec {
   int document = 0;
   std::string kind;  // e.g. io.statefun.kafka.v1/ingress
@@ -67,6 +94,7 @@ struct ExternalIoSpec {
     std::vector<std::string> targets;
   };
   std::vector<Route> routes;
+  std::optional<KafkaSettings> kafka;  // set for Kafka ingresses and egresses
 };
 
 struct ModuleConfig {
@@ -78,7 +106,7 @@ struct ModuleConfig {
   std::vector<ExternalIoSpec> kinesis_ingresses, kinesis_egresses;
   bool legacy_format = false;  // version: "3.0" single-document file
   // Non-fatal remarks, one line each (e.g. "no ingress: the real runtime
-  // refuses to start without one", "kafka ingress x/y is not emulated yet").
+  // refuses to start without one").
   std::vector<std::string> warnings;
 
   // The endpoint serving a function type: an exact binding wins over a

@@ -1,6 +1,6 @@
 // Egress components: the playground's HTTP egress (topics statefun dev keeps
-// for reading), and Kafka and Kinesis egresses, which are validated as the
-// runtime would and then reported as not emulated.
+// for reading), and Kafka and Kinesis egresses, validated as the runtime
+// would; their records are kept and read as topics (emulator/topics/).
 #include <limits>
 
 #include "emulator/config/module_config_internal.h"
@@ -10,14 +10,16 @@ namespace {
 
 constexpr std::string_view kPlaygroundEgressId = "io.statefun.playground/egress";
 
-Status check_delivery_semantic(const YamlMap& spec) {
+Status read_delivery_semantic(const YamlMap& spec, KafkaSettings& kafka) {
   auto found_semantic = spec.optional_map("deliverySemantic");
   if (!found_semantic) return std::unexpected(found_semantic.error());
   if (!*found_semantic) return {};
   const YamlMap& semantic = **found_semantic;
   auto type = semantic.required_choice("type", {"at-least-once", "exactly-once", "none"});
   if (!type) return std::unexpected(type.error());
+  if (*type == "none") kafka.delivery = KafkaSettings::Delivery::kNone;
   if (*type != "exactly-once") return {};
+  kafka.delivery = KafkaSettings::Delivery::kExactlyOnce;
   auto millis = semantic.optional_int("transactionTimeoutMillis", Typing::kCoerce,
                                       {0, std::numeric_limits<std::int64_t>::max()});
   if (!millis) return std::unexpected(millis.error());
@@ -28,6 +30,7 @@ Status check_delivery_semantic(const YamlMap& spec) {
                          "missing: exactly-once needs transactionTimeout (a duration) or "
                          "transactionTimeoutMillis");
   }
+  kafka.transaction_timeout = *timeout ? **timeout : std::chrono::milliseconds(**millis);
   return {};
 }
 
@@ -66,9 +69,12 @@ Status add_kafka_egress(const ComponentFields& component, ModuleBuild& build) {
       !status) {
     return status;
   }
-  if (auto status = check_delivery_semantic(spec); !status) return status;
+  KafkaSettings kafka;
+  kafka.properties.assign(properties->begin(), properties->end());
+  if (auto address = spec.optional_text("address"); address && *address) kafka.address = **address;
+  if (auto status = read_delivery_semantic(spec, kafka); !status) return status;
+  io->kafka = std::move(kafka);
 
-  warn_not_emulated(build, *io, "records sent to it are not written to Kafka");
   build.config.kafka_egresses.push_back(std::move(*io));
   return {};
 }
@@ -81,7 +87,6 @@ Status add_kinesis_egress(const ComponentFields& component, ModuleBuild& build) 
   auto outstanding = spec.optional_int("maxOutstandingRecords");
   if (!outstanding) return std::unexpected(outstanding.error());
 
-  warn_not_emulated(build, *io, "records sent to it are not written to Kinesis");
   build.config.kinesis_egresses.push_back(std::move(*io));
   return {};
 }

@@ -1,6 +1,9 @@
 // Ingress components: the playground's HTTP ingress, which statefun dev
-// serves, and Kafka and Kinesis ingresses, which are validated as the
-// runtime would and then reported as not emulated.
+// serves, and Kafka and Kinesis ingresses, validated as the runtime would;
+// statefun dev emulates their topics (emulator/topics/).
+#include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <regex>
 
 #include "emulator/config/module_config_internal.h"
@@ -54,7 +57,20 @@ Result<std::vector<ExternalIoSpec::Route>> read_routes(const YamlMap& spec, std:
 // Startup positions
 // ---------------------------------------------------------------------------
 
-Status check_date(const YamlMap& map, std::string_view key) {
+// Milliseconds since the epoch of "yyyy-MM-dd HH:mm:ss.SSS Z" (checked).
+std::int64_t date_ms(const std::string& date) {
+  std::tm tm{};
+  int ms = 0, zone = 0;
+  char sign = '+';
+  std::sscanf(date.c_str(), "%d-%d-%d %d:%d:%d.%d %c%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+              &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &sign, &zone);
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const std::int64_t zone_s = (zone / 100 * 3600 + zone % 100 * 60) * (sign == '-' ? -1 : 1);
+  return (static_cast<std::int64_t>(timegm(&tm)) - zone_s) * 1000 + ms;
+}
+
+Result<std::int64_t> read_date(const YamlMap& map, std::string_view key) {
   auto date = map.required_text(key);
   if (!date) return std::unexpected(date.error());
   static const std::regex pattern(R"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [+-]\d{4})");
@@ -64,6 +80,12 @@ Status check_date(const YamlMap& map, std::string_view key) {
                     "\"2020-02-01 04:15:00.000 +0000\", got " +
                         in_quotes(*date));
   }
+  return date_ms(*date);
+}
+
+Status check_date(const YamlMap& map, std::string_view key) {
+  auto date = read_date(map, key);
+  if (!date) return std::unexpected(date.error());
   return {};
 }
 
@@ -77,7 +99,7 @@ bool is_offset_entry(const YAML::Node& node) {
          parse_integer_text(node.begin()->second.Scalar()).has_value();
 }
 
-Status check_specific_offsets(const YamlMap& position) {
+Status read_specific_offsets(const YamlMap& position, KafkaSettings& kafka) {
   auto items = position.required_non_empty_list("offsets");
   if (!items) return std::unexpected(items.error());
   for (const YamlItem& item : *items) {
@@ -85,11 +107,17 @@ Status check_specific_offsets(const YamlMap& position) {
       return fail_at(item, position.document(),
                      "expected \"- <topic>/<partition>: <offset>\", got " + describe(item.node));
     }
+    const std::string& key = item.node.begin()->first.Scalar();
+    const std::size_t slash = key.rfind('/');
+    kafka.specific_offsets.push_back(
+        {key.substr(0, slash),
+         static_cast<std::int32_t>(*parse_integer_text(std::string_view(key).substr(slash + 1))),
+         *parse_integer_text(item.node.begin()->second.Scalar())});
   }
   return {};
 }
 
-Status check_kafka_startup_position(const YamlMap& spec) {
+Status read_kafka_startup_position(const YamlMap& spec, KafkaSettings& kafka) {
   auto found_position = spec.optional_map("startupPosition");
   if (!found_position) return std::unexpected(found_position.error());
   if (!*found_position) return {};
@@ -97,8 +125,19 @@ Status check_kafka_startup_position(const YamlMap& spec) {
   auto type = position.required_choice(
       "type", {"group-offsets", "earliest", "latest", "specific-offsets", "date"});
   if (!type) return std::unexpected(type.error());
-  if (*type == "specific-offsets") return check_specific_offsets(position);
-  if (*type == "date") return check_date(position, "date");
+  using Start = KafkaSettings::Start;
+  if (*type == "earliest") kafka.start = Start::kEarliest;
+  if (*type == "latest") kafka.start = Start::kLatest;
+  if (*type == "specific-offsets") {
+    kafka.start = Start::kSpecificOffsets;
+    return read_specific_offsets(position, kafka);
+  }
+  if (*type == "date") {
+    kafka.start = Start::kDate;
+    auto date = read_date(position, "date");
+    if (!date) return std::unexpected(date.error());
+    kafka.start_date_ms = *date;
+  }
   return {};
 }
 
@@ -153,11 +192,19 @@ Status add_kafka_ingress(const ComponentFields& component, ModuleBuild& build) {
   auto reset = spec.optional_choice("autoOffsetResetPosition", {"earliest", "latest"},
                                     /*ignore_case=*/true);
   if (!reset) return std::unexpected(reset.error());
-  if (auto status = check_kafka_startup_position(spec); !status) return status;
+  KafkaSettings kafka;
+  kafka.properties.assign(properties->begin(), properties->end());
+  if (auto address = spec.optional_text("address"); address && *address) kafka.address = **address;
+  if (auto group = spec.optional_text("consumerGroupId"); group && *group) {
+    kafka.consumer_group_id = **group;
+  }
+  if (*reset) {
+    kafka.auto_offset_reset = **reset;
+    for (char& c : kafka.auto_offset_reset) c = static_cast<char>(std::tolower(c));
+  }
+  if (auto status = read_kafka_startup_position(spec, kafka); !status) return status;
+  io->kafka = std::move(kafka);
 
-  warn_not_emulated(build, *io,
-                    "nothing is read from Kafka; send its messages with `statefun send` or "
-                    "the playground ingress instead");
   build.config.kafka_ingresses.push_back(std::move(*io));
   return {};
 }
@@ -172,9 +219,6 @@ Status add_kinesis_ingress(const ComponentFields& component, ModuleBuild& build)
   if (!routes) return std::unexpected(routes.error());
   io->routes = std::move(*routes);
 
-  warn_not_emulated(build, *io,
-                    "nothing is read from Kinesis; send its messages with `statefun send` or "
-                    "the playground ingress instead");
   build.config.kinesis_ingresses.push_back(std::move(*io));
   return {};
 }

@@ -123,7 +123,6 @@ Status bind_playground_id(std::map<std::string, int>& ids, std::string_view id,
 Result<ExternalIoSpec> read_external_id(const ComponentFields& component,
                                         std::map<std::string, int>& ids,
                                         std::string_view direction);
-void warn_not_emulated(ModuleBuild& build, const ExternalIoSpec& io, std::string_view consequence);
 // Property lists are YAML lists of single-key mappings: `- foo.config: bar`.
 Result<std::map<std::string, std::string>> read_properties(const YamlMap& map,
                                                            std::string_view key);

@@ -1,5 +1,5 @@
 // What ingress and egress components share: the playground's port and fixed
-// ids, Kafka and Kinesis ids, the "not emulated yet" warning, client
+// ids, Kafka and Kinesis ids, client
 // property lists, and the AWS settings of both Kinesis kinds.
 #include "emulator/config/module_config_internal.h"
 
@@ -74,12 +74,6 @@ Result<ExternalIoSpec> read_external_id(const ComponentFields& component,
                                  std::to_string(existing->second));
   }
   return ExternalIoSpec{document.number, document.kind, id_text, {}};
-}
-
-void warn_not_emulated(ModuleBuild& build, const ExternalIoSpec& io, std::string_view consequence) {
-  build.config.warnings.push_back(build.config.path + ": document " + std::to_string(io.document) +
-                                  ": " + io.kind + " " + io.id +
-                                  " is parsed but not emulated yet: " + std::string(consequence));
 }
 
 Result<std::map<std::string, std::string>> read_properties(const YamlMap& map,

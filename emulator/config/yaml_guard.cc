@@ -35,7 +35,7 @@ class Scanner {
       if (c == '%' && at_line_start()) {    // a directive line
         skip_line();
       } else if (c == '&' || c == '!') {  // an anchor or a tag before the root
-        while (m_pos < m_text.size() && !is_blank(m_text[m_pos])) ++m_pos;
+        skip_property();
       } else if (c == '[' || c == '{') {
         if (!skip_flow()) return std::nullopt;
         after_root = true;
@@ -57,6 +57,25 @@ class Scanner {
         return;
       }
       skip_line();
+    }
+  }
+
+  // An anchor (`&a`) or a tag (`!t`, `!!str`, `!<verbatim>`). It ends at a
+  // blank or a flow indicator, which yaml-cpp then reads as the root (so
+  // `!t,` and `&a,` hang it as a bare `,` does). Not at a quote: `'` is a
+  // tag character (YAML's ns-uri-char, and yaml-cpp's), so `!t'x,` is the
+  // tag `!t'x` before a `,` (the fuzz target found `!N4YA'ML15Paxc,`).
+  void skip_property() {
+    if (m_text.substr(m_pos, 2) == "!<") {
+      const auto close = m_text.find('>', m_pos);
+      m_pos = close == std::string_view::npos ? m_text.size() : close + 1;
+    } else {
+      ++m_pos;
+    }
+    constexpr std::string_view kEnds = ",[]{}";
+    while (m_pos < m_text.size() && !is_blank(m_text[m_pos]) &&
+           kEnds.find(m_text[m_pos]) == std::string_view::npos) {
+      ++m_pos;
     }
   }
 
@@ -199,6 +218,13 @@ class LineScanner {
                                (m_depth > 0 && (line[i - 1] == '[' || line[i - 1] == '{' ||
                                                 line[i - 1] == ',' || line[i - 1] == ':'));
       if (c == '#' && token_start) break;  // a comment
+      // A tag or anchor right before a ',' outside flow collections (never
+      // valid YAML: a ',' starts no node there); yaml-cpp loops on it in
+      // block content as at the root (the fuzz target found `   !,!`).
+      if (m_depth == 0 && token_start && (c == '!' || c == '&')) {
+        const std::size_t end = property_end(line, i);
+        if (end < line.size() && line[end] == ',') return static_cast<int>(end) + 1;
+      }
       if ((c == '"' || c == '\'') && token_start) {
         m_quote = c;
       } else if ((c == '[' || c == '{') && (token_start || m_depth > 0)) {
@@ -214,6 +240,21 @@ class LineScanner {
       m_block_indent = static_cast<int>(indent);
     }
     return std::nullopt;
+  }
+
+  // Where the tag or anchor starting at `at` ends: as Scanner::skip_property.
+  static std::size_t property_end(std::string_view line, std::size_t at) {
+    if (line.substr(at, 2) == "!<") {
+      const auto close = line.find('>', at);
+      return close == std::string_view::npos ? line.size() : close + 1;
+    }
+    std::size_t end = at + 1;
+    constexpr std::string_view kEnds = ",[]{}";
+    while (end < line.size() && line[end] != ' ' && line[end] != '\t' && line[end] != '\r' &&
+           kEnds.find(line[end]) == std::string_view::npos) {
+      ++end;
+    }
+    return end;
   }
 
   // `|` or `>` with chomping and indentation indicators, then an optional

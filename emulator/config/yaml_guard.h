@@ -4,7 +4,7 @@
 // root node starts or right after a root that is a flow collection or a
 // quoted scalar, and a ',' starting a line outside flow collections, quoted
 // and block scalars, e.g.
-//   ,     --- ,     [a],     "x"\n,     &anchor ,     - a\n# c\n,
+//   ,     --- ,     [a],     "x"\n,     &anchor ,     !tag,     - a\n# c\n,
 // None of it is valid YAML, except a plain scalar continued on a line that
 // starts with ',', which is refused too. Two small scanners: one follows
 // documents (`---`, `...`), directives, comments, anchors and tags, quoted

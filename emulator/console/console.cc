@@ -156,6 +156,7 @@ void Console::banner(const Banner& b) {
     j["recovered_timers"] = b.recovered_timers;
     j["history"] = b.history;
     j["snapshots"] = b.snapshots.empty() ? Json(nullptr) : Json(b.snapshots);
+    j["clock"] = b.clock.empty() ? Json("wall") : Json(b.clock);
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
@@ -180,6 +181,7 @@ void Console::banner(const Banner& b) {
   }
   if (!b.history.empty()) info(fmt::format("  history    {}", b.history));
   if (!b.snapshots.empty()) info(fmt::format("  snapshots  {}", b.snapshots));
+  if (!b.clock.empty()) info(fmt::format("  clock      {}", b.clock));
   if (b.recovered_messages || b.recovered_timers) {
     info(fmt::format("  recovered  {} pending message(s), {} timer(s)", b.recovered_messages,
                      b.recovered_timers));

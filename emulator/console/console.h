@@ -56,6 +56,7 @@ struct Banner {
   int64_t recovered_messages = 0, recovered_timers = 0;
   std::string history;    // what retention keeps, e.g. "1000 versions per entity, ..."
   std::string snapshots;  // automatic snapshots; empty when off
+  std::string clock;      // "virtual, stopped at ..."; empty: the wall clock
 };
 
 class Console final : public DispatcherObserver, public ProcessObserver {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -57,24 +58,69 @@ Result<DataDirLock> DataDirLock::acquire(const std::string& data_dir, const std:
         fmt::format("{} is in use by {}", data_dir,
                     other.empty() ? "another process (" + path + " is locked)" : other));
   }
-  DataDirLock lock(fd);
+  DataDirLock lock(fd, data_dir);
+  // Someone may have deleted the lock file of a running statefun dev: the
+  // database's own lock still says it is in use.
+  if (auto r = lock.lock_database(); !r) return std::unexpected(r.error());
   lock.set_holder(holder);
   return lock;
 }
 
-DataDirLock::DataDirLock(DataDirLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+Result<void> DataDirLock::lock_database() {
+  const std::string path = (std::filesystem::path(m_data_dir) / "statefun.db").string();
+  // No O_CREAT: the store creates the file (a new database is never a
+  // zero-byte file); until then there is nothing to lock.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return make_error(ErrorCode::kIo, fmt::format("{}: {}", path, std::strerror(errno)));
+  }
+  // Still the file we hold (a restore that failed before replacing it): a
+  // second flock from this process would wait for our own.
+  struct stat held {
+  }, now{};
+  if (m_db_fd >= 0 && ::fstat(m_db_fd, &held) == 0 && ::fstat(fd, &now) == 0 &&
+      held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+    ::close(fd);
+    return {};
+  }
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error != EWOULDBLOCK) {
+      return make_error(ErrorCode::kIo, fmt::format("{}: {}", path, std::strerror(error)));
+    }
+    return make_error(ErrorCode::kFailedPrecondition,
+                      fmt::format("{} is in use by another process: its database {} is locked "
+                                  "(although statefun.lock is not; was it deleted?)",
+                                  m_data_dir, path));
+  }
+  if (m_db_fd >= 0) ::close(m_db_fd);  // the file a restore replaced
+  m_db_fd = fd;
+  return {};
+}
+
+DataDirLock::DataDirLock(DataDirLock&& other) noexcept
+    : m_fd(other.m_fd), m_db_fd(other.m_db_fd), m_data_dir(std::move(other.m_data_dir)) {
+  other.m_fd = other.m_db_fd = -1;
+}
 
 DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {
   if (this != &other) {
     if (m_fd >= 0) ::close(m_fd);
+    if (m_db_fd >= 0) ::close(m_db_fd);
     m_fd = other.m_fd;
-    other.m_fd = -1;
+    m_db_fd = other.m_db_fd;
+    m_data_dir = std::move(other.m_data_dir);
+    other.m_fd = other.m_db_fd = -1;
   }
   return *this;
 }
 
 DataDirLock::~DataDirLock() {
-  if (m_fd >= 0) ::close(m_fd);  // closing the descriptor releases the flock
+  // Closing the descriptors releases the flocks.
+  if (m_db_fd >= 0) ::close(m_db_fd);
+  if (m_fd >= 0) ::close(m_fd);
 }
 
 void DataDirLock::set_holder(const std::string& holder) {

@@ -65,6 +65,7 @@ std::shared_ptr<const DevLoop::Snapshot> DevLoop::make_snapshot(
   auto routes = std::make_shared<RouteTable>();
   routes->module = module;
   routes->hosts = hosts_for(*module, config);
+  routes->moved_ports = config.moved_ports;
   routes->processes = config.processes;
   snapshot->routes = std::move(routes);
   snapshot->egress = std::make_shared<const EgressRoutes>(*module);
@@ -80,6 +81,11 @@ RouteResolver DevLoop::resolver() const {
 EgressRouter DevLoop::egress_router() const {
   MutexLock lock(m_mutex);
   return [egress = m_snapshot->egress](const EgressMessage& m) { return egress->route(m); };
+}
+
+std::shared_ptr<const ModuleConfig> DevLoop::module() const {
+  MutexLock lock(m_mutex);
+  return m_snapshot->module;
 }
 
 std::vector<std::string> DevLoop::closed_gates() const {
@@ -259,6 +265,7 @@ void DevLoop::announce_restart_needed(const Snapshot& before, const Snapshot& af
   if (was.snapshot_every != now.snapshot_every || was.snapshot_keep != now.snapshot_keep ||
       was.snapshot_on_exit != now.snapshot_on_exit ||
       was.history_versions != now.history_versions || was.retention_age != now.retention_age ||
+      was.retention_size != now.retention_size ||
       was.retry_max_attempts != now.retry_max_attempts || was.retry_max_age != now.retry_max_age) {
     m_console.warn("snapshots, retention or retry changed: restart statefun dev to apply them");
   }

@@ -55,6 +55,9 @@ class DevLoop final : public ProcessObserver {
   // For the dispatcher's options; reloads replace both via reconfigure().
   RouteResolver resolver() const;
   EgressRouter egress_router() const;
+  // module.yaml as last (re)loaded: the Kafka and Kinesis ingresses route
+  // produced records by it (emulator/topics/).
+  std::shared_ptr<const ModuleConfig> module() const;
   // The gates of the processes, closed until each is ready.
   std::vector<std::string> closed_gates() const;
   // For the banner.

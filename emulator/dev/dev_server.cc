@@ -10,7 +10,10 @@
 #include "emulator/dev/data_lock.h"
 #include "emulator/dev/dev_loop.h"
 #include "emulator/dev/event_hub.h"
+#include "emulator/kafka/kafka_connect.h"
 #include "emulator/surfaces/playground_http.h"
+#include "emulator/topics/topic_routing.h"
+#include "runtime/core/size_text.h"
 #include "runtime/core/time_text.h"
 #include "runtime/engine/dispatcher.h"
 #include "runtime/store/snapshots.h"
@@ -22,12 +25,18 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string describe_retention(const RetentionPolicy& retention) {
-  return fmt::format(
-      "{}; trace, consumed messages and read egress {}",
-      retention.history_versions ? fmt::format("{} versions per entity", retention.history_versions)
-                                 : std::string("every version"),
-      retention.max_age_ms ? "for " + duration_text(std::chrono::milliseconds(retention.max_age_ms))
-                           : std::string("forever"));
+  std::string bounds;
+  if (retention.max_age_ms) {
+    bounds = "for " + duration_text(std::chrono::milliseconds(retention.max_age_ms));
+  }
+  if (retention.max_bytes) {
+    bounds += (bounds.empty() ? "up to " : ", up to ") + byte_size_text(retention.max_bytes);
+  }
+  return fmt::format("{}; trace, consumed messages and read egress {}",
+                     retention.history_versions
+                         ? fmt::format("{} versions per entity", retention.history_versions)
+                         : std::string("every version"),
+                     bounds.empty() ? std::string("forever") : bounds);
 }
 
 std::string describe_snapshots(const SnapshotPolicy& policy, const std::string& data_dir) {
@@ -40,7 +49,8 @@ std::string describe_snapshots(const SnapshotPolicy& policy, const std::string& 
 
 void print_banner(Console& console, const DevOptions& options, const ModuleConfig& config,
                   const std::string& data_dir, int ingress_port, int egress_port, int admin_port,
-                  const DispatcherStatus& recovered, std::vector<Banner::Route> routes) {
+                  const DispatcherStatus& recovered, std::vector<Banner::Route> routes,
+                  int64_t clock_start_ms, bool clock_resumed) {
   Banner banner;
   banner.version = STATEFUN_VERSION;
   banner.module_path = config.path;
@@ -56,7 +66,54 @@ void print_banner(Console& console, const DevOptions& options, const ModuleConfi
   banner.recovered_timers = recovered.timers;
   banner.history = describe_retention(options.retention);
   banner.snapshots = describe_snapshots(options.snapshots, data_dir);
+  if (options.virtual_clock) {
+    banner.clock = "virtual, stopped at " + utc_time_text(clock_start_ms) +
+                   (clock_resumed ? " (where it stopped last time)" : "");
+  }
   console.banner(banner);
+}
+
+// `kafka: connect`: a runner per Kafka ingress and egress of module.yaml,
+// routing records as the emulated topics do (topic_routing.h). Null when
+// not asked for or when module.yaml has no Kafka component.
+Result<std::unique_ptr<kafka::KafkaConnect>> make_kafka_connect(
+    const DevOptions& options, const ModuleConfig& config, Store& store, Dispatcher& dispatcher,
+    const std::string& db_path, Console& console) {
+  if (!options.kafka_connect) return nullptr;
+  if (config.kafka_ingresses.empty() && config.kafka_egresses.empty()) {
+    console.warn("kafka: connect: module.yaml has no Kafka ingress or egress");
+    return nullptr;
+  }
+  kafka::ConnectOptions connect;
+  connect.dispatcher = &dispatcher;
+  connect.db_path = db_path;
+  connect.hosts = options.dev_config.hosts;
+  connect.routing = [](const ExternalIoSpec& ingress) -> kafka::RouteFn {
+    return [ingress](const kafka::Record& r) {
+      return route_topic_record(ingress, TopicKind::kKafka, TopicRecord{r.topic, r.key, r.value});
+    };
+  };
+  connect.info = [&console](const std::string& line) { console.info(line); };
+  connect.warn = [&console](const std::string& line) { console.warn(line); };
+  return kafka::KafkaConnect::create(config, store, std::move(connect));
+}
+
+// Where a virtual clock starts: --clock-start, else where the last virtual
+// run on this database stopped, else now. Virtual time only moves forward,
+// so a --clock-start before the recorded time is refused.
+Result<int64_t> virtual_clock_start(const DevOptions& options, Store& store, int64_t wall_now) {
+  auto recorded = store.virtual_now();
+  if (!recorded) return std::unexpected(recorded.error());
+  if (!options.clock_start_ms) return recorded->value_or(wall_now);
+  if (*recorded && *options.clock_start_ms < **recorded) {
+    return make_error(
+        ErrorCode::kInvalidArgument,
+        fmt::format("--clock-start {} is before {}, where virtual time stopped in this data "
+                    "directory, and it only moves forward: leave --clock-start out to resume "
+                    "there, or use another --data",
+                    utc_time_text(*options.clock_start_ms), utc_time_text(**recorded)));
+  }
+  return *options.clock_start_ms;
 }
 
 }  // namespace
@@ -97,6 +154,10 @@ int run_dev(const DevOptions& options, Console& console,
     return 1;
   }
   std::unique_ptr<Store> store = std::move(*opened);
+  if (auto locked = lock->lock_database(); !locked) {  // a new database exists only now
+    console.error(locked.error().message);
+    return 1;
+  }
 
   // 3. The engine: function client, routes, egress validation, recovery.
   // The engine thread drives this loop: the playground servers and the
@@ -107,7 +168,23 @@ int run_dev(const DevOptions& options, Console& console,
   // Replay dry runs call functions from admin threads and wait for the
   // answer, so they get a client of their own.
   auto replay_client = make_http_function_client({options.function_client_workers});
-  SystemClock clock;
+  // The time the application sees: the wall clock, or a virtual clock that
+  // only `statefun clock` moves (retries and retention keep to the wall).
+  SystemClock wall_clock;
+  int64_t virtual_start = wall_clock.now_ms();
+  bool clock_resumed = false;
+  if (options.virtual_clock) {
+    auto start = virtual_clock_start(options, *store, virtual_start);
+    if (!start) {
+      console.error(start.error().message);
+      return start.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+    clock_resumed = !options.clock_start_ms && *start != virtual_start;
+    virtual_start = *start;
+  }
+  ManualClock virtual_clock(virtual_start);
+  const Clock& clock = options.virtual_clock ? static_cast<const Clock&>(virtual_clock)
+                                             : static_cast<const Clock&>(wall_clock);
   // Routes follow module.yaml and statefun.yaml as they change; messages for
   // a function process wait behind its gate until the process is ready.
   DevLoopOptions loop_options;
@@ -126,8 +203,13 @@ int run_dev(const DevOptions& options, Console& console,
   dispatcher_options.loop = &net_loop;
   dispatcher_options.retention_age_ms = options.retention.max_age_ms;
   dispatcher_options.retry = options.retry;
+  dispatcher_options.retention_bytes = options.retention.max_bytes;
   dispatcher_options.client = client.get();
   dispatcher_options.clock = &clock;
+  if (options.virtual_clock) {
+    dispatcher_options.virtual_clock = &virtual_clock;
+    dispatcher_options.wall_clock = &wall_clock;
+  }
   dispatcher_options.resolve = dev_loop.resolver();
   dispatcher_options.route_egress = dev_loop.egress_router();
   dispatcher_options.closed_gates = dev_loop.closed_gates();
@@ -139,6 +221,12 @@ int run_dev(const DevOptions& options, Console& console,
   EventHub hub(&console);
   dispatcher_options.observer = &hub;
   Dispatcher dispatcher(dispatcher_options);
+  // Before the engine starts: it reads the stored offsets from the store.
+  auto kafka_connect = make_kafka_connect(options, *config, *store, dispatcher, db_path, console);
+  if (!kafka_connect) {
+    console.error(kafka_connect.error().message);
+    return 1;
+  }
   if (auto r = dispatcher.start(); !r) {
     console.error(r.error().message);
     return 1;
@@ -156,6 +244,10 @@ int run_dev(const DevOptions& options, Console& console,
   int exit_code = 0;
   AdminFacts admin_facts{STATEFUN_VERSION, config->path, data_dir, 0, 0};
   admin_facts.token = admin_token_from_env();
+  admin_facts.retention_bytes = options.retention.max_bytes;
+  admin_facts.retention_age_ms = options.retention.max_age_ms;
+  admin_facts.clock = &clock;
+  admin_facts.virtual_clock = options.virtual_clock;
   for (const auto& e : config->endpoints) {
     admin_facts.functions.emplace_back(e.functions, e.url_path_template);
   }
@@ -167,13 +259,19 @@ int run_dev(const DevOptions& options, Console& console,
   hooks.client = replay_client.get();
   hooks.processes = [&dev_loop] { return dev_loop.processes(); };
   hooks.route_egress = [&dev_loop](const EgressMessage& m) { return dev_loop.egress_router()(m); };
+  hooks.module = [&dev_loop] { return dev_loop.module(); };
   hooks.snapshots = &snapshots;
+  hooks.kafka = [&kafka_connect] {
+    return *kafka_connect ? (*kafka_connect)->status() : std::vector<kafka::LinkStatus>{};
+  };
   // A restore: on the engine thread, with everything committed and the
   // admin API's reader closed.
-  hooks.install = [&store, &store_options, &db_path](
+  hooks.install = [&store, &store_options, &db_path, &lock](
                       const std::string& snapshot, std::optional<Error>& failed) -> Result<Store*> {
     store.reset();  // closed (and checkpointed) before its file is replaced
     if (auto r = install_snapshot(snapshot, db_path); !r) failed = r.error();
+    // The new file needs the lock the old one had.
+    if (auto r = lock->lock_database(); !r) return std::unexpected(r.error());
     auto reopened = Store::open(db_path, store_options);
     if (!reopened) return std::unexpected(reopened.error());
     store = std::move(*reopened);
@@ -211,18 +309,24 @@ int run_dev(const DevOptions& options, Console& console,
     admin.set_ports(ingress_port, egress_port);
     lock->set_holder(fmt::format("statefun dev (pid {}, admin port {})", ::getpid(), admin_port));
     print_banner(console, options, *config, data_dir, ingress_port, egress_port, admin_port,
-                 recovered, dev_loop.routes());
+                 recovered, dev_loop.routes(), clock.now_ms(), clock_resumed);
     const auto ready = std::chrono::steady_clock::now() - options.started_at;
     console.ready(std::chrono::duration_cast<std::chrono::milliseconds>(ready));
     // Function processes last: messages accepted meanwhile wait for them.
     dev_loop.start(dispatcher);
     snapshots.start(dispatcher);
+    if (*kafka_connect) {
+      console.info("kafka: connect: " + (*kafka_connect)->describe());
+      (*kafka_connect)->start();
+    }
     wait_for_shutdown();
     console.info("statefun dev stopping: committing and closing");
   }
 
   // 5. Shutdown: stop the engine first (final commit; waiting HTTP handlers
   // get their answer), then the servers, then the function client.
+  // Kafka first: its runners wait on the engine for their commits.
+  if (*kafka_connect) (*kafka_connect)->stop();
   dispatcher.stop();
   // A store that failed (or was still full) means work was left undone:
   // say so in the exit code, however the stop was asked for.

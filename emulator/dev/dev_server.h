@@ -43,6 +43,14 @@ struct DevOptions {
   // Restart processes when their files change and reload module.yaml and
   // statefun.yaml when they change.
   bool watch_files = true;
+  // --clock virtual: the application's time stands still at `clock_start_ms`
+  // (default: where a virtual clock stopped last on this data directory,
+  // else now) and moves only through the admin API (`statefun clock`).
+  bool virtual_clock = false;
+  std::optional<int64_t> clock_start_ms;
+  // `kafka: connect`: Kafka ingresses read from, and Kafka egresses write
+  // to, the broker at their module.yaml address (emulator/kafka/).
+  bool kafka_connect = false;
 };
 
 // Runs the emulator. `wait_for_shutdown` blocks until the user asks to stop

@@ -114,12 +114,28 @@ void EventHub::publish(HubEvent event) {
 void EventHub::on_step(const TraceRecord& step) {
   if (m_forward) m_forward->on_step(step);
   m_metrics.record_step(step);
+  {
+    // A step of the address means its requests succeed again (also when the
+    // failing message was dropped and no recovery was reported).
+    MutexLock lock(m_mutex);
+    if (!m_failures.empty()) m_failures.erase(step.address);
+  }
   publish({"step", {}, step.step, step.address, std::make_shared<const TraceRecord>(step)});
+}
+
+std::shared_ptr<const CallFailure> EventHub::failure(const Address& address) const {
+  MutexLock lock(m_mutex);
+  auto it = m_failures.find(address);
+  return it == m_failures.end() ? nullptr : it->second;
 }
 
 void EventHub::on_call_failed(const Address& address, const CallFailure& failure) {
   if (m_forward) m_forward->on_call_failed(address, failure);
   m_metrics.record_failure(address);
+  {
+    MutexLock lock(m_mutex);
+    m_failures[address] = std::make_shared<const CallFailure>(failure);
+  }
   Json data = {{"address", address.str()}};
   data.update(call_failure_json(failure));
   publish({"call_failed", to_text(data), 0, address});
@@ -127,6 +143,10 @@ void EventHub::on_call_failed(const Address& address, const CallFailure& failure
 
 void EventHub::on_recovered(const Address& address, int failed_attempts) {
   if (m_forward) m_forward->on_recovered(address, failed_attempts);
+  {
+    MutexLock lock(m_mutex);
+    m_failures.erase(address);
+  }
   Json data = {{"address", address.str()}, {"failed_attempts", failed_attempts}};
   publish({"recovered", to_text(data), 0, address});
 }

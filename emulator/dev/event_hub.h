@@ -72,6 +72,13 @@ class EventHub final : public DispatcherObserver {
 
   const Metrics& metrics() const { return m_metrics; }
 
+  // Whether the requests of `address` are failing right now (its last
+  // attempt failed and no later one succeeded); `send --wait` names it.
+  // Its last failure (CallFailure::first_at_ms: when the streak began); null
+  // when it is not failing. Unlike DispatcherStatus::failing_addresses,
+  // never cut to the first few addresses.
+  std::shared_ptr<const CallFailure> failure(const Address& address) const;
+
   // Group commits so far. A reader that found nothing new passes what this
   // said before its read to wait_for_commit(), which returns once a later
   // commit happened (so a read now may find more), after `timeout`, or when
@@ -101,6 +108,7 @@ class EventHub final : public DispatcherObserver {
   std::set<std::shared_ptr<Subscription>> m_subscribers STATEFUN_GUARDED_BY(m_mutex);
   std::deque<HubEvent> m_recent_steps STATEFUN_GUARDED_BY(m_mutex);
   std::map<FunctionType, std::vector<StateSpec>> m_registered STATEFUN_GUARDED_BY(m_mutex);
+  std::map<Address, std::shared_ptr<const CallFailure>> m_failures STATEFUN_GUARDED_BY(m_mutex);
   bool m_closed STATEFUN_GUARDED_BY(m_mutex) = false;
   uint64_t m_commits STATEFUN_GUARDED_BY(m_mutex) = 0;
   mutable CondVar m_committed;

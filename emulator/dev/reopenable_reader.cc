@@ -54,6 +54,15 @@ Result<std::vector<TopicSummary>> ReopenableReader::topics() {
   return with_reader<std::vector<TopicSummary>>([](StoreReader& r) { return r.topics(); });
 }
 
+Result<std::vector<TopicRecordRow>> ReopenableReader::topic_records(const TopicRecordQuery& query) {
+  return with_reader<std::vector<TopicRecordRow>>(
+      [&](StoreReader& r) { return r.topic_records(query); });
+}
+
+Result<std::vector<TopicLog>> ReopenableReader::topic_logs() {
+  return with_reader<std::vector<TopicLog>>([](StoreReader& r) { return r.topic_logs(); });
+}
+
 Result<std::vector<EgressEntry>> ReopenableReader::egress(const EgressQuery& query) {
   return with_reader<std::vector<EgressEntry>>([&](StoreReader& r) { return r.egress(query); });
 }
@@ -106,8 +115,24 @@ Result<std::optional<DeadLetter>> ReopenableReader::dead_letter(int64_t id) {
   return with_reader<std::optional<DeadLetter>>([&](StoreReader& r) { return r.dead_letter(id); });
 }
 
+Result<std::optional<int64_t>> ReopenableReader::virtual_now() {
+  return with_reader<std::optional<int64_t>>([](StoreReader& r) { return r.virtual_now(); });
+}
+
 Result<int64_t> ReopenableReader::pruned_through_step() {
   return with_reader<int64_t>([](StoreReader& r) { return r.pruned_through_step(); });
+}
+
+Result<std::optional<StoredMessage>> ReopenableReader::message(int64_t id) {
+  return with_reader<std::optional<StoredMessage>>([&](StoreReader& r) { return r.message(id); });
+}
+
+Result<StepLinks> ReopenableReader::step_links(int64_t step) {
+  return with_reader<StepLinks>([&](StoreReader& r) { return r.step_links(step); });
+}
+
+Result<std::optional<int64_t>> ReopenableReader::last_admin_message() {
+  return with_reader<std::optional<int64_t>>([](StoreReader& r) { return r.last_admin_message(); });
 }
 
 }  // namespace statefun::emulator

@@ -32,6 +32,8 @@ class ReopenableReader final : public StoreReader {
   Result<std::optional<TimerRecord>> timer(int64_t id) override;
   Result<std::vector<TopicSummary>> topics() override;
   Result<std::vector<EgressEntry>> egress(const EgressQuery& query) override;
+  Result<std::vector<TopicRecordRow>> topic_records(const TopicRecordQuery& query) override;
+  Result<std::vector<TopicLog>> topic_logs() override;
   Result<std::vector<TraceRecord>> trace(const TraceQuery& query) override;
   Result<std::vector<HistoryEntry>> history(const Address& address,
                                             const std::string& name) override;
@@ -40,10 +42,14 @@ class ReopenableReader final : public StoreReader {
   Result<int64_t> history_floor(const Address& address) override;
   Result<std::vector<InboxMessage>> received(const Address& address, int64_t after_step) override;
   Result<int64_t> pruned_through_step() override;
+  Result<std::optional<int64_t>> virtual_now() override;
   Result<std::vector<InboxMessage>> pending(const PendingQuery& query) override;
   Result<std::optional<InboxMessage>> pending_message(int64_t seq) override;
   Result<std::vector<DeadLetter>> dead_letters(const std::optional<Address>& address) override;
   Result<std::optional<DeadLetter>> dead_letter(int64_t id) override;
+  Result<std::optional<StoredMessage>> message(int64_t id) override;
+  Result<StepLinks> step_links(int64_t step) override;
+  Result<std::optional<int64_t>> last_admin_message() override;
 
  private:
   ReopenableReader(std::string path, std::unique_ptr<StoreReader> reader)

@@ -93,6 +93,99 @@ void say(const char* text) { write_all(2, text, std::strlen(text)); }
   ::_exit(127);
 }
 
+// --- the keeper's view of its process tree ----------------------------------
+// A child that calls setsid() (a daemonizing server, `setsid cmd &`) leaves
+// the command's process group, so killing the group misses it. The keeper
+// is a child subreaper: every orphan below it is reparented to it, so its
+// descendants are exactly what the command started, wherever they moved.
+// They are found in /proc with raw system calls only (no malloc, no stdio:
+// the keeper is a fork of a multi-threaded process).
+
+constexpr int kMaxProcesses = 65536;
+struct ProcEntry {
+  pid_t pid, ppid, pgrp;
+};
+ProcEntry g_procs[kMaxProcesses];  // the keeper's alone (a forked copy)
+bool g_mine[kMaxProcesses];
+
+// The parent and process group of `pid` from /proc/<pid>/stat ("pid (comm)
+// state ppid pgrp ..."); false when it is gone. comm may hold spaces and
+// parentheses: parse after the last ')'.
+bool read_stat(const char* pid_text, pid_t& ppid, pid_t& pgrp) {
+  char path[64] = "/proc/";
+  std::size_t n = 6;
+  for (const char* p = pid_text; *p && n < sizeof(path) - 6; ++p) path[n++] = *p;
+  for (const char* p = "/stat"; *p; ++p) path[n++] = *p;
+  path[n] = '\0';
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char stat[512];
+  const ssize_t got = ::read(fd, stat, sizeof(stat) - 1);
+  ::close(fd);
+  if (got <= 0) return false;
+  const char* end = stat + got;
+  const char* close_paren = nullptr;
+  for (const char* c = stat; c < end; ++c) {
+    if (*c == ')') close_paren = c;
+  }
+  if (!close_paren || close_paren + 4 >= end) return false;
+  const char* p = close_paren + 4;  // past ") S "
+  auto number = [&p, end] {
+    pid_t value = 0;
+    for (; p < end && *p >= '0' && *p <= '9'; ++p) value = value * 10 + (*p - '0');
+    if (p < end) ++p;  // the space after it
+    return value;
+  };
+  ppid = number();
+  pgrp = number();
+  return true;
+}
+
+// Sends `sig` to every descendant of the keeper outside process group
+// `group` (which the caller signals as a whole); returns how many.
+int signal_descendants(int sig, pid_t group) {
+  const int dir = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return 0;
+  int count = 0;
+  alignas(8) char buffer[8192];
+  for (;;) {
+    const long got = ::syscall(SYS_getdents64, dir, buffer, sizeof(buffer));
+    if (got <= 0) break;
+    for (long offset = 0; offset < got;) {
+      // struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name.
+      unsigned short reclen = 0;
+      std::memcpy(&reclen, buffer + offset + 16, sizeof(reclen));
+      const char* name = buffer + offset + 19;
+      offset += reclen;
+      if (name[0] < '1' || name[0] > '9' || count >= kMaxProcesses) continue;
+      pid_t pid = 0;
+      for (const char* p = name; *p >= '0' && *p <= '9'; ++p) pid = pid * 10 + (*p - '0');
+      pid_t ppid = 0, pgrp = 0;
+      if (read_stat(name, ppid, pgrp)) g_procs[count++] = {pid, ppid, pgrp};
+    }
+  }
+  ::close(dir);
+  // Mark the tree below the keeper, one generation per pass.
+  const pid_t keeper = ::getpid();
+  for (int i = 0; i < count; ++i) g_mine[i] = false;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int i = 0; i < count; ++i) {
+      if (g_mine[i]) continue;
+      bool below = g_procs[i].ppid == keeper;
+      for (int j = 0; j < count && !below; ++j) {
+        below = g_mine[j] && g_procs[j].pid == g_procs[i].ppid;
+      }
+      if (below) g_mine[i] = grew = true;
+    }
+  }
+  int signalled = 0;
+  for (int i = 0; i < count; ++i) {
+    if (g_mine[i] && g_procs[i].pgrp != group && ::kill(g_procs[i].pid, sig) == 0) ++signalled;
+  }
+  return signalled;
+}
+
 [[noreturn]] void run_keeper(const KeeperPlan& plan) {
   // Put the descriptors at fixed numbers; go through high numbers first so
   // that no dup2 overwrites a descriptor still to be moved.
@@ -163,17 +256,25 @@ void say(const char* text) { write_all(2, text, std::strlen(text)); }
     reap();
     if (child_exited) break;
     if (!stopping && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-      // Nothing is ever written: readable means EOF, statefun let go.
+      // Nothing is ever written: readable means EOF, statefun let go. The
+      // group first (the usual case), then whatever left it with setsid.
       ::kill(-child, SIGTERM);
+      signal_descendants(SIGTERM, child);
       stopping = true;
       kill_at = now_ms() + plan.grace_ms;
     }
-    if (stopping && now_ms() >= kill_at) ::kill(-child, SIGKILL);
+    if (stopping && now_ms() >= kill_at) {
+      ::kill(-child, SIGKILL);
+      signal_descendants(SIGKILL, child);
+    }
   }
-  // The command is gone; whatever it left in its group goes too, and we wait
-  // (a little) until our last descendant has been reaped.
+  // The command is gone; whatever it started goes too (its group, and any
+  // descendant that left it), and we wait (a little) until our last
+  // descendant has been reaped. Killing again each round catches what was
+  // forked meanwhile.
   ::kill(-child, SIGKILL);
   for (const int64_t until = now_ms() + kGroupGoneWaitMs; now_ms() < until;) {
+    signal_descendants(SIGKILL, child);
     reap();
     if (::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) break;
     sleep_ms(5);

@@ -11,7 +11,9 @@
 // keeper itself is killed. When the command exits on its own, the keeper
 // kills whatever it left behind in its group before reporting the exit. The
 // keeper is a child subreaper: it reaps every orphan the command leaves, so
-// nothing lingers as a zombie either.
+// nothing lingers as a zombie either, and every process the command started
+// stays below it in the process tree. So a child that left the group with
+// setsid() is found too (through /proc) and signalled with the group.
 //
 // Threading: a KeptProcess is used by one thread at a time.
 #pragma once

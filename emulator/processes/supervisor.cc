@@ -192,8 +192,7 @@ class Supervisor::Runner {
         m_status.command = event.detail;
         break;
       case Kind::kReady:
-        m_status.state = "ready";
-        break;
+        break;  // set once the gate is open (supervise)
       case Kind::kNotReady:
         m_status.state = "not_ready";
         break;
@@ -453,11 +452,11 @@ class Supervisor::Runner {
     auto ready_at = started;
     bool ready = !has_probe(spec);  // nothing to wait for
     if (ready) {
-      {
-        MutexLock lock(m_mutex);
-        m_status.state = "running";
-      }
+      // The gate first, the status after: whoever sees "running" in the
+      // status and then sends finds the gate open (see kReady below).
       m_observer.on_ready(spec.name, true);
+      MutexLock lock(m_mutex);
+      m_status.state = "running";
     }
     bool reported_not_ready = false;
     auto next_probe = started + m_options.probe_interval;
@@ -516,6 +515,12 @@ class Supervisor::Runner {
         ready_at = Clock::now();
         emit({.kind = ProcessEvent::Kind::kReady, .pid = process.pid(), .elapsed = since(started)});
         m_observer.on_ready(spec.name, true);
+        // Only now "ready" in the status: a client that polls the status
+        // until ready and then sends (statefun test, scripts) must find the
+        // gate already open, or its messages could wait behind a clock
+        // advance it sends next (record() leaves kReady to this line).
+        MutexLock lock(m_mutex);
+        m_status.state = "ready";
       } else {
         // Once it is late, a slower pace: it may take minutes (a first build).
         next_probe =

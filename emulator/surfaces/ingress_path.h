@@ -11,9 +11,10 @@
 namespace statefun::emulator {
 
 // Parses an ingress path as the playground does: strip the leading '/',
-// split on '/', drop trailing empty segments; exactly three non-empty parts.
-// kInvalidArgument: "ingress path '/a/b' must be /<namespace>/<type>/<id>
-// (got 2 parts)".
+// split on '/', drop trailing empty segments; exactly three non-empty parts,
+// each valid UTF-8 (protobuf strings must be). Bytes outside printable ASCII
+// are written as \xNN in the error. kInvalidArgument: "ingress path '/a/b' must be
+// /<namespace>/<type>/<id> (got 2 parts)".
 Result<Address> parse_ingress_path(const std::string& path);
 
 }  // namespace statefun::emulator

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "emulator/surfaces/request_guard.h"
+#include "emulator/values/utf8.h"
 #include "runtime/net/http_target.h"
 #include "runtime/protocol/well_known_types.h"
 
@@ -52,8 +53,13 @@ std::optional<net::HttpResponse> refuse_host(const net::HttpMessage& request,
 }  // namespace
 
 std::string ingress_typename(const std::string& content_type) {
-  if (content_type.rfind(kVndPrefix, 0) == 0 && content_type.size() > kVndPrefix.size()) {
-    return content_type.substr(kVndPrefix.size());
+  // Parameters (`; charset=utf-8`, as browsers and some clients add) are
+  // not part of the media type (RFC 9110 8.3.1), so not of the typename.
+  std::string_view media = content_type;
+  media = media.substr(0, media.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  if (media.starts_with(kVndPrefix) && media.size() > kVndPrefix.size()) {
+    return std::string(media.substr(kVndPrefix.size()));
   }
   return std::string(types::kString);
 }
@@ -75,13 +81,25 @@ void PlaygroundIngress::handle(net::HttpMessage& request, net::HttpServer::Respo
   InboxMessage message;
   message.target = std::move(*target);
   const std::string* content_type = request.header("Content-Type");
-  message.argument = {ingress_typename(content_type ? *content_type : std::string()), true,
-                      std::move(request.body)};
+  std::string type_name = ingress_typename(content_type ? *content_type : std::string());
+  if (auto at = values::first_invalid_utf8(type_name)) {
+    return respond(text_response(
+        400, fmt::format("Content-Type '{}': the typename is not valid UTF-8 (byte {:#04x} at "
+                         "offset {})",
+                         values::escape_bytes(*content_type),
+                         static_cast<unsigned char>(type_name[*at]), *at)));
+  }
+  message.argument = {std::move(type_name), true, std::move(request.body)};
   message.source = MessageSource::kIngress;
   // Answered once committed, from the engine thread; nothing waits here.
-  m_dispatcher.accept(std::move(message), [respond = std::move(respond)](Result<void> committed) {
-    respond(committed ? net::HttpResponse{} : text_response(503, committed.error().message));
-  });
+  // The message id is the root of its causal tree (`statefun trace --tree`).
+  m_dispatcher.accept_with_id(
+      std::move(message), [respond = std::move(respond)](Result<int64_t> committed) {
+        if (!committed) return respond(text_response(503, committed.error().message));
+        net::HttpResponse ok;
+        ok.headers.push_back({"X-Statefun-Message-Id", std::to_string(*committed)});
+        respond(std::move(ok));
+      });
 }
 
 Result<int> PlaygroundIngress::start(const std::string& host, int port) {
@@ -115,15 +133,31 @@ void PlaygroundEgress::handle(net::HttpMessage& request, net::HttpServer::Respon
   if (!get && request.method != "HEAD") {
     return respond(method_not_allowed(request.method, "playground egress", kEgressMethods));
   }
-  auto answer = [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
-    if (!record) return respond(text_response(503, record.error().message));
-    if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
-    // As on the playground: the payload alone, no Content-Type. The server
-    // answers a HEAD with these headers (Content-Length included) and no body.
-    respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
-  };
-  if (get) return m_dispatcher.pop_egress(topic, std::move(answer));
-  m_dispatcher.peek_egress(topic, std::move(answer));
+  if (!get) {
+    return m_dispatcher.peek_egress(
+        topic, [respond = std::move(respond)](Result<std::optional<EgressRecord>> record) {
+          if (!record) return respond(text_response(503, record.error().message));
+          if (!*record) return respond(net::HttpResponse{404, {}, {}, {}});
+          // The server answers a HEAD with these headers (Content-Length
+          // included) and no body.
+          respond(net::HttpResponse{200, {}, std::move((*record)->payload), {}});
+        });
+  }
+  // The record is leased, not consumed: it is consumed once the response's
+  // last byte was written, and served again if that never happens (the
+  // client left, statefun dev was killed). See README "Playground ingress
+  // and egress" for the guarantee.
+  m_dispatcher.pop_egress(topic, [respond = std::move(respond), &dispatcher = m_dispatcher](
+                                     Result<std::optional<EgressLease>> lease) {
+    if (!lease) return respond(text_response(503, lease.error().message));
+    if (!*lease) return respond(net::HttpResponse{404, {}, {}, {}});
+    // As on the playground: the payload alone, no Content-Type.
+    net::HttpResponse response{200, {}, std::move((*lease)->record.payload), {}};
+    response.on_written = [&dispatcher, ticket = (*lease)->ticket](bool written) {
+      dispatcher.settle_egress(ticket, written);
+    };
+    respond(std::move(response));
+  });
 }
 
 Result<int> PlaygroundEgress::start(const std::string& host, int port) {

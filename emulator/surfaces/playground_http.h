@@ -5,10 +5,13 @@
 // Ingress: PUT or POST on /<namespace>/<type>/<id>; the body becomes the
 // message, typed by `Content-Type: application/vnd.<typename>` (anything else,
 // or no header, is io.statefun.types/string). 200 once durably committed,
-// 400 for a bad path, 503 while shutting down; any other method is 405 with
-// `Allow: PUT, POST` and sends nothing.
-// Egress: GET on /<topic> pops one committed record: 200 + payload, 404 when
-// the topic is empty, 405 for an unknown topic. HEAD answers as GET would
+// 400 for a bad path or a path or typename that is not UTF-8, 503 while shutting down; any other
+// method is 405 with `Allow: PUT, POST` and sends nothing. Egress: GET on /<topic> pops one
+// committed record: 200 + payload, 404 when the topic is empty, 405 for an unknown topic. The
+// record is consumed only once the response's last byte was written to the socket (until then it is
+// leased to this request and skipped by others), so a kill mid-pop never
+// loses it; a record written just before a kill may be served once more.
+// HEAD answers as GET would
 // but leaves the record waiting; OPTIONS answers 204 with
 // `Allow: GET, HEAD, OPTIONS`; any other method is 405 with that Allow
 // header and consumes nothing.
@@ -62,7 +65,8 @@ class PlaygroundEgress {
   net::HttpServer m_server;
 };
 
-// The typename an ingress request's Content-Type selects.
+// The typename an ingress request's Content-Type selects:
+// `application/vnd.<typename>`, parameters (`; charset=utf-8`) dropped.
 std::string ingress_typename(const std::string& content_type);
 
 }  // namespace statefun::emulator

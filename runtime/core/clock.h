@@ -1,4 +1,4 @@
-// The engine's only source of time, so tests (and a later virtual-time mode)
+// The engine's sources of time, so tests and `statefun dev --clock virtual`
 // can move time without sleeping. Times are milliseconds since the Unix
 // epoch because timers and expiries are persisted across restarts.
 #pragma once
@@ -24,12 +24,16 @@ class SystemClock final : public Clock {
   }
 };
 
-// A clock that only moves when told to. Thread-safe.
+// A clock that only moves when told to: unit tests' clock, and the virtual
+// clock of `statefun dev --clock virtual` (which only the engine moves, see
+// EngineOptions::virtual_clock). Thread-safe: readers on other threads see
+// each move whole.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ms = 1'700'000'000'000) : m_now(start_ms) {}
   int64_t now_ms() const override { return m_now.load(); }
   void advance_ms(int64_t delta) { m_now += delta; }
+  void set_ms(int64_t now) { m_now = now; }
 
  private:
   std::atomic<int64_t> m_now;

@@ -31,7 +31,7 @@ class Dispatcher::Impl {
   bool m_stop_requested STATEFUN_GUARDED_BY(m_mutex) = false;
   DispatcherStatus m_status STATEFUN_GUARDED_BY(m_mutex);  // as of the last commit
 
-  const Clock* m_clock;
+  const Clock* m_wall_clock;  // what next_due_ms() is measured on
   const std::size_t m_max_events_per_commit;
   std::unique_ptr<net::EventLoop> m_own_loop;  // when the options bring none
   net::EventLoop* m_loop;                      // what the engine thread waits on
@@ -49,6 +49,8 @@ EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options,
   engine.store = options.store;
   engine.client = options.client;
   engine.clock = options.clock;
+  engine.virtual_clock = options.virtual_clock;
+  engine.wall_clock = options.wall_clock;
   engine.resolve = options.resolve;
   engine.route_egress = options.route_egress;
   engine.observer = options.observer;
@@ -61,13 +63,14 @@ EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options,
   engine.max_handshakes = options.max_handshakes;
   engine.retry = options.retry;
   engine.retention_age_ms = options.retention_age_ms;
+  engine.retention_bytes = options.retention_bytes;
   engine.closed_gates = options.closed_gates;
   engine.call_output = options.call_output;
   return engine;
 }
 
 Dispatcher::Impl::Impl(DispatcherOptions options)
-    : m_clock(options.clock),
+    : m_wall_clock(options.wall_clock ? options.wall_clock : options.clock),
       m_max_events_per_commit(static_cast<std::size_t>(std::max(1, options.max_events_per_commit))),
       m_own_loop(options.loop ? nullptr : std::make_unique<net::EventLoop>()),
       m_loop(options.loop ? options.loop : m_own_loop.get()),
@@ -113,7 +116,7 @@ std::optional<std::chrono::milliseconds> Dispatcher::Impl::max_wait() {
   }
   const auto due = m_engine.next_due_ms();
   if (!due) return std::nullopt;
-  return std::chrono::milliseconds(std::max<int64_t>(0, *due - m_clock->now_ms()));
+  return std::chrono::milliseconds(std::max<int64_t>(0, *due - m_wall_clock->now_ms()));
 }
 
 void Dispatcher::Impl::run() {
@@ -144,13 +147,18 @@ void Dispatcher::Impl::run() {
     m_engine.fire_due();
     m_engine.commit_group();
   }
-  m_engine.shutdown();
   // Whatever still waits was never committed: refuse it rather than hang.
+  // Egress records whose responses were written are consumed in this last
+  // commit, so a stop does not serve them again next start.
   {
     MutexLock lock(m_mutex);
     events = std::move(m_events);
     m_events.clear();
   }
+  for (auto& event : events) {
+    if (std::holds_alternative<SettleEgressEvent>(event)) m_engine.handle(std::move(event));
+  }
+  m_engine.shutdown();
   for (auto& event : events) refuse(event, kShuttingDown);
 }
 
@@ -165,18 +173,53 @@ void Dispatcher::accept(InboxMessage message, std::function<void(Result<void>)> 
   m_impl->post(AcceptEvent{std::move(message), std::move(done)});
 }
 
+void Dispatcher::accept_with_id(InboxMessage message, std::function<void(Result<int64_t>)> done) {
+  // Both callbacks run on the engine thread, `accepted` first.
+  auto id = std::make_shared<int64_t>(0);
+  m_impl->post(AcceptEvent{std::move(message),
+                           [id, done = std::move(done)](Result<void> r) {
+                             r ? done(*id) : done(std::unexpected(r.error()));
+                           },
+                           [id](int64_t seq) { *id = seq; }});
+}
+
+void Dispatcher::produce(
+    TopicRecordRow record, std::vector<InboxMessage> messages,
+    std::function<void(Result<std::pair<TopicRecordRow, std::vector<int64_t>>>)> done) {
+  m_impl->post(ProduceEvent{std::move(record), std::move(messages), std::move(done)});
+}
+
+void Dispatcher::ingest(std::vector<InboxMessage> messages, std::vector<ExternalOffset> offsets,
+                        std::function<void(Result<void>)> done) {
+  m_impl->post(IngestEvent{std::move(messages), std::move(offsets), std::move(done)});
+}
+
 void Dispatcher::pop_egress(std::string topic,
-                            std::function<void(Result<std::optional<EgressRecord>>)> done) {
+                            std::function<void(Result<std::optional<EgressLease>>)> done) {
   m_impl->post(PopEgressEvent{std::move(topic), std::move(done)});
+}
+
+void Dispatcher::settle_egress(int64_t ticket, bool delivered) {
+  m_impl->post(SettleEgressEvent{ticket, delivered});
 }
 
 void Dispatcher::peek_egress(std::string topic,
                              std::function<void(Result<std::optional<EgressRecord>>)> done) {
-  m_impl->post(PopEgressEvent{std::move(topic), std::move(done), /*consume=*/false});
+  auto unlease = [done = std::move(done)](Result<std::optional<EgressLease>> lease) {
+    if (!lease) return done(std::unexpected(lease.error()));
+    if (!*lease) return done(std::optional<EgressRecord>());
+    done(std::optional<EgressRecord>(std::move((*lease)->record)));
+  };
+  m_impl->post(PopEgressEvent{std::move(topic), std::move(unlease), /*consume=*/false});
 }
 
 void Dispatcher::reroute() { m_impl->post(RerouteEvent{}); }
 void Dispatcher::tick() { m_impl->post(TickEvent{}); }
+
+void Dispatcher::advance_clock(int64_t target_ms, bool until_idle, int64_t horizon_ms,
+                               std::function<void(Result<ClockAdvance>)> done) {
+  m_impl->post(AdvanceClockEvent{target_ms, until_idle, horizon_ms, std::move(done)});
+}
 
 void Dispatcher::reconfigure(RouteResolver resolve, EgressRouter route_egress) {
   m_impl->post(ReconfigureEvent{std::move(resolve), std::move(route_egress)});

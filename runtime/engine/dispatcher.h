@@ -33,9 +33,12 @@
 namespace statefun {
 
 struct DispatcherOptions {
-  Store* store = nullptr;                  // required, owned by the caller
-  FunctionClient* client = nullptr;        // required, owned by the caller
-  const Clock* clock = nullptr;            // required
+  Store* store = nullptr;            // required, owned by the caller
+  FunctionClient* client = nullptr;  // required, owned by the caller
+  const Clock* clock = nullptr;      // required: the time steps see
+  // Virtual time and the housekeeping clock: see EngineOptions. Optional.
+  ManualClock* virtual_clock = nullptr;
+  const Clock* wall_clock = nullptr;
   RouteResolver resolve;                   // required
   EgressRouter route_egress;               // required
   DispatcherObserver* observer = nullptr;  // optional
@@ -57,6 +60,9 @@ struct DispatcherOptions {
   // Trace, consumed messages and read egress older than this are pruned in
   // the background (0 = never); see RetentionPolicy::max_age_ms.
   int64_t retention_age_ms = 0;
+  // ... and, oldest first, once they exceed this many bytes (0 = never);
+  // see RetentionPolicy::max_bytes.
+  int64_t retention_bytes = 0;
   // Gates closed from the start (see FunctionRoute::gate), so messages
   // recovered at start wait for set_gate(gate, true) instead of failing
   // against a function process that is still starting.
@@ -81,16 +87,42 @@ class Dispatcher {
   // Durably accepts a message: `done` runs once it is committed (ok) or
   // could not be (error). Blocks no thread; backpressure delays `done`.
   void accept(InboxMessage message, std::function<void(Result<void>)> done);
-  // Pops the oldest committed record of a playground topic; the pop is
-  // committed before `done` runs, so a record is never served twice.
-  void pop_egress(std::string topic, std::function<void(Result<std::optional<EgressRecord>>)> done);
+  // The same, and `done` gets the message's id (its inbox seq, the root of
+  // its causal tree: runtime/engine/causal_tree.h).
+  void accept_with_id(InboxMessage message, std::function<void(Result<int64_t>)> done);
+  // Appends a record to an emulated topic together with the messages its
+  // ingresses routed it to, in one commit (ProduceEvent); `done` runs once
+  // it is durable, with the record's offset and the messages' ids.
+  void produce(TopicRecordRow record, std::vector<InboxMessage> messages,
+               std::function<void(Result<std::pair<TopicRecordRow, std::vector<int64_t>>>)> done);
+  // Appends messages from an external source (a Kafka ingress in connect
+  // mode) and writes the source offsets they advance in the same commit
+  // (IngestEvent); `done` runs once both are durable, or neither is.
+  // Backpressure does not hold them back: the caller waits for `done`.
+  void ingest(std::vector<InboxMessage> messages, std::vector<ExternalOffset> offsets,
+              std::function<void(Result<void>)> done);
+  // Leases the oldest committed record of a playground topic that no other
+  // lease holds (EgressLease); nothing is consumed yet. The caller must
+  // settle_egress the lease once it knows whether the record reached its
+  // client: a kill before that leaves the record to be served again.
+  void pop_egress(std::string topic, std::function<void(Result<std::optional<EgressLease>>)> done);
+  // Consumes a leased record (`delivered`) in the next group commit, or
+  // releases it to be served to the next pop. Unknown tickets (a restore
+  // dropped them) are ignored.
+  void settle_egress(int64_t ticket, bool delivered);
   // The record pop_egress would serve now, left in place (an HTTP HEAD).
   void peek_egress(std::string topic,
                    std::function<void(Result<std::optional<EgressRecord>>)> done);
   // Re-resolves routes (after a configuration change).
   void reroute();
-  // Re-checks due timers and retries now (after a virtual clock moved).
+  // Re-checks due timers and retries now.
   void tick();
+  // Moves the virtual clock (see AdvanceClockEvent): to `target_ms`, or
+  // with `until_idle` while a timer is due within `horizon_ms`. `done` runs
+  // once every step on the way is committed; kFailedPrecondition when the
+  // clock is not virtual or another advance is under way.
+  void advance_clock(int64_t target_ms, bool until_idle, int64_t horizon_ms,
+                     std::function<void(Result<ClockAdvance>)> done);
   // Replaces how function types and egresses are resolved (module.yaml was
   // reloaded) and re-examines every queued message.
   void reconfigure(RouteResolver resolve, EgressRouter route_egress);

@@ -13,6 +13,10 @@ Engine::Engine(EngineOptions options) : m_options(std::move(options)) {
 
 void Engine::handle(Event event) {
   if (stopped()) {
+    if (auto* settle = std::get_if<SettleEgressEvent>(&event)) {
+      settle_while_stopped(*settle);
+      return;
+    }
     if (auto* call = std::get_if<CallDoneEvent>(&event)) {
       // The answer to a request sent before the store failed: its step
       // cannot be made durable. A resume sends the batch again.
@@ -29,8 +33,10 @@ void Engine::handle(Event event) {
       [this](auto& e) {
         using T = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<T, AcceptEvent>) handle_accept(e);
+        if constexpr (std::is_same_v<T, IngestEvent>) handle_ingest(e);
         if constexpr (std::is_same_v<T, CallDoneEvent>) handle_call_done(e);
         if constexpr (std::is_same_v<T, PopEgressEvent>) handle_pop(e);
+        if constexpr (std::is_same_v<T, SettleEgressEvent>) handle_settle(e);
         if constexpr (std::is_same_v<T, RerouteEvent>) handle_reroute();
         if constexpr (std::is_same_v<T, ReconfigureEvent>) {
           m_options.resolve = std::move(e.resolve);
@@ -43,6 +49,8 @@ void Engine::handle(Event event) {
         if constexpr (std::is_same_v<T, RestoreEvent>) handle_restore(e);
         if constexpr (std::is_same_v<T, InboxOpEvent>) handle_inbox_op(e);
         if constexpr (std::is_same_v<T, DeadLetterOpEvent>) handle_dead_letter_op(e);
+        if constexpr (std::is_same_v<T, AdvanceClockEvent>) handle_advance(e);
+        if constexpr (std::is_same_v<T, ProduceEvent>) handle_produce(e);
         // TickEvent: nothing beyond the fire_due() that ends every group.
       },
       event);
@@ -51,44 +59,79 @@ void Engine::handle(Event event) {
 void Engine::handle_accept(AcceptEvent& event) {
   auto& box = m_mailboxes.open(event.message.target);
   if (is_backpressured(event.message.target, box)) {
-    box.parked.push_back({std::move(event.message), std::move(event.done)});
+    box.parked.push_back(
+        {std::move(event.message), std::move(event.done), std::move(event.accepted)});
     return;
   }
-  if (auto r = enqueue_new(std::move(event.message)); !r) {
-    event.done(std::unexpected(r.error()));
+  auto id = enqueue_new(std::move(event.message));
+  if (!id) {
+    event.done(std::unexpected(id.error()));
     return;
   }
+  if (event.accepted) event.accepted(*id);
   m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
     error ? done(std::unexpected(*error)) : done({});
   });
 }
 
-void Engine::handle_pop(PopEgressEvent& event) {
-  const int64_t limit =
-      m_group_first_egress ? *m_group_first_egress - 1 : std::numeric_limits<int64_t>::max();
-  // Peek first: a poller asking an empty topic costs a read, not a commit.
-  auto record = m_options.store->peek_egress(event.topic, limit);
-  if (!record) {
-    event.done(std::unexpected(record.error()));
-    return;
-  }
-  if (!*record || !event.consume) {
-    event.done(std::move(*record));
-    return;
-  }
+void Engine::handle_produce(ProduceEvent& event) {
+  // Not parked under backpressure like an accept: the record and its
+  // messages must share a commit, so they all join the backlogs now.
   if (!ensure_transaction()) {
-    event.done(make_error(ErrorCode::kIo, "the state database is unavailable"));
+    event.done(std::unexpected(refusal()));
     return;
   }
-  if (auto r = m_options.store->consume_egress((*record)->seq); !r) {
+  TopicRecordRow record = std::move(event.record);
+  record.at_ms = m_options.clock->now_ms();
+  record.messages = static_cast<int64_t>(event.messages.size());
+  std::vector<int64_t> ids;
+  ids.reserve(event.messages.size());
+  for (auto& message : event.messages) {
+    message.accepted_at_ms = record.at_ms;
+    auto id = enqueue_new(std::move(message));
+    if (!id) {
+      event.done(std::unexpected(id.error()));
+      return;
+    }
+    ids.push_back(*id);
+  }
+  record.first_message = ids.empty() ? 0 : ids.front();
+  if (auto r = m_options.store->append_topic_record(record); !r) {
+    // The group's messages are not durable without their record: nothing of
+    // the group may commit.
     fatal(r.error());
     event.done(std::unexpected(r.error()));
     return;
   }
-  m_after_commit.push_back(
-      [done = std::move(event.done), record = std::move(*record)](const Error* error) mutable {
-        error ? done(std::unexpected(*error)) : done(std::move(record));
-      });
+  m_after_commit.push_back([done = std::move(event.done), record = std::move(record),
+                            ids = std::move(ids)](const Error* error) mutable {
+    if (error) return done(std::unexpected(*error));
+    done(std::pair{std::move(record), std::move(ids)});
+  });
+}
+
+void Engine::handle_ingest(IngestEvent& event) {
+  if (!ensure_transaction()) {
+    event.done(std::unexpected(refusal()));
+    return;
+  }
+  for (auto& offset : event.offsets) {
+    if (offset.updated_at_ms == 0) offset.updated_at_ms = m_options.clock->now_ms();
+    if (auto r = m_options.store->write_external_offset(offset); !r) {
+      fatal(r.error());
+      event.done(std::unexpected(r.error()));
+      return;
+    }
+  }
+  for (auto& message : event.messages) {
+    if (auto id = enqueue_new(std::move(message)); !id) {
+      event.done(std::unexpected(id.error()));
+      return;
+    }
+  }
+  m_after_commit.push_back([done = std::move(event.done)](const Error* error) {
+    error ? done(std::unexpected(*error)) : done({});
+  });
 }
 
 void Engine::handle_reroute() {
@@ -129,6 +172,7 @@ void Engine::handle_timer_op(TimerOpEvent& event) {
     message.caller = std::move(timer->sender);
     message.argument = std::move(timer->argument);
     message.source = MessageSource::kTimer;
+    message.cause_step = timer->cause_step;  // fired early, still caused by its step
     if (auto r = enqueue_new(std::move(message)); !r) {
       event.done(std::unexpected(r.error()));
       return;
@@ -180,6 +224,12 @@ bool Engine::commit_open_group() {
 
 void Engine::shutdown() {
   commit_open_group();
+  if (m_advance) {
+    // The steps so far are committed; the rest of the window is not run.
+    auto done = std::move(m_advance->event.done);
+    m_advance.reset();
+    done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
+  }
   for (auto& [address, box] : m_mailboxes) {
     for (auto& parked : box.parked) {
       parked.done(make_error(ErrorCode::kUnavailable, "statefun dev is shutting down"));
@@ -191,12 +241,13 @@ void Engine::shutdown() {
 void Engine::fire_due() {
   if (m_fatal) return;
   if (m_full) {
-    if (m_options.clock->now_ms() < m_retry_full_at_ms) return;
+    if (wall_now() < m_retry_full_at_ms) return;
     try_resume();
     if (stopped()) return;
   }
   fire_due_timers();
   fire_due_retries();
+  continue_advance();
   prune_old_records();
 }
 
@@ -205,9 +256,18 @@ std::optional<int64_t> Engine::next_due_ms() const {
   if (m_full) return m_retry_full_at_ms;
   std::optional<int64_t> next;
   auto earliest = [&next](int64_t due) { next = next ? std::min(*next, due) : due; };
-  // Retention samples its watermarks once a second.
-  if (m_options.retention_age_ms > 0) earliest(m_options.clock->now_ms() + 1000);
-  if (auto due = m_timers.next_due_ms()) earliest(*due);
+  // Retention samples once a second, and prunes a backlog batch by batch
+  // with the loop's I/O in between.
+  if (retention_on()) earliest(wall_now() + (m_prune_backlog ? 0 : 1000));
+  if (auto due = m_timers.next_due_ms()) {
+    // A virtual clock stands still: its timers fall due only when it moves
+    // (or are due already: a timer scheduled with no delay).
+    if (!m_options.virtual_clock) {
+      earliest(*due);
+    } else if (*due <= m_options.clock->now_ms()) {
+      earliest(wall_now());
+    }
+  }
   if (auto due = m_retries.next_due_ms()) earliest(*due);
   return next;
 }
@@ -229,6 +289,7 @@ DispatcherStatus Engine::status() const {
   }
   status.store_failure = m_fatal ? m_fatal : m_full;
   status.retrying = m_full.has_value();
+  if (!m_marks.empty()) status.retained_bytes = m_sample.bytes - m_marks.front().bytes;
   return status;
 }
 
@@ -241,7 +302,7 @@ void Engine::fatal(const Error& error) {
     // A full disk: what is in memory can no longer be made durable, but the
     // database itself is intact. Pause, and retry once there may be room.
     m_full = error;
-    m_retry_full_at_ms = m_options.clock->now_ms() + m_options.full_disk_retry.count();
+    m_retry_full_at_ms = wall_now() + m_options.full_disk_retry.count();
     if (!m_full_reported && m_options.observer) m_options.observer->on_suspended(error);
     m_full_reported = true;
   } else {
@@ -252,6 +313,13 @@ void Engine::fatal(const Error& error) {
     if (m_options.observer) m_options.observer->on_fatal(error);
   }
   fail_group(error);
+  if (m_advance) {
+    // Where the clock stands is not durable anyway: the caller may advance
+    // again once the engine resumes.
+    auto done = std::move(m_advance->event.done);
+    m_advance.reset();
+    done(std::unexpected(error));
+  }
   if (m_restore) {
     m_restore->done(std::unexpected(error));
     m_restore.reset();
@@ -276,7 +344,7 @@ Error Engine::refusal() const {
 }
 
 void Engine::try_resume() {
-  m_retry_full_at_ms = m_options.clock->now_ms() + m_options.full_disk_retry.count();
+  m_retry_full_at_ms = wall_now() + m_options.full_disk_retry.count();
   // Answers still on their way belong to the abandoned group: wait for them
   // (they are dropped on arrival) so none is taken for a new request's.
   if (m_mailboxes.on_wire() > 0) return;
@@ -286,6 +354,7 @@ void Engine::try_resume() {
   // Memory ran ahead of the store (steps applied, messages consumed, timers
   // fired in the abandoned group): start again from what is durable.
   if (auto r = reload(dropped); !r) return fatal(r.error());
+  consume_delivered_again();
   publish_counters();
 }
 

@@ -49,9 +49,22 @@
 namespace statefun {
 
 struct EngineOptions {
-  Store* store = nullptr;                  // required, owned by the caller
-  FunctionClient* client = nullptr;        // required, owned by the caller
-  const Clock* clock = nullptr;            // required
+  Store* store = nullptr;            // required, owned by the caller
+  FunctionClient* client = nullptr;  // required, owned by the caller
+  // The time steps see: trace times, timers, state expiration. Required.
+  const Clock* clock = nullptr;
+  // Virtual time (`statefun dev --clock virtual`): when set, `clock` must be
+  // this clock, which stands still unless an AdvanceClockEvent moves it, so
+  // timers fall due only then. Optional.
+  ManualClock* virtual_clock = nullptr;
+  // Housekeeping that must go on while virtual time stands still runs on
+  // this clock: retry backoff and the retry policy's max age, full-disk
+  // retries, retention sampling, and what a failed call's process printed.
+  // Optional: `clock` when missing.
+  const Clock* wall_clock = nullptr;
+  // An advance gives up after delivering this many timers (a timer that
+  // keeps rescheduling itself with no delay would never let it finish).
+  int64_t max_timers_per_advance = 100000;
   RouteResolver resolve;                   // required
   EgressRouter route_egress;               // required
   DispatcherObserver* observer = nullptr;  // optional
@@ -71,6 +84,12 @@ struct EngineOptions {
   // Trace, consumed messages and read egress older than this are pruned
   // (0 = never); see RetentionPolicy::max_age_ms.
   int64_t retention_age_ms = 0;
+  // ... and, oldest first, once the bytes written to them exceed this
+  // (0 = never); see RetentionPolicy::max_bytes.
+  int64_t retention_bytes = 0;
+  // Rows deleted per table in one pass; passes repeat at once while rows
+  // are left, with the loop's I/O between them.
+  int64_t retention_batch = 5000;
   // Gates closed from the start (see FunctionRoute::gate).
   std::vector<std::string> closed_gates;
   // What the process behind a route's gate printed during a failed call
@@ -120,8 +139,9 @@ class Engine {
   // back by backpressure. Whatever else waits stays in the inbox.
   void shutdown();
 
-  // When the next timer, retry or retention sample is due (clock ms);
-  // nullopt when nothing is.
+  // When the next timer, retry or retention sample is due, on the wall
+  // clock (EngineOptions::wall_clock); nullopt when nothing is. With a
+  // virtual clock timers do not count: only an advance makes them due.
   std::optional<int64_t> next_due_ms() const;
   // When the next timer is due; nullopt when none is pending.
   std::optional<int64_t> next_timer_due_ms() const { return m_timers.next_due_ms(); }
@@ -137,7 +157,8 @@ class Engine {
  private:
   // engine.cc: events, commits, counters.
   void handle_accept(AcceptEvent& event);
-  void handle_pop(PopEgressEvent& event);
+  void handle_produce(ProduceEvent& event);
+  void handle_ingest(IngestEvent& event);
   void handle_reroute();
   void handle_gate(GateEvent& event);
   void handle_timer_op(TimerOpEvent& event);
@@ -150,6 +171,9 @@ class Engine {
   // Runs and clears the callbacks of the group that could not be committed.
   void fail_group(const Error& error);
   bool stopped() const { return m_fatal.has_value() || m_full.has_value(); }
+  int64_t wall_now() const {
+    return (m_options.wall_clock ? m_options.wall_clock : m_options.clock)->now_ms();
+  }
   // The error events get while stopped or suspended.
   Error refusal() const;
   // A full disk, once a second: abandon the failed group, reload from the
@@ -160,20 +184,32 @@ class Engine {
   Result<void> reload(const Error& edits_dropped);
 
   // engine_send.cc: mailboxes, requests, retries, timers.
-  Result<void> enqueue_new(InboxMessage message);  // append to inbox + mailbox
-  void enqueue(InboxMessage message);              // mailbox only (already stored)
+  Result<int64_t> enqueue_new(InboxMessage message);  // inbox + mailbox; the message id
+  void enqueue(InboxMessage message);                 // mailbox only (already stored)
   void maybe_send(const Address& address, Mailbox& box);
   void send_in_flight(const Address& address, Mailbox& box);
   Result<std::vector<StateEntry>> load_state_for_request(const Address& address);
   void admit_parked(const Address& address, Mailbox& box);
   void fail_attempt(const Address& address, Mailbox& box, CallFailure failure);
-  void fire_due_timers();
+  int64_t fire_due_timers();  // how many it delivered
   void fire_due_retries();
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
   std::optional<TimerRecord> take_timer(int64_t id);   // removes from memory and store
   bool gate_closed(const FunctionRoute& route) const;  // also true while restoring
   bool is_backpressured(const Address& address, const Mailbox& box) const;
   const std::optional<FunctionRoute>& route_for(const FunctionType& type);
+
+  // engine_clock.cc: moving the virtual clock.
+  void handle_advance(AdvanceClockEvent& event);
+  // Moves an advance on once no request is on the wire; finishes it when
+  // nothing more is due in its window. Runs at the end of every fire_due().
+  void continue_advance();
+  void finish_advance(Result<void> outcome);
+  // Sets the virtual clock and records the time in the open group.
+  void move_virtual_clock(int64_t to_ms);
+  // At load: the virtual clock's time on the database, or none under the
+  // wall clock (Store::virtual_now).
+  Result<void> record_clock_mode();
 
   // engine_step.cc: responses.
   void handle_call_done(CallDoneEvent& event);
@@ -182,6 +218,16 @@ class Engine {
                                       std::vector<RoutedEgress>& routed) const;
   Result<void> apply_step(const Address& address, Mailbox& box, InvocationResult& result,
                           const std::vector<RoutedEgress>& routed);
+
+  // engine_egress.cc: playground egress pops, leased until settled.
+  void handle_pop(PopEgressEvent& event);
+  void handle_settle(SettleEgressEvent& event);
+  void settle_while_stopped(const SettleEgressEvent& event);
+  // The oldest committed record of `topic` that no lease holds.
+  Result<std::optional<EgressRecord>> peek_unleased(const std::string& topic);
+  void consume_leased(int64_t ticket);
+  // After a full disk: consumes again what was delivered while it was full.
+  void consume_delivered_again();
 
   // engine_edit.cc: admin edits between two steps of an address.
   void handle_edit(EditEvent& event);
@@ -208,7 +254,13 @@ class Engine {
   void handle_dead_letter_op(DeadLetterOpEvent& event);
 
   // engine_restore.cc: loading, retention and swapping the database.
+  bool retention_on() const {
+    return m_options.retention_age_ms > 0 || m_options.retention_bytes > 0;
+  }
+  Result<void> load_marks();
   void prune_old_records();
+  bool sample_retention(int64_t now);
+  void advance_retention_floor(int64_t now);
   void handle_restore(RestoreEvent& event);
   void finish_restore_when_quiet();
 
@@ -223,16 +275,33 @@ class Engine {
   // The last failure of every address whose last attempt failed.
   std::map<Address, std::shared_ptr<const CallFailure>> m_failures;
   std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet
-  // Retention: once a second, where the step and sequence counters stood.
-  struct Watermark {
-    int64_t at_ms, step, inbox_seq, egress_seq;
+  // The advance of the virtual clock under way (engine_clock.cc).
+  struct Advance {
+    AdvanceClockEvent event;
+    ClockAdvance report;
+    int64_t first_step = 0;  // m_last_step when it began
   };
-  std::deque<Watermark> m_watermarks;
+  std::optional<Advance> m_advance;
+  // Retention (engine_restore.cc). The persisted marks, oldest first: the
+  // first is the floor, what everything was (or is being) pruned through.
+  std::deque<RetentionMark> m_marks;
+  // Where the counters stood at the last sample (once a second), with the
+  // running byte total measured up to there; not persisted.
+  RetentionMark m_sample;
+  bool m_prune_backlog = false;  // pruning through the floor has rows left
   int64_t m_last_inbox_seq = 0, m_last_egress_seq = 0;
   int64_t m_last_step = 0;
   // Egress records appended in the open group are not visible to readers:
   // pops only see seqs below the group's first one.
   std::optional<int64_t> m_group_first_egress;
+  // Playground egress records served and not consumed yet, by lease
+  // ticket: pops and peeks skip them until they are settled (see
+  // EgressLease). A restore drops them all (the snapshot defines egress).
+  std::map<int64_t, int64_t> m_egress_leases;  // ticket -> seq
+  int64_t m_next_lease = 1;
+  // Delivered leases whose consumption a full disk rolled back or refused:
+  // consumed again once the engine resumes.
+  std::vector<int64_t> m_consume_again;
   // Run once the group commits (nullptr) or could not be committed (the error).
   std::vector<std::function<void(const Error*)>> m_after_commit;
   std::optional<Error> m_fatal;  // what the store said when it failed

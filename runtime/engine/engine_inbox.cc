@@ -22,7 +22,7 @@ std::string plural(int64_t n, const char* one, const char* many) {
 
 bool Engine::record_attempt(const Address& address, Mailbox& box, const DeliveryFailure& failure) {
   if (box.in_flight.empty()) return false;
-  const int64_t now = m_options.clock->now_ms();
+  const int64_t now = wall_now();  // the retry policy's max age is real time
   if (!ensure_transaction()) return true;
   // Messages of one batch usually share their record: share the new one too.
   std::map<const FailureRecord*, std::shared_ptr<const FailureRecord>> updated;

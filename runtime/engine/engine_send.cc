@@ -20,7 +20,7 @@ bool Engine::is_backpressured(const Address& address, const Mailbox& box) const 
   return max_batch > 0 && static_cast<int>(box.backlog.size()) >= max_batch;
 }
 
-Result<void> Engine::enqueue_new(InboxMessage message) {
+Result<int64_t> Engine::enqueue_new(InboxMessage message) {
   if (!ensure_transaction()) return make_error(ErrorCode::kIo, "the state database is unavailable");
   if (message.accepted_at_ms == 0) message.accepted_at_ms = m_options.clock->now_ms();
   if (auto r = m_options.store->append_inbox(message); !r) {
@@ -29,7 +29,7 @@ Result<void> Engine::enqueue_new(InboxMessage message) {
   }
   m_last_inbox_seq = message.seq;
   enqueue(std::move(message));
-  return {};
+  return m_last_inbox_seq;
 }
 
 void Engine::enqueue(InboxMessage message) {
@@ -108,7 +108,7 @@ void Engine::send_in_flight(const Address& address, Mailbox& box) {
   }
   m_mailboxes.set_on_wire(box, true);
   box.sent_at = std::chrono::steady_clock::now();
-  box.sent_at_ms = m_options.clock->now_ms();
+  box.sent_at_ms = wall_now();  // process output is stamped on the wall clock
   m_options.client->call(route->url, codec::encode_request(request), route->call,
                          [this, address](CallOutcome outcome) {
                            m_options.post(CallDoneEvent{address, std::move(outcome)});
@@ -119,7 +119,8 @@ void Engine::admit_parked(const Address& address, Mailbox& box) {
   while (!box.parked.empty() && !is_backpressured(address, box)) {
     ParkedAccept parked = std::move(box.parked.front());
     box.parked.erase(box.parked.begin());
-    AcceptEvent event{std::move(parked.message), std::move(parked.done)};
+    AcceptEvent event{std::move(parked.message), std::move(parked.done),
+                      std::move(parked.accepted)};
     handle_accept(event);
   }
 }
@@ -127,7 +128,9 @@ void Engine::admit_parked(const Address& address, Mailbox& box) {
 void Engine::fail_attempt(const Address& address, Mailbox& box, CallFailure failure) {
   m_mailboxes.set_on_wire(box, false);
   const int attempt = m_mailboxes.record_failure(box);
-  const int64_t now = m_options.clock->now_ms();
+  // Failures and their retries happen in real time, also while a virtual
+  // clock stands still.
+  const int64_t now = wall_now();
   if (attempt == 1) box.first_failed_at_ms = now;
   failure.attempt = attempt;
   failure.at_ms = now;
@@ -164,7 +167,7 @@ void Engine::fail_attempt(const Address& address, Mailbox& box, CallFailure fail
   const int shift = std::clamp(attempt - 1 - box.backoff_from, 0, 20);
   const int64_t backoff =
       std::min<int64_t>(int64_t{2} << shift, m_options.max_retry_backoff.count());
-  box.retry_due_ms = m_options.clock->now_ms() + backoff;
+  box.retry_due_ms = wall_now() + backoff;
   m_retries.schedule(box.retry_due_ms, address);
   // Between attempts nothing is on the wire: a good moment for admin edits
   // (a user fixing the state that makes the function fail).
@@ -172,7 +175,7 @@ void Engine::fail_attempt(const Address& address, Mailbox& box, CallFailure fail
 }
 
 void Engine::fire_due_retries() {
-  const int64_t now = m_options.clock->now_ms();
+  const int64_t now = wall_now();
   while (auto address = m_retries.pop_due(now)) {
     Mailbox* box = m_mailboxes.find(*address);
     // An entry whose batch was retried by hand, dropped or replaced since is
@@ -201,20 +204,24 @@ std::optional<TimerRecord> Engine::take_timer(int64_t id) {
   return timer;
 }
 
-void Engine::fire_due_timers() {
+int64_t Engine::fire_due_timers() {
   const int64_t now = m_options.clock->now_ms();
+  int64_t fired = 0;
   while (!stopped()) {
     auto id = m_timers.first_due(now);
-    if (!id) return;
+    if (!id) break;
     auto timer = take_timer(*id);
-    if (!timer) return;
+    if (!timer) break;
+    ++fired;
     InboxMessage message;
     message.target = std::move(timer->target);
     message.caller = std::move(timer->sender);
     message.argument = std::move(timer->argument);
     message.source = MessageSource::kTimer;
+    message.cause_step = timer->cause_step;  // the step that scheduled it
     (void)enqueue_new(std::move(message));
   }
+  return fired;
 }
 
 }  // namespace statefun

@@ -117,7 +117,8 @@ Result<void> Engine::apply_step(const Address& address, Mailbox& box, Invocation
     }
     ++trace.delayed;
     TimerRecord timer{0,       now + delayed.delay_ms,      std::move(delayed.target),
-                      address, std::move(delayed.argument), delayed.cancellation_token};
+                      address, std::move(delayed.argument), delayed.cancellation_token,
+                      step};
     if (auto r = store.add_timer(timer); !r) return r;
     m_timers.add(std::move(timer));
   }
@@ -165,7 +166,8 @@ Result<void> Engine::apply_step(const Address& address, Mailbox& box, Invocation
     inbox.argument = std::move(message.argument);
     inbox.source = MessageSource::kFunction;
     inbox.accepted_at_ms = now;
-    if (auto r = enqueue_new(std::move(inbox)); !r) return r;
+    inbox.cause_step = step;
+    if (auto r = enqueue_new(std::move(inbox)); !r) return std::unexpected(r.error());
   }
   if (m_options.observer) m_options.observer->on_step(trace);
   m_mailboxes.release_if_idle(address);

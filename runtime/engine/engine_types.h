@@ -134,10 +134,31 @@ struct DispatcherStatus {
   // when it is a full disk the engine retries (else dispatch stopped for good).
   std::optional<Error> store_failure;
   bool retrying = false;
+  // Bytes of trace, consumed messages and egress kept, as retention's size
+  // cap counts them (measured once a second; 0 with retention off).
+  int64_t retained_bytes = 0;
+};
+
+// A playground egress record served to one client and not consumed yet:
+// other pops skip it until Dispatcher::settle_egress says whether it
+// reached the client (consumed) or not (served again). `ticket` names the
+// lease; 0 for a peek, which holds nothing.
+struct EgressLease {
+  EgressRecord record;
+  int64_t ticket = 0;
 };
 
 // Installs a new database in place of `current` (a snapshot restore) and
 // returns the store to use from now on; see Dispatcher::restore.
 using StoreSwap = std::function<Result<Store*>(Store* current)>;
+
+// What moving the virtual clock did (AdvanceClockEvent).
+struct ClockAdvance {
+  int64_t from_ms = 0;       // virtual time before
+  int64_t to_ms = 0;         // virtual time after
+  int64_t timers_fired = 0;  // delayed messages delivered on the way
+  int64_t steps = 0;         // steps committed meanwhile (the timers' and all they caused)
+  std::optional<int64_t> next_timer_ms;  // the earliest timer still pending, if any
+};
 
 }  // namespace statefun

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "runtime/client/function_client.h"
 #include "runtime/core/result.h"
@@ -19,16 +20,26 @@ namespace statefun {
 struct AcceptEvent {
   InboxMessage message;
   std::function<void(Result<void>)> done;
+  // Optional: hears the message's id (its inbox seq) when it is appended,
+  // before `done` (which then says whether it became durable).
+  std::function<void(int64_t)> accepted = nullptr;
 };
 // A function call finished (the FunctionClient's answer for `address`).
 struct CallDoneEvent {
   Address address;
   CallOutcome outcome;
 };
+// Leases the oldest committed, unleased record of a playground topic (see
+// EgressLease); `done` runs at once, nothing is written.
 struct PopEgressEvent {
   std::string topic;
-  std::function<void(Result<std::optional<EgressRecord>>)> done;
-  bool consume = true;  // false: a peek (HEAD) that leaves the record waiting
+  std::function<void(Result<std::optional<EgressLease>>)> done;
+  bool consume = true;  // false: a peek (HEAD) that leases nothing
+};
+// The client got the leased record (consume it) or did not (release it).
+struct SettleEgressEvent {
+  int64_t ticket;
+  bool delivered;
 };
 struct RerouteEvent {};
 // The clock may have moved: nothing to do beyond what every group does.
@@ -68,13 +79,49 @@ struct DeadLetterOpEvent {
   int64_t id;
   std::function<void(Result<DeadLetter>, int64_t new_seq)> done;
 };
+// Moves the virtual clock (EngineOptions::virtual_clock) forward one due
+// timer at a time: at each due time, what is due is delivered and the engine
+// runs until no request is on the wire, then the clock moves to the next due
+// timer, including timers scheduled on the way. Either up to `target_ms`
+// (where the clock then ends), or, with `until_idle`, for as long as the
+// next timer is due within `horizon_ms` of the current virtual time (the
+// clock ends at the last timer delivered). `done` runs after the commit
+// that follows the last step.
+struct AdvanceClockEvent {
+  int64_t target_ms = 0;
+  bool until_idle = false;
+  int64_t horizon_ms = 0;
+  std::function<void(Result<ClockAdvance>)> done;
+};
+// A record produced to an emulated topic, with the inbox messages its
+// ingresses routed it to (emulator/topics/topic_routing.h): the record and
+// every message are appended in one group, so a commit keeps all or none.
+// `done` runs after the commit with the record as stored (its offset) and
+// the ids (inbox seqs) of its messages, or the error that refused it.
+struct ProduceEvent {
+  TopicRecordRow record;
+  std::vector<InboxMessage> messages;
+  std::function<void(Result<std::pair<TopicRecordRow, std::vector<int64_t>>>)> done;
+};
+// Messages from a source outside statefun (a Kafka ingress in connect mode)
+// with the source positions they advance: the messages are appended to the
+// inbox and the offsets written in the same group commit, so after a crash
+// both or neither are there. Never held back by backpressure: the source
+// waits for `done` before it reads on. With no messages it records the
+// offsets alone (how far a Kafka egress has produced).
+struct IngestEvent {
+  std::vector<InboxMessage> messages;
+  std::vector<ExternalOffset> offsets;
+  std::function<void(Result<void>)> done;
+};
 struct RestoreEvent {
   StoreSwap swap;
   std::function<void(Result<void>)> done;
 };
-using Event = std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, RerouteEvent, TickEvent,
-                           ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent,
-                           InboxOpEvent, DeadLetterOpEvent>;
+using Event =
+    std::variant<AcceptEvent, CallDoneEvent, PopEgressEvent, SettleEgressEvent, RerouteEvent,
+                 TickEvent, ReconfigureEvent, GateEvent, EditEvent, TimerOpEvent, RestoreEvent,
+                 InboxOpEvent, DeadLetterOpEvent, AdvanceClockEvent, ProduceEvent, IngestEvent>;
 
 // Answers the event's completion callback, if it has one, with `error`.
 void refuse(Event& event, const Error& error);

@@ -29,6 +29,7 @@ struct AddressHash {
 struct ParkedAccept {
   InboxMessage message;
   std::function<void(Result<void>)> done;
+  std::function<void(int64_t)> accepted;  // AcceptEvent::accepted
 };
 
 struct Mailbox {

@@ -93,6 +93,7 @@ HttpConnection::~HttpConnection() {
     m_loop.unwatch(m_fd);
     ::close(m_fd);
   }
+  run_written_hooks(true);
 }
 
 bool HttpConnection::open() {
@@ -119,6 +120,7 @@ void HttpConnection::close() {
   m_in_used = 0;
   m_out.clear();
   m_out_sent = 0;
+  run_written_hooks(true);  // what was not sent by now never will be
   m_owner.on_closed(*this);
 }
 
@@ -246,7 +248,10 @@ void HttpConnection::start_request() {
 }
 
 void HttpConnection::respond(std::uint64_t request_id, HttpResponse response) {
-  if (closed() || !m_awaiting_response || request_id != m_request) return;
+  if (closed() || !m_awaiting_response || request_id != m_request) {
+    if (response.on_written) response.on_written(false);
+    return;
+  }
   m_awaiting_response = false;
   m_last_activity = EventLoop::Clock::now();
   queue_response(std::move(response), m_head, m_keep_alive);
@@ -290,9 +295,16 @@ void HttpConnection::queue_response(HttpResponse response, bool head_only, bool 
   // Explicit either way: an HTTP/1.0 client that asked for keep-alive needs
   // to hear it, and a closing connection should say so.
   head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+  m_out_queued_total += head.size();
   m_out.push_back(std::move(head));
   // The body stays its own buffer (no copy); flush() sends both in one call.
-  if (!head_only && !bodiless && !response.body.empty()) m_out.push_back(std::move(response.body));
+  if (!head_only && !bodiless && !response.body.empty()) {
+    m_out_queued_total += response.body.size();
+    m_out.push_back(std::move(response.body));
+  }
+  if (response.on_written) {
+    m_written_hooks.emplace_back(m_out_queued_total, std::move(response.on_written));
+  }
   if (!keep_alive) m_close_after_write = true;
 }
 
@@ -315,6 +327,7 @@ void HttpConnection::flush() {
       return close();  // EPIPE, ECONNRESET: the client is gone
     }
     m_last_activity = EventLoop::Clock::now();
+    m_out_sent_total += static_cast<std::uint64_t>(sent);
     while (sent > 0) {
       const std::size_t left = m_out.front().size() - m_out_sent;
       if (static_cast<std::size_t>(sent) < left) {
@@ -326,6 +339,8 @@ void HttpConnection::flush() {
       m_out_sent = 0;
     }
   }
+  run_written_hooks(false);
+  if (closed()) return;
   if (!m_out.empty()) return update_interest();  // EPOLLOUT resumes
   if (m_linger_after_write) return linger();
   if (m_close_after_write) {
@@ -351,6 +366,19 @@ void HttpConnection::linger() {
         }
       });
   update_interest();
+}
+
+void HttpConnection::run_written_hooks(bool closing) {
+  while (!m_written_hooks.empty() &&
+         (closing || m_written_hooks.front().first <= m_out_sent_total)) {
+    // After the client ended its stream a send succeeds into a socket that
+    // nobody may read (a closed peer answers it with a reset later), so a
+    // response is delivered only if its last byte went out before that.
+    const bool written = !m_peer_eof && m_written_hooks.front().first <= m_out_sent_total;
+    auto hook = std::move(m_written_hooks.front().second);
+    m_written_hooks.pop_front();
+    hook(written);  // on close, written only if its last byte was
+  }
 }
 
 void HttpConnection::update_interest() {

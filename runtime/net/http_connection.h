@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "runtime/net/event_loop.h"
 #include "runtime/net/http_message.h"
@@ -72,6 +74,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // of a reset caused by unread data.
   void linger();
   void update_interest();
+  // Runs the on_written hooks of responses now fully sent (`true`), or of
+  // all of them (`false`, the connection is closing).
+  void run_written_hooks(bool closing);
 
   EventLoop& m_loop;
   HttpConnectionOwner& m_owner;
@@ -84,6 +89,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::size_t m_in_used = 0;
   std::deque<std::string> m_out;  // unsent output; m_out_sent bytes of the first are sent
   std::size_t m_out_sent = 0;
+  // Bytes ever queued and ever sent, and the hooks waiting for their
+  // response's last byte (its position in that count) to be sent.
+  std::uint64_t m_out_queued_total = 0;
+  std::uint64_t m_out_sent_total = 0;
+  std::deque<std::pair<std::uint64_t, std::function<void(bool)>>> m_written_hooks;
 
   std::uint64_t m_request = 0;  // the latest request handed to the owner
   bool m_awaiting_response = false;

@@ -290,20 +290,27 @@ void HttpServer::Impl::on_closed(HttpConnection& connection) {
 void HttpServer::Impl::respond(std::uint64_t connection, std::uint64_t request,
                                HttpResponse response) {
   const auto it = m_connections.find(connection);
-  if (it == m_connections.end()) return;  // closed meanwhile
-  const auto keep = it->second;           // responding may close it
+  if (it == m_connections.end()) {  // closed meanwhile
+    if (response.on_written) response.on_written(false);
+    return;
+  }
+  const auto keep = it->second;  // responding may close it
   keep->respond(request, std::move(response));
 }
 
 void HttpServer::Responder::operator()(HttpResponse response) const {
+  // Every path ends in respond() or tells on_written that nothing was sent.
+  auto deliver = [](const std::weak_ptr<Impl>& server, std::uint64_t connection,
+                    std::uint64_t request, HttpResponse response) {
+    if (auto self = server.lock()) return self->respond(connection, request, std::move(response));
+    if (response.on_written) response.on_written(false);
+  };
   if (m_loop->in_loop_thread()) {
-    if (auto server = m_server.lock())
-      server->respond(m_connection, m_request, std::move(response));
-    return;
+    return deliver(m_server, m_connection, m_request, std::move(response));
   }
-  m_loop->post([server = m_server, connection = m_connection, request = m_request,
+  m_loop->post([deliver, server = m_server, connection = m_connection, request = m_request,
                 response = std::move(response)]() mutable {
-    if (auto self = server.lock()) self->respond(connection, request, std::move(response));
+    deliver(server, connection, request, std::move(response));
   });
 }
 

@@ -40,6 +40,14 @@ struct HttpResponse {
   std::string content_type;  // empty: no Content-Type header
   std::string body;
   std::vector<HttpHeader> headers;  // extra; never Content-Length or Connection
+  // Optional. Runs exactly once, on the loop thread: `true` once the
+  // response's last byte was handed to the kernel (a crash of this process
+  // no longer stops it from reaching the client), `false` when that never
+  // happens (the connection closed first, the client had already ended its
+  // stream so nothing says it still reads, the request it answers is gone,
+  // or the server stopped). The playground egress consumes a record only
+  // on `true`, so a pop cut short by a kill leaves the record waiting.
+  std::function<void(bool written)> on_written;
 };
 
 class HttpServer {

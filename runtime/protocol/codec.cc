@@ -1,11 +1,22 @@
 #include "runtime/protocol/codec.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "request_reply.pb.h"
 
 namespace statefun::codec {
 namespace pb = io::statefun::sdk::reqreply;
 
 namespace {
+
+// Every failure comes back as a Result with a message of ours. protobuf's
+// own "[libprotobuf ERROR ...]" lines on stderr (a string field that is not
+// UTF-8, say) would only repeat it, raw, in the middle of the console.
+// Installed once, before the first message is encoded or decoded.
+[[maybe_unused]] const bool kProtobufQuiet = [] {
+  google::protobuf::SetLogHandler(nullptr);
+  return true;
+}();
 
 void to_pb(const Address& in, pb::Address* out) {
   out->set_namespace_(in.type.ns);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -78,7 +79,7 @@ class HandlerPool {
 class Server::Impl {
  public:
   Impl(const Functions& functions, ServeOptions options)
-      : m_functions(functions), m_options(std::move(options)) {}
+      : m_functions(functions), m_options(with_host(std::move(options))) {}
 
   ~Impl() { stop(); }
 
@@ -97,6 +98,7 @@ class Server::Impl {
   }
 
   int port() const { return m_port; }
+  const std::string& host() const { return m_options.host; }
 
   void wait() {
     std::unique_lock lock(m_mutex);
@@ -118,6 +120,15 @@ class Server::Impl {
   }
 
  private:
+  // An empty host: $HOST, or 127.0.0.1 (only this machine) when unset.
+  static ServeOptions with_host(ServeOptions options) {
+    if (options.host.empty()) {
+      const char* host = std::getenv("HOST");
+      options.host = host && *host ? host : "127.0.0.1";
+    }
+    return options;
+  }
+
   void bind() {
     if (!m_options.unix_socket_path.empty()) {
       if (auto bound = m_http->start_unix(m_options.unix_socket_path); !bound) {
@@ -178,6 +189,7 @@ Server::Server(const Functions& functions, ServeOptions options)
 Server::~Server() = default;
 void Server::start() { m_impl->start(); }
 int Server::port() const { return m_impl->port(); }
+const std::string& Server::host() const { return m_impl->host(); }
 void Server::wait() { m_impl->wait(); }
 void Server::stop() { m_impl->stop(); }
 

@@ -435,7 +435,11 @@ class Functions {
 
 struct ServeOptions {
   // TCP interface and port. Port 0 picks a free one (see Server::port()).
-  std::string host = "0.0.0.0";
+  // An empty host means the HOST environment variable, or 127.0.0.1 when
+  // that is unset: only this machine can reach the functions unless you say
+  // otherwise (HOST=0.0.0.0 in a container, where the StateFun runtime
+  // connects from elsewhere).
+  std::string host;
   int port = 8000;
   // Non-empty: listen on this UNIX socket file instead of TCP (a stale socket
   // file left by a killed process is replaced).
@@ -465,6 +469,8 @@ class Server {
   void start();
   // The bound TCP port (after start()); 0 for a UNIX socket.
   int port() const;
+  // The interface it listens on (ServeOptions::host, resolved).
+  const std::string& host() const;
   // Blocks until stop() is called (from another thread).
   void wait();
   // Stops serving and removes the UNIX socket file. Idempotent.

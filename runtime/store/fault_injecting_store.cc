@@ -105,6 +105,10 @@ Result<void> FaultInjectingStore::consume_egress(int64_t seq) {
   return write("consume_egress", [&] { return m_inner.consume_egress(seq); });
 }
 
+Result<void> FaultInjectingStore::append_topic_record(TopicRecordRow& row) {
+  return write("append_topic_record", [&] { return m_inner.append_topic_record(row); });
+}
+
 Result<void> FaultInjectingStore::append_trace(const TraceRecord& record) {
   return write("append_trace", [&] { return m_inner.append_trace(record); });
 }
@@ -113,6 +117,19 @@ Result<int64_t> FaultInjectingStore::prune(int64_t through_step, int64_t through
                                            int64_t through_egress_seq, int64_t batch) {
   return write("prune",
                [&] { return m_inner.prune(through_step, through_seq, through_egress_seq, batch); });
+}
+
+Result<void> FaultInjectingStore::add_retention_mark(RetentionMark& mark) {
+  return write("add_retention_mark", [&] { return m_inner.add_retention_mark(mark); });
+}
+
+Result<void> FaultInjectingStore::write_external_offset(const ExternalOffset& offset) {
+  return write("write_external_offset", [&] { return m_inner.write_external_offset(offset); });
+}
+
+Result<void> FaultInjectingStore::drop_retention_marks_before(int64_t id) {
+  return write("drop_retention_marks_before",
+               [&] { return m_inner.drop_retention_marks_before(id); });
 }
 
 }  // namespace statefun

@@ -5,8 +5,10 @@
 // Counted operations: writes (every call that changes rows: append_inbox,
 // mark_consumed, write_state, delete_state, set_expiry, drop_expired,
 // add_timer, remove_timer, append_egress, consume_egress, append_trace,
-// prune) and commits (commit() with a transaction open). Reads, begin() and
-// savepoints and rollback() pass through uncounted.
+// append_topic_record,
+// prune, add_retention_mark, drop_retention_marks_before) and commits (commit() with a transaction
+// open). Reads, begin() and savepoints, rollback() and set_virtual_now pass
+// through uncounted.
 //
 // A failed write does not reach the wrapped store. A failed commit leaves
 // the wrapped store's transaction open and uncommitted: nothing of the group
@@ -81,19 +83,36 @@ class FaultInjectingStore final : public Store {
   Result<std::vector<TimerRecord>> load_timers() override { return m_inner.load_timers(); }
 
   Result<void> append_egress(EgressRecord& record) override;
-  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic, int64_t after_seq,
                                                   int64_t max_seq) override {
-    return m_inner.peek_egress(topic, max_seq);
+    return m_inner.peek_egress(topic, after_seq, max_seq);
   }
   Result<void> consume_egress(int64_t seq) override;
 
   Result<void> append_trace(const TraceRecord& record) override;
+  Result<void> append_topic_record(TopicRecordRow& row) override;
 
   Result<int64_t> prune(int64_t through_step, int64_t through_seq, int64_t through_egress_seq,
                         int64_t batch) override;
   Result<int64_t> pruned_through_step() override { return m_inner.pruned_through_step(); }
   Result<std::pair<int64_t, int64_t>> last_sequences() override { return m_inner.last_sequences(); }
   Result<int64_t> last_step() override { return m_inner.last_step(); }
+  Result<std::optional<int64_t>> virtual_now() override { return m_inner.virtual_now(); }
+  Result<void> set_virtual_now(std::optional<int64_t> ms) override {
+    return m_inner.set_virtual_now(ms);  // uncounted: the tests' write counts predate it
+  }
+  Result<int64_t> measure_rows(const RetentionMark& from, const RetentionMark& to) override {
+    return m_inner.measure_rows(from, to);
+  }
+  Result<void> add_retention_mark(RetentionMark& mark) override;
+  Result<std::vector<RetentionMark>> load_retention_marks() override {
+    return m_inner.load_retention_marks();
+  }
+  Result<void> drop_retention_marks_before(int64_t id) override;
+  Result<void> write_external_offset(const ExternalOffset& offset) override;
+  Result<std::vector<ExternalOffset>> load_external_offsets() override {
+    return m_inner.load_external_offsets();
+  }
 
  private:
   // One kind of counted operation and the fault planned for it.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <utility>
 
 #include "runtime/core/thread_annotations.h"
@@ -61,11 +62,16 @@ struct MemoryStore::Tables {
   using Versions = std::map<std::pair<int64_t, std::string>, HistoryRow>;  // (version, name)
   std::map<Address, Versions> history;
   std::map<Address, int64_t> history_floor;
-  std::map<int64_t, TimerRecord> timers;       // by id
-  std::map<int64_t, EgressRow> egress;         // by seq
-  std::map<int64_t, TraceRecord> trace;        // by step
-  std::map<int64_t, DeadLetter> dead_letters;  // by id (the inbox seq)
+  std::map<int64_t, TimerRecord> timers;            // by id
+  std::map<int64_t, EgressRow> egress;              // by seq
+  std::map<int64_t, TraceRecord> trace;             // by step
+  std::map<int64_t, DeadLetter> dead_letters;       // by id (the inbox seq)
+  std::map<int64_t, RetentionMark> marks;           // by id
+  std::map<int64_t, TopicRecordRow> topic_records;  // by seq
+  using OffsetKey = std::tuple<std::string, std::string, std::string, int32_t>;
+  std::map<OffsetKey, ExternalOffset> external_offsets;  // by kind, name, topic, partition
   int64_t pruned_through_step = 0;
+  std::optional<int64_t> virtual_now;  // the meta table's virtual_now_ms
   // The meta table's high-water marks: the highest step and timer id ever used.
   int64_t step_high_water = 0;
   int64_t timer_high_water = 0;
@@ -413,9 +419,10 @@ Result<void> MemoryStore::append_egress(EgressRecord& record) {
 }
 
 Result<std::optional<EgressRecord>> MemoryStore::peek_egress(const std::string& topic,
-                                                             int64_t max_seq) {
+                                                             int64_t after_seq, int64_t max_seq) {
   return read([&](const Tables& t) -> Result<std::optional<EgressRecord>> {
-    for (auto it = t.egress.begin(); it != t.egress.end() && it->first <= max_seq; ++it) {
+    for (auto it = t.egress.upper_bound(after_seq); it != t.egress.end() && it->first <= max_seq;
+         ++it) {
       if (!it->second.consumed && it->second.record.topic == topic) return it->second.record;
     }
     return std::optional<EgressRecord>();
@@ -425,6 +432,18 @@ Result<std::optional<EgressRecord>> MemoryStore::peek_egress(const std::string& 
 Result<void> MemoryStore::consume_egress(int64_t seq) {
   return write([&](Tables& t) -> Result<void> {
     if (auto it = t.egress.find(seq); it != t.egress.end()) it->second.consumed = true;
+    return {};
+  });
+}
+
+Result<void> MemoryStore::append_topic_record(TopicRecordRow& row) {
+  return write([&](Tables& t) -> Result<void> {
+    row.seq = next_key(t.topic_records);
+    row.offset = 0;
+    for (const auto& [seq, existing] : t.topic_records) {
+      if (existing.topic == row.topic) row.offset = existing.offset + 1;
+    }
+    t.topic_records.emplace(row.seq, row);
     return {};
   });
 }
@@ -455,11 +474,24 @@ Result<int64_t> MemoryStore::prune(int64_t through_step, int64_t through_seq,
                          }));
     }
     if (through_egress_seq > 0) {
-      deleted = std::max(deleted,
-                         prune_table(t.egress, through_egress_seq, batch, [](const EgressRow& row) {
-                           return row.consumed || row.record.topic.empty() ||
-                                  row.record.egress_id != kPlaygroundEgress;
-                         }));
+      // Not what a Kafka egress has yet to produce (from its mark on), as
+      // the SQLite store.
+      auto unproduced = [&t](const EgressRow& row) {
+        for (const auto& [key, mark] : t.external_offsets) {
+          if (mark.kind == "kafka-egress" && mark.name == row.record.egress_id &&
+              row.record.seq >= mark.next_offset) {
+            return true;
+          }
+        }
+        return false;
+      };
+      deleted = std::max(
+          deleted,
+          prune_table(t.egress, through_egress_seq, batch, [&unproduced](const EgressRow& row) {
+            return (row.consumed || row.record.topic.empty() ||
+                    row.record.egress_id != kPlaygroundEgress) &&
+                   !unproduced(row);
+          }));
     }
     if (through_step > 0) t.pruned_through_step = std::max(t.pruned_through_step, through_step);
     return {};
@@ -475,6 +507,86 @@ Result<int64_t> MemoryStore::pruned_through_step() {
 Result<std::pair<int64_t, int64_t>> MemoryStore::last_sequences() {
   return read([](const Tables& t) -> Result<std::pair<int64_t, int64_t>> {
     return std::pair{next_key(t.inbox) - 1, next_key(t.egress) - 1};
+  });
+}
+
+Result<std::optional<int64_t>> MemoryStore::virtual_now() {
+  return read([](const Tables& t) -> Result<std::optional<int64_t>> { return t.virtual_now; });
+}
+
+Result<void> MemoryStore::set_virtual_now(std::optional<int64_t> ms) {
+  return write([&](Tables& t) -> Result<void> {
+    t.virtual_now = ms;
+    return {};
+  });
+}
+
+Result<int64_t> MemoryStore::measure_rows(const RetentionMark& from, const RetentionMark& to) {
+  // The same measure as the SQLite store's (lengths plus a fixed amount).
+  return read([&](const Tables& t) -> Result<int64_t> {
+    auto address = [](const Address& a) {
+      return static_cast<int64_t>(a.type.ns.size() + a.type.name.size() + a.id.size());
+    };
+    int64_t bytes = 0;
+    for (auto it = t.trace.upper_bound(from.step); it != t.trace.end() && it->first <= to.step;
+         ++it) {
+      const TraceRecord& r = it->second;
+      int64_t changed = r.changed_states.empty() ? 0 : -1;
+      for (const auto& name : r.changed_states) changed += static_cast<int64_t>(name.size()) + 1;
+      bytes += address(r.address) + static_cast<int64_t>(r.first_type.size()) + changed + 48;
+    }
+    for (auto it = t.inbox.upper_bound(from.inbox_seq);
+         it != t.inbox.end() && it->first <= to.inbox_seq; ++it) {
+      const InboxMessage& m = it->second.message;
+      bytes += address(m.target) + (m.caller ? address(*m.caller) : 0) +
+               static_cast<int64_t>(m.argument.type_name.size() + m.argument.value.size()) + 32;
+    }
+    for (auto it = t.egress.upper_bound(from.egress_seq);
+         it != t.egress.end() && it->first <= to.egress_seq; ++it) {
+      const EgressRecord& r = it->second.record;
+      bytes += static_cast<int64_t>(r.egress_id.size() + r.topic.size() + r.payload.size() +
+                                    r.argument.type_name.size() + r.argument.value.size()) +
+               40;
+    }
+    return bytes;
+  });
+}
+
+Result<void> MemoryStore::add_retention_mark(RetentionMark& mark) {
+  return write([&](Tables& t) -> Result<void> {
+    mark.id = next_key(t.marks);
+    t.marks[mark.id] = mark;
+    return {};
+  });
+}
+
+Result<std::vector<RetentionMark>> MemoryStore::load_retention_marks() {
+  return read([](const Tables& t) -> Result<std::vector<RetentionMark>> {
+    std::vector<RetentionMark> marks;
+    for (const auto& [id, mark] : t.marks) marks.push_back(mark);
+    return marks;
+  });
+}
+
+Result<void> MemoryStore::drop_retention_marks_before(int64_t id) {
+  return write([&](Tables& t) -> Result<void> {
+    t.marks.erase(t.marks.begin(), t.marks.lower_bound(id));
+    return {};
+  });
+}
+
+Result<void> MemoryStore::write_external_offset(const ExternalOffset& offset) {
+  return write([&](Tables& t) -> Result<void> {
+    t.external_offsets[{offset.kind, offset.name, offset.topic, offset.partition}] = offset;
+    return {};
+  });
+}
+
+Result<std::vector<ExternalOffset>> MemoryStore::load_external_offsets() {
+  return read([](const Tables& t) -> Result<std::vector<ExternalOffset>> {
+    std::vector<ExternalOffset> out;
+    for (const auto& [key, offset] : t.external_offsets) out.push_back(offset);
+    return out;
   });
 }
 

@@ -74,17 +74,26 @@ class MemoryStore final : public Store {
   Result<std::vector<TimerRecord>> load_timers() override;
 
   Result<void> append_egress(EgressRecord& record) override;
-  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic, int64_t after_seq,
                                                   int64_t max_seq) override;
   Result<void> consume_egress(int64_t seq) override;
 
   Result<void> append_trace(const TraceRecord& record) override;
+  Result<void> append_topic_record(TopicRecordRow& row) override;
 
   Result<int64_t> prune(int64_t through_step, int64_t through_seq, int64_t through_egress_seq,
                         int64_t batch) override;
   Result<int64_t> pruned_through_step() override;
   Result<std::pair<int64_t, int64_t>> last_sequences() override;
   Result<int64_t> last_step() override;
+  Result<std::optional<int64_t>> virtual_now() override;
+  Result<void> set_virtual_now(std::optional<int64_t> ms) override;
+  Result<int64_t> measure_rows(const RetentionMark& from, const RetentionMark& to) override;
+  Result<void> add_retention_mark(RetentionMark& mark) override;
+  Result<std::vector<RetentionMark>> load_retention_marks() override;
+  Result<void> drop_retention_marks_before(int64_t id) override;
+  Result<void> write_external_offset(const ExternalOffset& offset) override;
+  Result<std::vector<ExternalOffset>> load_external_offsets() override;
 
   struct Tables;  // the contents of a database (memory_store.cc)
 

@@ -119,15 +119,34 @@ Result<SnapshotInfo> Snapshots::create(const std::string& requested) {
   return describe(name, target);
 }
 
-Result<std::vector<SnapshotInfo>> Snapshots::list() const {
+Result<std::vector<SnapshotInfo>> Snapshots::list(std::vector<std::string>* skipped) const {
   std::vector<SnapshotInfo> out;
   const fs::path dir = fs::path(m_data_dir) / "snapshots";
   std::error_code ec;
   if (!fs::exists(dir, ec)) return out;
+  // One file that is not a snapshot must not hide all the others.
+  auto skip = [&](const fs::path& file, const std::string& why) {
+    if (skipped) skipped->push_back(fmt::format("snapshots/{}: {}", file.filename().string(), why));
+  };
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".db") continue;
-    auto info = describe(entry.path().stem().string(), entry.path().string());
-    if (!info) return std::unexpected(info.error());
+    const std::string name = entry.path().stem().string();
+    if (!check_name(name)) {
+      skip(entry.path(), "not a snapshot name (letters, digits, '.', '_' and '-')");
+      continue;
+    }
+    if (!entry.is_regular_file(ec)) {
+      skip(entry.path(), "not a regular file");
+      continue;
+    }
+    auto info = describe(name, entry.path().string());
+    if (!info) {
+      std::string_view why = info.error().message;  // "<path>: <what>: <SQLite's words>"
+      const std::string prefix = entry.path().string() + ": ";
+      if (why.starts_with(prefix)) why.remove_prefix(prefix.size());
+      skip(entry.path(), fmt::format("not a statefun snapshot ({})", why));
+      continue;
+    }
     out.push_back(std::move(*info));
   }
   std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {

@@ -44,8 +44,10 @@ class Snapshots {
   // Creates a snapshot; an empty name makes an automatic one. Errors:
   // kInvalidArgument for a bad name, kFailedPrecondition when it exists.
   Result<SnapshotInfo> create(const std::string& name);
-  // Every snapshot, oldest first.
-  Result<std::vector<SnapshotInfo>> list() const;
+  // Every snapshot, oldest first. A file in snapshots/ that is not one (a
+  // stray or damaged .db) is skipped, not an error: when `skipped` is given,
+  // it gets one "snapshots/<file>: <why>" line per such file.
+  Result<std::vector<SnapshotInfo>> list(std::vector<std::string>* skipped = nullptr) const;
   Result<SnapshotInfo> info(const std::string& name) const;  // kNotFound if absent
   Result<void> remove(const std::string& name);
   // Keeps the newest `keep` automatic snapshots; returns how many went.

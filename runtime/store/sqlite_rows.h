@@ -62,8 +62,9 @@ inline HistoryRow history(const sqlite::Statement& s) {
 // cause).
 inline constexpr const char* kInboxColumns =
     "seq,ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,source,accepted_at,"
-    "attempts,first_failed_at,last_failed_at,failure_reason,failure_status,failure_body";
-inline constexpr int kInboxColumnCount = 18;
+    "attempts,first_failed_at,last_failed_at,failure_reason,failure_status,failure_body,"
+    "cause_step";
+inline constexpr int kInboxColumnCount = 19;
 
 inline InboxMessage inbox_message(const sqlite::Statement& s) {
   InboxMessage m;
@@ -81,6 +82,7 @@ inline InboxMessage inbox_message(const sqlite::Statement& s) {
     f->last = {s.column_text(15), static_cast<int>(s.column_int(16)), s.column_blob(17)};
     m.failures = std::move(f);
   }
+  m.cause_step = s.column_is_null(18) ? 0 : s.column_int(18);
   return m;
 }
 
@@ -96,7 +98,8 @@ inline DeadLetter dead_letter(const sqlite::Statement& s) {
 
 // The timer columns every reader selects, in the order timer() reads.
 inline constexpr const char* kTimerColumns =
-    "id,due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,value,token";
+    "id,due,ns,type,target_id,sender_ns,sender_type,sender_id,typename,has_value,value,token,"
+    "cause_step";
 
 inline TimerRecord timer(const sqlite::Statement& s) {
   TimerRecord t;
@@ -106,6 +109,7 @@ inline TimerRecord timer(const sqlite::Statement& s) {
   t.sender = address(s, 5);
   t.argument = {s.column_text(8), s.column_int(9) != 0, s.column_blob(10)};
   t.token = s.column_text(11);
+  t.cause_step = s.column_is_null(12) ? 0 : s.column_int(12);
   return t;
 }
 

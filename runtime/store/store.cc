@@ -98,6 +98,47 @@ CREATE TABLE dead_letters (
 );
 ALTER TABLE trace ADD COLUMN note TEXT NOT NULL DEFAULT '';
 )sql"},
+    // 2 -> 3: causality. A message remembers the step that sent it, and so
+    // does a pending delayed message and a dead letter; steps are found from
+    // what they consumed and produced, and egress by its step (the leaves of
+    // a causal tree).
+    {2, R"sql(
+ALTER TABLE inbox ADD COLUMN cause_step INTEGER;
+ALTER TABLE timers ADD COLUMN cause_step INTEGER;
+ALTER TABLE dead_letters ADD COLUMN cause_step INTEGER;
+CREATE INDEX IF NOT EXISTS inbox_by_cause ON inbox(cause_step) WHERE cause_step IS NOT NULL;
+CREATE INDEX IF NOT EXISTS inbox_by_step ON inbox(consumed_step) WHERE consumed_step IS NOT NULL;
+CREATE INDEX IF NOT EXISTS egress_by_step ON egress(step);
+)sql"},
+    // 3 -> 4: retention by size. Marks of how far the log reached, and how
+    // many bytes it had grown by, at moments in time (engine_restore.cc).
+    {3, R"sql(
+CREATE TABLE retention_marks (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, step INTEGER NOT NULL,
+  inbox_seq INTEGER NOT NULL, egress_seq INTEGER NOT NULL, bytes INTEGER NOT NULL
+);
+)sql"},
+    // 4 -> 5: emulated Kafka topics and Kinesis streams. Each produced record
+    // with its offset in the topic and the inbox messages it became
+    // (emulator/topics/). A NULL key: the record had none.
+    {4, R"sql(
+CREATE TABLE topic_records (
+  seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, topic_offset INTEGER NOT NULL,
+  key BLOB, value BLOB NOT NULL, at INTEGER NOT NULL,
+  first_message INTEGER NOT NULL, messages INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX topic_records_by_offset ON topic_records(topic, topic_offset);
+)sql"},
+    // 5 -> 6: Kafka connect mode. The consumed offsets of Kafka ingresses
+    // commit with the inbox rows they produced (exactly once from the broker
+    // to state), and each Kafka egress remembers how far it has produced.
+    {5, R"sql(
+CREATE TABLE external_offsets (
+  kind TEXT NOT NULL, name TEXT NOT NULL, topic TEXT NOT NULL, partition INTEGER NOT NULL,
+  next_offset INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, name, topic, partition)
+) WITHOUT ROWID;
+)sql"},
 };
 static_assert(std::size(kUpgrades) == kStoreSchemaVersion - 1,
               "one upgrade step per schema version after the first");
@@ -136,14 +177,32 @@ enum Stmt : std::size_t {
   kSetPrunedStep,
   kPrunedStep,
   kLastSequences,
+  kSetVirtualNow,
+  kClearVirtualNow,
+  kVirtualNow,
   kRaiseMark,
   kRecordFailure,
   kInsertDeadLetter,
   kMarkDead,
   kReadDeadLetter,
   kDeleteDeadLetter,
+  kMeasureRows,
+  kInsertMark,
+  kLoadMarks,
+  kDropMarks,
+  kNextTopicOffset,
+  kInsertTopicRecord,
+  kWriteExternalOffset,
+  kLoadExternalOffsets,
   kStmtCount
 };
+
+// "?,?,...,?" with `count` parameters.
+std::string placeholders(int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += i ? ",?" : "?";
+  return out;
+}
 
 // Every statement the store runs, prepared once when it opens.
 const std::array<std::string, kStmtCount>& statements_sql() {
@@ -156,7 +215,7 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "RELEASE edit",
       "ROLLBACK TO edit",
       "INSERT INTO inbox(ns,type,id,caller_ns,caller_type,caller_id,typename,has_value,value,"
-      "source,accepted_at) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+      "source,accepted_at,cause_step) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
       "UPDATE inbox SET consumed_step=? WHERE seq=?",
       fmt::format("SELECT {} FROM inbox WHERE consumed_step IS NULL ORDER BY seq", kInboxColumns),
       fmt::format(
@@ -177,15 +236,15 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "SELECT version,name,typename,value,step,at,cause_type,cause_caller FROM history "
       "WHERE ns=? AND type=? AND id=? ORDER BY version,name",
       // The id comes after every id ever used (a fired timer's id is not reused).
-      fmt::format("INSERT INTO timers(id,due,ns,type,target_id,sender_ns,sender_type,sender_id,"
-                  "typename,has_value,value,token) VALUES(({})+1,?,?,?,?,?,?,?,?,?,?,?)",
-                  sqlite_rows::kLastTimerIdSql),
+      fmt::format(
+          "INSERT INTO timers(id,due,ns,type,target_id,sender_ns,sender_type,sender_id,"
+          "typename,has_value,value,token,cause_step) VALUES(({})+1,?,?,?,?,?,?,?,?,?,?,?,?)",
+          sqlite_rows::kLastTimerIdSql),
       "DELETE FROM timers WHERE id=?",
       fmt::format("SELECT {} FROM timers ORDER BY due,id", kTimerColumns),
       "INSERT INTO egress(egress_id,topic,payload,typename,value,step,at) VALUES(?,?,?,?,?,?,?)",
       "SELECT seq,egress_id,payload,typename,value,step,at FROM egress WHERE topic=? AND "
-      "consumed=0 "
-      "AND seq<=? ORDER BY seq LIMIT 1",
+      "consumed=0 AND seq>? AND seq<=? ORDER BY seq LIMIT 1",
       "UPDATE egress SET consumed=1 WHERE seq=?",
       "INSERT INTO trace(step,at,ns,type,id,invocations,first_type,duration_us,changed,messages,"
       "delayed,egress,note) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -202,21 +261,48 @@ const std::array<std::string, kStmtCount>& statements_sql() {
       "?)",
       "DELETE FROM inbox WHERE seq IN (SELECT seq FROM inbox WHERE seq<=? AND consumed_step IS NOT "
       "NULL ORDER BY seq LIMIT ?)",
-      "DELETE FROM egress WHERE seq IN (SELECT seq FROM egress WHERE seq<=? AND (consumed=1 OR "
-      "topic='' OR egress_id<>'io.statefun.playground/egress') ORDER BY seq LIMIT ?)",
+      // Never what a Kafka egress in connect mode has yet to produce: its
+      // 'kafka-egress' mark (emulator/kafka/kafka_egress.h) holds the first
+      // seq not produced, and nothing from there on is pruned.
+      "DELETE FROM egress WHERE seq IN (SELECT seq FROM egress e WHERE seq<=? AND (consumed=1 OR "
+      "topic='' OR egress_id<>'io.statefun.playground/egress') AND NOT EXISTS (SELECT 1 FROM "
+      "external_offsets o WHERE o.kind='kafka-egress' AND o.name=e.egress_id AND "
+      "e.seq>=o.next_offset) ORDER BY seq LIMIT ?)",
       "INSERT INTO meta(key,value) VALUES('pruned_through_step',?) ON CONFLICT(key) DO UPDATE SET "
       "value=max(value,excluded.value)",
       "SELECT coalesce((SELECT value FROM meta WHERE key='pruned_through_step'),0)",
       "SELECT coalesce((SELECT max(seq) FROM inbox),0), coalesce((SELECT max(seq) FROM egress),0)",
+      "INSERT INTO meta(key,value) VALUES('virtual_now_ms',?) ON CONFLICT(key) DO UPDATE SET "
+      "value=excluded.value",
+      "DELETE FROM meta WHERE key='virtual_now_ms'",
+      "SELECT value FROM meta WHERE key='virtual_now_ms'",
       sqlite_rows::kRaiseMarkSql,
       "UPDATE inbox SET attempts=?,first_failed_at=?,last_failed_at=?,failure_reason=?,"
       "failure_status=?,failure_body=? WHERE seq=?",
-      fmt::format("INSERT INTO dead_letters({},dead_step,dead_at,cause) VALUES(?,?,?,?,?,?,?,?,?,?,"
-                  "?,?,?,?,?,?,?,?,?,?,?)",
-                  kInboxColumns),
+      fmt::format("INSERT INTO dead_letters({},dead_step,dead_at,cause) VALUES({})", kInboxColumns,
+                  placeholders(sqlite_rows::kInboxColumnCount + 3)),
       "UPDATE inbox SET consumed_step=?,dead=1 WHERE seq=?",
       fmt::format("SELECT {},dead_step,dead_at,cause FROM dead_letters WHERE seq=?", kInboxColumns),
       "DELETE FROM dead_letters WHERE seq=?",
+      // Retention's size measure (kept in step with MemoryStore::measure_rows).
+      "SELECT (SELECT coalesce(sum(length(ns)+length(type)+length(id)+length(first_type)+"
+      "length(changed)+48),0) FROM trace WHERE step>?1 AND step<=?2) + "
+      "(SELECT coalesce(sum(length(ns)+length(type)+length(id)+coalesce(length(caller_ns)+"
+      "length(caller_type)+length(caller_id),0)+length(typename)+length(value)+32),0) FROM inbox "
+      "WHERE seq>?3 AND seq<=?4) + "
+      "(SELECT coalesce(sum(length(egress_id)+length(topic)+length(payload)+length(typename)+"
+      "length(value)+40),0) FROM egress WHERE seq>?5 AND seq<=?6)",
+      "INSERT INTO retention_marks(at,step,inbox_seq,egress_seq,bytes) VALUES(?,?,?,?,?)",
+      "SELECT id,at,step,inbox_seq,egress_seq,bytes FROM retention_marks ORDER BY id",
+      "DELETE FROM retention_marks WHERE id<?",
+      "SELECT coalesce(max(topic_offset)+1,0) FROM topic_records WHERE topic=?",
+      "INSERT INTO topic_records(topic,topic_offset,key,value,at,first_message,messages) "
+      "VALUES(?,?,?,?,?,?,?)",
+      "INSERT INTO external_offsets(kind,name,topic,partition,next_offset,updated_at) "
+      "VALUES(?,?,?,?,?,?) ON CONFLICT(kind,name,topic,partition) DO UPDATE SET "
+      "next_offset=excluded.next_offset,updated_at=excluded.updated_at",
+      "SELECT kind,name,topic,partition,next_offset,updated_at FROM external_offsets "
+      "ORDER BY kind,name,topic,partition",
   };
   return sql;
 }
@@ -231,9 +317,12 @@ class SqliteStore final : public Store {
     m_stmts.clear();         // statements are finalized before the connection closes
   }
 
-  Result<void> init(const StoreOptions& options) {
+  // `creating`: the file is new, made by Store::open under a temporary
+  // name. Any other file must already be a statefun database.
+  Result<void> init(const StoreOptions& options, bool creating) {
     auto version = check_schema_version();
     if (!version) return std::unexpected(version.error());
+    if (*version == 0 && !creating) return refuse_foreign();
     const std::string pragmas =
         fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous={}; PRAGMA foreign_keys=OFF;",
                     options.synchronous_full ? "FULL" : "NORMAL");
@@ -314,6 +403,7 @@ class SqliteStore final : public Store {
     bind(*s, m.caller).text(m.argument.type_name);
     s->integer(m.argument.has_value).blob(m.argument.value);
     s->integer(static_cast<int>(m.source)).integer(m.accepted_at_ms);
+    m.cause_step > 0 ? s->integer(m.cause_step) : s->null();
     if (auto r = s->run("appending to the inbox"); !r) return r;
     m.seq = m_db.last_insert_rowid();
     return {};
@@ -413,6 +503,7 @@ class SqliteStore final : public Store {
     bind(*s, t.target);
     bind(*s, t.sender).text(t.argument.type_name);
     s->integer(t.argument.has_value).blob(t.argument.value).text(t.token);
+    t.cause_step > 0 ? s->integer(t.cause_step) : s->null();
     if (auto r = s->run("adding a timer"); !r) return r;
     t.id = m_db.last_insert_rowid();
     return raise_mark("timer_high_water", t.id);
@@ -445,10 +536,10 @@ class SqliteStore final : public Store {
     return {};
   }
 
-  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
+  Result<std::optional<EgressRecord>> peek_egress(const std::string& topic, int64_t after_seq,
                                                   int64_t max_seq) override {
     sqlite::Reset s(m_stmts[kPeekEgress]);
-    s->text(topic).integer(max_seq);
+    s->text(topic).integer(after_seq).integer(max_seq);
     auto row = s->step("reading egress");
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<EgressRecord>();
@@ -467,6 +558,27 @@ class SqliteStore final : public Store {
     sqlite::Reset s(m_stmts[kConsumeEgress]);
     s->integer(seq);
     return s->run("consuming egress");
+  }
+
+  Result<void> append_topic_record(TopicRecordRow& row) override {
+    {
+      sqlite::Reset s(m_stmts[kNextTopicOffset]);
+      s->text(row.topic);
+      auto found = s->step("reading a topic's next offset");
+      if (!found) return std::unexpected(found.error());
+      row.offset = *found ? s->column_int(0) : 0;
+    }
+    sqlite::Reset s(m_stmts[kInsertTopicRecord]);
+    s->text(row.topic).integer(row.offset);
+    if (row.key) {
+      s->blob(*row.key);
+    } else {
+      s->null();
+    }
+    s->blob(row.value).integer(row.at_ms).integer(row.first_message).integer(row.messages);
+    if (auto done = s->run("appending a topic record"); !done) return done;
+    row.seq = m_db.last_insert_rowid();
+    return {};
   }
 
   Result<void> append_trace(const TraceRecord& t) override {
@@ -507,6 +619,7 @@ class SqliteStore final : public Store {
                      : s->null().null();
       f.attempts > 0 ? s->text(f.last.reason).integer(f.last.http_status).blob(f.last.body_excerpt)
                      : s->null().null().null();
+      m.cause_step > 0 ? s->integer(m.cause_step) : s->null();
       s->integer(letter.step).integer(letter.at_ms).text(letter.cause);
       if (auto r = s->run("adding a dead letter"); !r) return r;
     }
@@ -565,6 +678,76 @@ class SqliteStore final : public Store {
 
   Result<int64_t> last_step() override {
     return single_integer(kLastStep, "reading the last step");
+  }
+
+  Result<std::optional<int64_t>> virtual_now() override {
+    sqlite::Reset s(m_stmts[kVirtualNow]);
+    auto row = s->step("reading the virtual time");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<int64_t>();
+    return std::optional<int64_t>(s->column_int(0));
+  }
+
+  Result<void> set_virtual_now(std::optional<int64_t> ms) override {
+    sqlite::Reset s(m_stmts[ms ? kSetVirtualNow : kClearVirtualNow]);
+    if (ms) s->integer(*ms);
+    return s->run("recording the virtual time");
+  }
+
+  Result<int64_t> measure_rows(const RetentionMark& from, const RetentionMark& to) override {
+    sqlite::Reset s(m_stmts[kMeasureRows]);
+    s->integer(from.step).integer(to.step).integer(from.inbox_seq).integer(to.inbox_seq);
+    s->integer(from.egress_seq).integer(to.egress_seq);
+    auto row = s->step("measuring retained records");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return no_row("measuring retained records");
+    return s->column_int(0);
+  }
+
+  Result<void> add_retention_mark(RetentionMark& mark) override {
+    sqlite::Reset s(m_stmts[kInsertMark]);
+    s->integer(mark.at_ms).integer(mark.step).integer(mark.inbox_seq).integer(mark.egress_seq);
+    s->integer(mark.bytes);
+    if (auto done = s->run("recording a retention mark"); !done) return done;
+    mark.id = m_db.last_insert_rowid();
+    return {};
+  }
+
+  Result<std::vector<RetentionMark>> load_retention_marks() override {
+    sqlite::Reset s(m_stmts[kLoadMarks]);
+    std::vector<RetentionMark> marks;
+    for (;;) {
+      auto row = s->step("loading retention marks");
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return marks;
+      marks.push_back({s->column_int(0), s->column_int(1), s->column_int(2), s->column_int(3),
+                       s->column_int(4), s->column_int(5)});
+    }
+  }
+
+  Result<void> drop_retention_marks_before(int64_t id) override {
+    sqlite::Reset s(m_stmts[kDropMarks]);
+    s->integer(id);
+    return s->run("dropping retention marks");
+  }
+
+  Result<void> write_external_offset(const ExternalOffset& o) override {
+    sqlite::Reset s(m_stmts[kWriteExternalOffset]);
+    s->text(o.kind).text(o.name).text(o.topic).integer(o.partition).integer(o.next_offset);
+    s->integer(o.updated_at_ms);
+    return s->run("recording an external offset");
+  }
+
+  Result<std::vector<ExternalOffset>> load_external_offsets() override {
+    sqlite::Reset s(m_stmts[kLoadExternalOffsets]);
+    std::vector<ExternalOffset> out;
+    for (;;) {
+      auto row = s->step("loading external offsets");
+      if (!row) return std::unexpected(row.error());
+      if (!*row) return out;
+      out.push_back({s->column_text(0), s->column_text(1), s->column_text(2),
+                     static_cast<int32_t>(s->column_int(3)), s->column_int(4), s->column_int(5)});
+    }
   }
 
   Result<int64_t> history_floor(const Address& address) override {
@@ -681,6 +864,23 @@ class SqliteStore final : public Store {
     return static_cast<int>(*version);
   }
 
+  // A SQLite file without our schema version is someone else's database
+  // (or an empty one): adopting it would mix our tables into it.
+  std::unexpected<Error> refuse_foreign() {
+    std::string tables;
+    auto q = m_db.prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    if (q) {
+      (void)q->for_each_row("listing tables", [&](const sqlite::Statement& row) {
+        tables += (tables.empty() ? "" : ", ") + row.column_text(0);
+      });
+    }
+    return make_error(
+        ErrorCode::kCorruption,
+        fmt::format("{}: a SQLite database, but not a statefun one ({}); move it away or use "
+                    "another --data directory",
+                    m_db.path(), tables.empty() ? "no tables" : "tables: " + tables));
+  }
+
   Result<void> run(Stmt which) {
     sqlite::Reset s(m_stmts[which]);
     return s->run(statements_sql()[which]);
@@ -699,12 +899,58 @@ std::string database_path(const std::string& data_dir) {
   return (std::filesystem::path(data_dir) / "statefun.db").string();
 }
 
-Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreOptions& options) {
+namespace {
+
+Result<std::unique_ptr<SqliteStore>> open_sqlite(const std::string& path,
+                                                 const StoreOptions& options, bool creating) {
   auto db = sqlite::Connection::open(path, {});
   if (!db) return std::unexpected(db.error());
   auto store = std::make_unique<SqliteStore>(std::move(*db), options.retention);
-  if (auto r = store->init(options); !r) return std::unexpected(r.error());
-  return std::unique_ptr<Store>(std::move(store));
+  if (auto r = store->init(options, creating); !r) return std::unexpected(r.error());
+  return store;
+}
+
+// A new database is made whole under a temporary name and renamed into
+// place, so `path` is never a zero-byte file of ours (a kill between
+// SQLite creating the file and writing the schema would leave one), and a
+// zero-byte file at `path` is never ours to adopt.
+Result<void> create_database(const std::string& path, const StoreOptions& options) {
+  namespace fs = std::filesystem;
+  const std::string fresh = path + ".new";
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(fresh + suffix, ec);
+  {
+    auto store = open_sqlite(fresh, options, /*creating=*/true);
+    if (!store) return std::unexpected(store.error());
+  }  // closed: the WAL is checkpointed into the file and removed
+  fs::rename(fresh, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, fmt::format("{}: {}", path, ec.message()));
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, const StoreOptions& options) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool in_memory = path.empty() || path == ":memory:" || path.starts_with("file:");
+  if (!in_memory) {
+    const auto status = fs::status(path, ec);
+    if (status.type() == fs::file_type::not_found) {
+      if (auto r = create_database(path, options); !r) return std::unexpected(r.error());
+    } else if (status.type() == fs::file_type::regular && fs::file_size(path, ec) == 0 && !ec &&
+               !(fs::exists(path + "-wal", ec) && fs::file_size(path + "-wal", ec) > 0)) {
+      // (A zero-byte file beside a WAL may be a database whose first
+      // commits were never checkpointed: SQLite recovers it from the WAL.)
+      return make_error(ErrorCode::kCorruption,
+                        fmt::format("{}: an empty file (0 bytes), not a statefun database; delete "
+                                    "it to start with a new one",
+                                    path));
+    }
+  }
+  auto store = open_sqlite(path, options, /*creating=*/in_memory);
+  if (!store) return std::unexpected(store.error());
+  return std::unique_ptr<Store>(std::move(*store));
 }
 
 }  // namespace statefun

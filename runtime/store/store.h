@@ -24,8 +24,9 @@
 namespace statefun {
 
 // The state database's schema version (PRAGMA user_version). Readers refuse
-// databases with a higher one: a newer statefun wrote them.
-inline constexpr int kStoreSchemaVersion = 2;
+// databases with a higher one: a newer statefun wrote them; the store
+// upgrades older ones in place when it opens them (store.cc's upgrade list).
+inline constexpr int kStoreSchemaVersion = 6;
 
 // Where a message came from; shown in traces and history.
 enum class MessageSource { kIngress = 0, kFunction = 1, kTimer = 2, kAdmin = 3 };
@@ -58,6 +59,9 @@ struct InboxMessage {
   // failing batch points at the same record, and healthy messages (nearly
   // all of them) stay small.
   std::shared_ptr<const FailureRecord> failures;
+  // The step that sent it (directly, or as a delayed message): the link of
+  // the causal tree. 0: from outside (ingress, admin), or older than schema 3.
+  int64_t cause_step = 0;
 };
 
 // A message taken out of the inbox for good: its retry policy ran out, or an
@@ -96,6 +100,8 @@ struct TimerRecord {
   Address sender;  // the caller of the message when it fires
   TypedValue argument;
   std::string token;  // empty: no cancellation token
+  // The step that scheduled it; its message inherits this (InboxMessage).
+  int64_t cause_step = 0;
 };
 
 struct EgressRecord {
@@ -106,6 +112,20 @@ struct EgressRecord {
   TypedValue argument;  // the record as the function sent it
   int64_t step = 0;
   int64_t at_ms = 0;
+};
+
+// One record produced to an emulated Kafka topic or Kinesis stream
+// (`statefun topic produce`), appended in the same commit as the inbox
+// messages its ingresses routed it to (emulator/topics/topic_routing.h).
+struct TopicRecordRow {
+  int64_t seq = 0;                 // assigned by append_topic_record: the order over all topics
+  std::string topic;               // Kafka topic or Kinesis stream
+  int64_t offset = 0;              // assigned by append_topic_record: 0, 1, 2, ... within the topic
+  std::optional<std::string> key;  // nullopt: the record had none
+  std::string value;
+  int64_t at_ms = 0;
+  int64_t first_message = 0;  // inbox seq of the first message it became (0: none)
+  int64_t messages = 0;       // how many inbox messages it became
 };
 
 struct TraceRecord {
@@ -141,6 +161,33 @@ struct RetentionPolicy {
   // Consumed inbox messages, the trace and read/recorded egress older than
   // this are deleted (0 = keep forever). Replay cannot reach past it.
   int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+  // The same records are also pruned, oldest first, once the bytes written
+  // to them (as Store::measure_rows counts) exceed this (0 = no size cap).
+  int64_t max_bytes = 1LL << 30;
+};
+
+// Where the step and sequence counters stood at one moment, and a running
+// total of the bytes of trace, inbox and egress rows written by then.
+// Retention prunes through marks (by age and by size); the marks are kept
+// in the database so both bounds hold across restarts.
+struct RetentionMark {
+  int64_t id = 0;  // filled by Store::add_retention_mark
+  int64_t at_ms = 0, step = 0, inbox_seq = 0, egress_seq = 0, bytes = 0;
+};
+
+// A position in a system outside statefun, kept with the state so it
+// commits with what it accounts for (Kafka connect mode): for an ingress,
+// the next record offset to read from one topic partition, written in the
+// commit that appends the records' messages to the inbox; for an egress,
+// the next egress seq to produce (topic "", partition 0).
+struct ExternalOffset {
+  std::string kind;  // "kafka-ingress" or "kafka-egress"
+  std::string name;  // the ingress or egress id, e.g. "example/names"
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+  int64_t updated_at_ms = 0;
+  bool operator==(const ExternalOffset&) const = default;
 };
 
 struct StoreOptions {
@@ -154,9 +201,11 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Opens (creating if needed) the database at `path`. Errors: kIo when the
-  // file cannot be opened, kCorruption when it is not a statefun database,
-  // kFailedPrecondition when it was written by a newer statefun.
+  // Opens (creating if needed) the database at `path`. A new database is
+  // created whole under a temporary name and renamed into place. Errors: kIo
+  // when the file cannot be opened, kCorruption when it is not a statefun
+  // database (not SQLite, an empty file, or another program's SQLite
+  // database), kFailedPrecondition when it was written by a newer statefun.
   static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options);
 
   virtual Result<void> begin() = 0;   // no-op when a transaction is open
@@ -214,14 +263,20 @@ class Store {
 
   // Egress. append_egress fills record.seq.
   virtual Result<void> append_egress(EgressRecord& record) = 0;
-  // The oldest unconsumed playground record of `topic` with seq <= max_seq,
-  // without consuming it (a read: no transaction needed). nullopt if none.
+  // The oldest unconsumed playground record of `topic` with
+  // after_seq < seq <= max_seq, without consuming it (a read: no transaction
+  // needed). nullopt if none. `after_seq` lets the engine skip records that
+  // are leased to a client (0: from the start).
   virtual Result<std::optional<EgressRecord>> peek_egress(const std::string& topic,
-                                                          int64_t max_seq) = 0;
+                                                          int64_t after_seq, int64_t max_seq) = 0;
   // Marks a record consumed: it is never served again.
   virtual Result<void> consume_egress(int64_t seq) = 0;
 
   virtual Result<void> append_trace(const TraceRecord& record) = 0;
+
+  // Emulated topics. Fills row.seq and row.offset (the topic's next offset).
+  // Topic records are never pruned: they are the topic's log.
+  virtual Result<void> append_topic_record(TopicRecordRow& row) = 0;
 
   // Deletes, in bounded batches, trace rows up to `through_step`, consumed
   // inbox messages up to `through_seq` and read (or non-playground) egress
@@ -234,8 +289,30 @@ class Store {
   virtual Result<int64_t> pruned_through_step() = 0;
   // The highest inbox and egress sequence numbers so far (0 when empty).
   virtual Result<std::pair<int64_t, int64_t>> last_sequences() = 0;
+  // The virtual clock's time (ms) as `statefun dev --clock virtual` last
+  // set it, written in the commit of the steps that saw it, so a restart
+  // resumes there and offline readers see the application's time; nullopt
+  // once a wall-clock run started on the database (or none ever ran).
+  virtual Result<std::optional<int64_t>> virtual_now() = 0;
+  virtual Result<void> set_virtual_now(std::optional<int64_t> ms) = 0;
   // The highest step id ever committed (0 for a new database).
   virtual Result<int64_t> last_step() = 0;
+
+  // Bytes of the trace rows with step in (from.step, to.step] and of the
+  // inbox and egress rows with seq in (from.*_seq, to.*_seq], as retention's
+  // size cap counts them: the lengths of their names and values plus a fixed
+  // amount per row (SQLite's own overhead comes on top).
+  virtual Result<int64_t> measure_rows(const RetentionMark& from, const RetentionMark& to) = 0;
+  // Retention marks: add fills mark.id; load returns them oldest first;
+  // drop forgets those with an id below `id`.
+  virtual Result<void> add_retention_mark(RetentionMark& mark) = 0;
+  virtual Result<std::vector<RetentionMark>> load_retention_marks() = 0;
+  virtual Result<void> drop_retention_marks_before(int64_t id) = 0;
+
+  // External positions (ExternalOffset): set one (insert or replace), and
+  // all of them, ordered by kind, name, topic, partition.
+  virtual Result<void> write_external_offset(const ExternalOffset& offset) = 0;
+  virtual Result<std::vector<ExternalOffset>> load_external_offsets() = 0;
 };
 
 // The database file inside a data directory.

@@ -27,9 +27,12 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // For a database of an older schema version (statefun dev upgrades it when
-// it opens it; until then readers see it through these): what each schema
-// upgrade added (runtime/store/store.cc, kUpgrades), as TEMP views and
-// tables over version `from`'s. Append one when adding an upgrade.
+// it opens it; until then readers see it through these): for each older
+// version, TEMP views and tables that show it as the current schema, with
+// what the later upgrades (runtime/store/store.cc, kUpgrades) added at its
+// defaults. Each entry goes straight to the current schema because views of
+// one name cannot be stacked; when adding an upgrade, extend every entry and
+// add one for the version it upgrades from.
 struct CompatViews {
   int from;
   const char* sql;
@@ -38,18 +41,44 @@ constexpr CompatViews kCompatViews[] = {
     {1, R"sql(
 CREATE TEMP VIEW inbox AS SELECT *, 0 AS attempts, NULL AS first_failed_at,
   NULL AS last_failed_at, NULL AS failure_reason, NULL AS failure_status, NULL AS failure_body,
-  0 AS dead FROM main.inbox;
+  0 AS dead, NULL AS cause_step FROM main.inbox;
 CREATE TEMP TABLE dead_letters (
   seq INTEGER PRIMARY KEY, ns TEXT, type TEXT, id TEXT, caller_ns TEXT, caller_type TEXT,
   caller_id TEXT, typename TEXT, has_value INTEGER, value BLOB, source INTEGER,
   accepted_at INTEGER, attempts INTEGER, first_failed_at INTEGER, last_failed_at INTEGER,
   failure_reason TEXT, failure_status INTEGER, failure_body BLOB, dead_step INTEGER,
-  dead_at INTEGER, cause TEXT);
+  dead_at INTEGER, cause TEXT, cause_step INTEGER);
 CREATE TEMP VIEW trace AS SELECT *, '' AS note FROM main.trace;
+CREATE TEMP VIEW timers AS SELECT *, NULL AS cause_step FROM main.timers;
+CREATE TEMP TABLE topic_records (
+  seq INTEGER PRIMARY KEY, topic TEXT, topic_offset INTEGER, key BLOB, value BLOB, at INTEGER,
+  first_message INTEGER, messages INTEGER);
 )sql"},
+    {2, R"sql(
+CREATE TEMP VIEW inbox AS SELECT *, NULL AS cause_step FROM main.inbox;
+CREATE TEMP VIEW dead_letters AS SELECT *, NULL AS cause_step FROM main.dead_letters;
+CREATE TEMP VIEW timers AS SELECT *, NULL AS cause_step FROM main.timers;
+CREATE TEMP TABLE topic_records (
+  seq INTEGER PRIMARY KEY, topic TEXT, topic_offset INTEGER, key BLOB, value BLOB, at INTEGER,
+  first_message INTEGER, messages INTEGER);
+)sql"},
+    // Version 4 added only retention_marks, which readers never read.
+    {3, R"sql(
+CREATE TEMP TABLE topic_records (
+  seq INTEGER PRIMARY KEY, topic TEXT, topic_offset INTEGER, key BLOB, value BLOB, at INTEGER,
+  first_message INTEGER, messages INTEGER);
+)sql"},
+    // Version 5 added topic_records: none yet.
+    {4, R"sql(
+CREATE TEMP TABLE topic_records (
+  seq INTEGER PRIMARY KEY, topic TEXT, topic_offset INTEGER, key BLOB, value BLOB, at INTEGER,
+  first_message INTEGER, messages INTEGER);
+)sql"},
+    // Version 6 added external_offsets (Kafka connect mode), which readers never read.
+    {5, ""},
 };
 static_assert(std::size(kCompatViews) == kStoreSchemaVersion - 1,
-              "one set of compatibility views per schema upgrade");
+              "one set of compatibility views per older schema version");
 
 class SqliteStoreReader final : public StoreReader {
  public:
@@ -64,12 +93,13 @@ class SqliteStoreReader final : public StoreReader {
                                     "understands up to {})",
                                     m_db.path(), *version, kStoreSchemaVersion));
     }
+    m_version = static_cast<int>(*version);
     if (*version > 0 && *version < kStoreSchemaVersion) {
       // Read-only, so it cannot be upgraded here: temporary views (they live
       // in this connection only and shadow the file's tables) show its rows
-      // with the columns the current schema added, at their defaults.
+      // with the columns the later schemas added, at their defaults.
       for (const auto& [from, sql] : kCompatViews) {
-        if (from < *version) continue;
+        if (from != *version) continue;
         if (auto r = m_db.exec(sql); !r) return r;
       }
     }
@@ -203,6 +233,44 @@ class SqliteStoreReader final : public StoreReader {
       e.popped = row.column_int(8) != 0;
       e.offset = e.record.seq;
       out.push_back(std::move(e));
+    });
+    if (!done) return std::unexpected(done.error());
+    return out;
+  }
+
+  Result<std::vector<TopicRecordRow>> topic_records(const TopicRecordQuery& query) override {
+    std::lock_guard lock(m_mutex);
+    auto q = m_db.prepare(
+        "SELECT seq,topic_offset,key,value,at,first_message,messages FROM topic_records WHERE "
+        "topic=? AND topic_offset>=? ORDER BY topic_offset LIMIT ?");
+    if (!q) return std::unexpected(q.error());
+    q->text(query.topic).integer(query.from_offset).integer(query.limit);
+    std::vector<TopicRecordRow> out;
+    auto done = q->for_each_row("reading a topic", [&](const sqlite::Statement& row) {
+      TopicRecordRow r;
+      r.seq = row.column_int(0);
+      r.topic = query.topic;
+      r.offset = row.column_int(1);
+      if (!row.column_is_null(2)) r.key = row.column_blob(2);
+      r.value = row.column_blob(3);
+      r.at_ms = row.column_int(4);
+      r.first_message = row.column_int(5);
+      r.messages = row.column_int(6);
+      out.push_back(std::move(r));
+    });
+    if (!done) return std::unexpected(done.error());
+    return out;
+  }
+
+  Result<std::vector<TopicLog>> topic_logs() override {
+    std::lock_guard lock(m_mutex);
+    auto q = m_db.prepare(
+        "SELECT topic,count(*),max(topic_offset)+1,max(at) FROM topic_records GROUP BY topic "
+        "ORDER BY topic");
+    if (!q) return std::unexpected(q.error());
+    std::vector<TopicLog> out;
+    auto done = q->for_each_row("listing topics", [&](const sqlite::Statement& row) {
+      out.push_back({row.column_text(0), row.column_int(1), row.column_int(2), row.column_int(3)});
     });
     if (!done) return std::unexpected(done.error());
     return out;
@@ -381,8 +449,111 @@ class SqliteStoreReader final : public StoreReader {
         "reading the pruned step");
   }
 
+  Result<std::optional<int64_t>> virtual_now() override {
+    std::lock_guard lock(m_mutex);
+    return virtual_now_locked();
+  }
+
+  Result<std::optional<StoredMessage>> message(int64_t id) override {
+    std::lock_guard lock(m_mutex);
+    auto found = messages_where("seq=?", id);
+    if (!found) return std::unexpected(found.error());
+    if (found->empty()) return std::optional<StoredMessage>();
+    return std::optional<StoredMessage>(std::move(found->front()));
+  }
+
+  Result<StepLinks> step_links(int64_t step) override {
+    StepLinks links;
+    {
+      TraceQuery query;
+      query.after_step = step - 1;
+      query.limit = 1;
+      auto rows = trace(query);
+      if (!rows) return std::unexpected(rows.error());
+      if (!rows->empty() && rows->front().step == step) links.trace = std::move(rows->front());
+    }
+    std::lock_guard lock(m_mutex);
+    auto consumed = messages_where("consumed_step=?", step);
+    if (!consumed) return std::unexpected(consumed.error());
+    links.consumed = std::move(*consumed);
+    if (m_version < 3) return links;  // no causality recorded before schema 3
+    auto produced = messages_where("cause_step=?", step);
+    if (!produced) return std::unexpected(produced.error());
+    links.produced = std::move(*produced);
+    {
+      auto q = m_db.prepare(fmt::format("SELECT {} FROM timers WHERE cause_step=? ORDER BY id",
+                                        sqlite_rows::kTimerColumns));
+      if (!q) return std::unexpected(q.error());
+      q->integer(step);
+      auto done = q->for_each_row("reading a step's timers", [&](const sqlite::Statement& row) {
+        links.timers.push_back(sqlite_rows::timer(row));
+      });
+      if (!done) return std::unexpected(done.error());
+    }
+    auto q = m_db.prepare(
+        "SELECT seq,egress_id,topic,payload,typename,value,step,at FROM egress WHERE step=? ORDER "
+        "BY seq");
+    if (!q) return std::unexpected(q.error());
+    q->integer(step);
+    auto done = q->for_each_row("reading a step's egress", [&](const sqlite::Statement& row) {
+      EgressRecord r;
+      r.seq = row.column_int(0);
+      r.egress_id = row.column_text(1);
+      r.topic = row.column_text(2);
+      r.payload = row.column_blob(3);
+      r.argument = {row.column_text(4), true, row.column_blob(5)};
+      r.step = row.column_int(6);
+      r.at_ms = row.column_int(7);
+      links.egress.push_back(std::move(r));
+    });
+    if (!done) return std::unexpected(done.error());
+    return links;
+  }
+
+  Result<std::optional<int64_t>> last_admin_message() override {
+    std::lock_guard lock(m_mutex);
+    // Newest first along the primary key: stops at the first admin message.
+    auto q = m_db.prepare("SELECT seq FROM inbox WHERE source=? ORDER BY seq DESC LIMIT 1");
+    if (!q) return std::unexpected(q.error());
+    q->integer(static_cast<int>(MessageSource::kAdmin));
+    auto row = q->step("finding the last message sent");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<int64_t>();
+    return std::optional<int64_t>(q->column_int(0));
+  }
+
  private:
-  static int64_t now_ms() {
+  // Inbox rows matching `where` (one integer parameter), with whether they
+  // were consumed, in arrival order. The caller holds m_mutex.
+  Result<std::vector<StoredMessage>> messages_where(const char* where, int64_t value) {
+    auto q = m_db.prepare(fmt::format("SELECT {},consumed_step FROM inbox WHERE {} ORDER BY seq",
+                                      sqlite_rows::kInboxColumns, where));
+    if (!q) return std::unexpected(q.error());
+    q->integer(value);
+    std::vector<StoredMessage> out;
+    auto done = q->for_each_row("reading messages", [&](const sqlite::Statement& row) {
+      StoredMessage m{sqlite_rows::inbox_message(row), std::nullopt};
+      const int consumed = sqlite_rows::kInboxColumnCount;
+      if (!row.column_is_null(consumed)) m.consumed_step = row.column_int(consumed);
+      out.push_back(std::move(m));
+    });
+    if (!done) return std::unexpected(done.error());
+    return out;
+  }
+
+  Result<std::optional<int64_t>> virtual_now_locked() {
+    auto q = m_db.prepare("SELECT value FROM meta WHERE key='virtual_now_ms'");
+    if (!q) return std::unexpected(q.error());
+    auto row = q->step("reading the virtual time");
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::optional<int64_t>();
+    return std::optional<int64_t>(q->column_int(0));
+  }
+
+  // The application's time: the virtual clock's where one ran on this
+  // database last, else the wall clock (state expiry counts in it).
+  int64_t now_ms() {
+    if (auto virtual_ms = virtual_now_locked(); virtual_ms && *virtual_ms) return **virtual_ms;
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -390,6 +561,7 @@ class SqliteStoreReader final : public StoreReader {
 
   std::mutex m_mutex;
   sqlite::Connection m_db;  // every call holds m_mutex
+  int m_version = 0;        // the schema version the file was opened at
 };
 
 }  // namespace
@@ -406,6 +578,13 @@ Result<std::unique_ptr<StoreReader>> StoreReader::open(const std::string& path) 
   auto reader = std::make_unique<SqliteStoreReader>(std::move(*db));
   if (auto r = reader->check_schema(); !r) return std::unexpected(r.error());
   return std::unique_ptr<StoreReader>(std::move(reader));
+}
+
+int64_t application_now_ms(StoreReader& reader) {
+  if (auto virtual_ms = reader.virtual_now(); virtual_ms && *virtual_ms) return **virtual_ms;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace statefun

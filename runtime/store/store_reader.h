@@ -56,6 +56,21 @@ struct EgressQuery {
   int limit = 1000;
 };
 
+// Records of an emulated topic (Store::append_topic_record), by offset.
+struct TopicRecordQuery {
+  std::string topic;
+  int64_t from_offset = 0;  // the first offset returned (inclusive)
+  int limit = 1000;
+};
+
+// One emulated topic that has records: how many, and the next offset.
+struct TopicLog {
+  std::string topic;
+  int64_t records = 0;
+  int64_t next_offset = 0;  // the offset the next record gets
+  int64_t last_at_ms = 0;   // when the newest record was produced
+};
+
 struct TraceQuery {
   int64_t after_step = 0;          // only steps after this one
   int64_t since_ms = 0;            // only steps at or after this time
@@ -82,6 +97,21 @@ struct HistoryEntry {
   std::string cause_caller;  // "ns/type/id" of the caller; empty for none
 };
 
+// One message of the inbox and whether a step consumed it yet.
+struct StoredMessage {
+  InboxMessage message;
+  std::optional<int64_t> consumed_step;  // nullopt: pending
+};
+
+// What one step consumed and produced: the links of a causal tree.
+struct StepLinks {
+  std::optional<TraceRecord> trace;     // nullopt: no such step (or pruned)
+  std::vector<StoredMessage> consumed;  // the batch, in arrival order
+  std::vector<StoredMessage> produced;  // messages it sent, incl. delayed ones that fired
+  std::vector<TimerRecord> timers;      // its delayed messages still pending
+  std::vector<EgressRecord> egress;     // its egress records
+};
+
 class StoreReader {
  public:
   virtual ~StoreReader() = default;
@@ -105,6 +135,10 @@ class StoreReader {
   virtual Result<std::vector<TopicSummary>> topics() = 0;
   // Egress records (oldest first) without consuming them.
   virtual Result<std::vector<EgressEntry>> egress(const EgressQuery& query) = 0;
+  // Emulated topics' records by offset, oldest first, and the topics that
+  // have records, by name.
+  virtual Result<std::vector<TopicRecordRow>> topic_records(const TopicRecordQuery& query) = 0;
+  virtual Result<std::vector<TopicLog>> topic_logs() = 0;
   virtual Result<std::vector<TraceRecord>> trace(const TraceQuery& query) = 0;
   virtual Result<std::vector<HistoryEntry>> history(const Address& address,
                                                     const std::string& name) = 0;
@@ -123,6 +157,9 @@ class StoreReader {
                                                      int64_t after_step) = 0;
   // The step through which consumed messages were pruned (0 if never).
   virtual Result<int64_t> pruned_through_step() = 0;
+  // The virtual time a `statefun dev --clock virtual` on this database last
+  // committed (Store::virtual_now); nullopt under the wall clock.
+  virtual Result<std::optional<int64_t>> virtual_now() = 0;
 
   // Messages not yet consumed by a step, in arrival order, with their failed
   // attempts (committed ones: the engine records each failure in its group).
@@ -132,6 +169,19 @@ class StoreReader {
   // Dead letters, oldest id first; of one target address if given.
   virtual Result<std::vector<DeadLetter>> dead_letters(const std::optional<Address>& address) = 0;
   virtual Result<std::optional<DeadLetter>> dead_letter(int64_t id) = 0;
+  // Causality (runtime/engine/causal_tree.h). One message by id; nullopt
+  // when there is none (never, or pruned by retention).
+  virtual Result<std::optional<StoredMessage>> message(int64_t id) = 0;
+  // What step `step` consumed and produced.
+  virtual Result<StepLinks> step_links(int64_t step) = 0;
+  // The newest message sent through the admin API (`statefun send`);
+  // nullopt when there is none.
+  virtual Result<std::optional<int64_t>> last_admin_message() = 0;
 };
+
+// The application's time as an offline reader should see it: the virtual
+// time recorded on the database (a virtual-clock dev ran last), else the
+// wall clock.
+int64_t application_now_ms(StoreReader& reader);
 
 }  // namespace statefun

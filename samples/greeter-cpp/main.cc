@@ -49,16 +49,15 @@ int main() {
   functions.bind("example/person", {kVisits}, person);
   functions.bind("example/greeter", greeter);
 
-  // Every path answers: module.yaml uses /statefun. All interfaces unless
-  // HOST names one (127.0.0.1 keeps it to this machine).
+  // Every path answers: module.yaml uses /statefun. The SDK listens on
+  // 127.0.0.1 unless HOST says otherwise (HOST=0.0.0.0 in a container, where
+  // the StateFun runtime connects from elsewhere).
   const char* port = std::getenv("PORT");
-  const char* host = std::getenv("HOST");
   try {
-    sf::Server server(functions, {.host = host && *host ? host : "0.0.0.0",
-                                  .port = port ? std::atoi(port) : 8000});
+    sf::Server server(functions, {.port = port ? std::atoi(port) : 8000});
     server.start();
-    std::printf("greeter-cpp functions listening on %s:%d\n", host && *host ? host : "0.0.0.0",
-                server.port());
+    const auto& host = server.host();
+    std::printf("greeter-cpp functions listening on %s:%d\n", host.c_str(), server.port());
     std::fflush(stdout);
     server.wait();
   } catch (const std::exception& error) {

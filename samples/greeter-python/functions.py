@@ -60,5 +60,7 @@ async def statefun_endpoint(request):
 if __name__ == "__main__":
     app = web.Application()
     app.add_routes([web.post("/statefun", statefun_endpoint)])
-    # All interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
-    web.run_app(app, host=os.environ.get("HOST"), port=int(os.environ.get("PORT", "8000")))
+    # Only this machine can reach it unless HOST says otherwise (HOST=0.0.0.0
+    # in a container, where the StateFun runtime connects from elsewhere).
+    web.run_app(app, host=os.environ.get("HOST") or "127.0.0.1",
+                port=int(os.environ.get("PORT", "8000")))

@@ -77,10 +77,11 @@ bind({
   },
 });
 
-// The SDK's handler answers on every path: module.yaml uses /statefun. All
-// interfaces unless HOST names one (127.0.0.1 keeps it to this machine).
+// The SDK's handler answers on every path: module.yaml uses /statefun. Only
+// this machine can reach it unless HOST says otherwise (HOST=0.0.0.0 in a
+// container, where the StateFun runtime connects from elsewhere).
 const port = Number(process.env.PORT || 8000);
-const host = process.env.HOST || undefined;
+const host = process.env.HOST || "127.0.0.1";
 http.createServer(statefun.handler()).listen(port, host, () => {
-  console.log(`greeter functions listening on ${host ?? "*"}:${port}`);
+  console.log(`greeter functions listening on ${host}:${port}`);
 });

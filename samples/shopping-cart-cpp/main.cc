@@ -86,12 +86,15 @@ int main() {
   functions.bind("example/cart", {kItems}, cart);
   functions.bind("example/inventory", {kStock}, inventory);
 
-  // Every path answers: module.yaml uses /statefun.
+  // Every path answers: module.yaml uses /statefun. The SDK listens on
+  // 127.0.0.1 unless HOST says otherwise (HOST=0.0.0.0 in a container, where
+  // the StateFun runtime connects from elsewhere).
   const char* port = std::getenv("PORT");
   try {
     sf::Server server(functions, {.port = port ? std::atoi(port) : 8000});
     server.start();
-    std::printf("functions listening on port %d\n", server.port());
+    const auto& host = server.host();
+    std::printf("shopping-cart-cpp functions listening on %s:%d\n", host.c_str(), server.port());
     std::fflush(stdout);
     server.wait();
   } catch (const std::exception& error) {

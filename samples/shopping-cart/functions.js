@@ -120,8 +120,11 @@ bind({
   },
 });
 
-// The SDK's handler answers on every path: module.yaml uses /statefun.
+// The SDK's handler answers on every path: module.yaml uses /statefun. Only
+// this machine can reach it unless HOST says otherwise (HOST=0.0.0.0 in a
+// container, where the StateFun runtime connects from elsewhere).
 const port = Number(process.env.PORT || 8000);
-http.createServer(statefun.handler()).listen(port, () => {
-  console.log(`functions listening on port ${port}`);
+const host = process.env.HOST || "127.0.0.1";
+http.createServer(statefun.handler()).listen(port, host, () => {
+  console.log(`shopping-cart functions listening on ${host}:${port}`);
 });

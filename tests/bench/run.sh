@@ -88,18 +88,41 @@ stop_app
 
 echo "bench: start-up and memory" >&2
 mkdir -p "$BENCH_DIR/empty"
-write_bench_module "$BENCH_DIR/empty" "$(free_port)" "$(free_port)" "$(free_port)"
+# start_empty: a fresh emulator on the empty app, on ports asked anew each
+# time; waits until it is ready and sets EMPTY_PID. A port handed out by
+# free_port can be taken by a concurrent test before the emulator binds it,
+# so a start that fails is retried on other ports (twice), and each failure
+# prints the emulator's own output. The log is removed before the start: the
+# child truncates it only once it runs, and until then a "ready in" left by
+# the previous start would pass for this one's (under load the emulator was
+# then killed before it had even created its data directory).
+start_empty() {
+  local attempt
+  for attempt in 1 2 3; do
+    rm -rf "$BENCH_DIR/empty/.statefun" "$BENCH_DIR/empty.log"
+    write_bench_module "$BENCH_DIR/empty" "$(free_port)" "$(free_port)" "$(free_port)"
+    "$statefun" dev -q --color never -m "$BENCH_DIR/empty/module.yaml" --admin-port "$(free_port)" \
+      >"$BENCH_DIR/empty.log" 2>&1 &
+    EMPTY_PID=$!
+    for _ in $(seq 600); do
+      grep -qs "ready in" "$BENCH_DIR/empty.log" && return 0
+      kill -0 "$EMPTY_PID" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$EMPTY_PID" 2>/dev/null || true
+    wait "$EMPTY_PID" 2>/dev/null || true
+    echo "bench: the empty app did not start (attempt $attempt):" >&2
+    sed 's/^/  /' "$BENCH_DIR/empty.log" >&2
+  done
+  exit 1
+}
 ready_ms=()
 for _ in 1 2 3 4 5; do
-  rm -rf "$BENCH_DIR/empty/.statefun"
-  "$statefun" dev -q --color never -m "$BENCH_DIR/empty/module.yaml" --admin-port "$(free_port)" \
-    >"$BENCH_DIR/empty.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 200); do grep -qs "ready in" "$BENCH_DIR/empty.log" && break; sleep 0.05; done
+  start_empty
   ready_ms+=("$(sed -n 's/.*ready in \([0-9]*\) ms.*/\1/p' "$BENCH_DIR/empty.log" | head -1)")
   sleep 0.5
-  idle_kb=$(rss_kb "$pid")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  idle_kb=$(rss_kb "$EMPTY_PID")
+  kill "$EMPTY_PID"; wait "$EMPTY_PID" 2>/dev/null || true
 done
 fresh_bytes=$(du -sb "$BENCH_DIR/empty/.statefun" | cut -f1)
 
@@ -160,9 +183,11 @@ for name, label in (("latency-c1", "c=1"), ("latency-c64", "c=64"),
         f"p50 {e['p50']:.2f} / p99 {e['p99']:.2f} / p99.9 {e['p999']:.2f} ms", target)
     if name == "chain":
         row("chain throughput", f"{d['processed_per_second']:,.0f} msg/s")
-steps = max(1, r("status-cpp")["steps"])
+status = r("status-cpp")
+steps = max(1, status["steps"])
+retained = status["data_usage"]["retained_bytes"]
 row(f"data directory growth per step ({steps:,} steps, default retention)",
-    f"{int(data_bytes)/steps:.0f} B/step")
+    f"{int(data_bytes)/steps:.0f} B/step; retention counts {retained/steps:.0f} B/step")
 ready_values = sorted(int(x) for x in ready.split())
 row("start-up to ready, no functions (median of 5)", f"{ready_values[len(ready_values)//2]} ms", "< 20 ms")
 row("idle resident memory", f"{int(idle_kb)/1024:.1f} MB", "< 15 MB")
@@ -189,6 +214,7 @@ all_results = {name: r(name) for name in ("throughput-cpp", "throughput-js", "la
 all_results.update(ready_ms=ready_values, idle_kb=int(idle_kb), peak_kb=int(peak_kb),
                    fresh_data_bytes=int(fresh), recovery_ms=int(recovery_ms),
                    data_bytes_per_step=int(data_bytes) / steps,
+                   retained_bytes_per_step=retained / steps,
                    state_get_ms={"admin_api": float(get_online_ms), "offline": float(get_offline_ms)})
 json.dump(all_results, open("bench-results.json", "w"), indent=1)
 print("wrote bench-results.json")

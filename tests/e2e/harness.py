@@ -256,9 +256,9 @@ class Emulator(Process):
     """`statefun dev` with one module.yaml and one data directory."""
 
     def __init__(self, module_path, data_dir, admin_port, ingress_port, egress_port, log_dir,
-                 name="statefun"):
+                 name="statefun", args=()):
         super().__init__(name, [STATEFUN_BIN, "dev", "-m", module_path, "--data", data_dir,
-                                "--admin-port", admin_port], log_dir)
+                                "--admin-port", admin_port, *args], log_dir)
         self.module_path = Path(module_path)
         self.data_dir = Path(data_dir)
         self.admin_port = admin_port
@@ -444,12 +444,13 @@ class Stack:
 
     # emulator
 
-    def emulator(self, endpoints, topics=("out",), start=True):
+    def emulator(self, endpoints, topics=("out",), start=True, args=()):
         """Write a module.yaml for `endpoints` ({functions: url}) and start
-        `statefun dev` on it with a fresh data dir and free ports."""
+        `statefun dev` on it with a fresh data dir and free ports; `args` are
+        more flags for it (e.g. ("--clock", "virtual"))."""
         admin, ingress, egress = free_ports(3)
         emulator = self._track(Emulator(self.root / "module.yaml", self.root / "data", admin,
-                                        ingress, egress, self.logs))
+                                        ingress, egress, self.logs, args=args))
         emulator.write_module(endpoints, topics)
         if start:
             emulator.start()

@@ -202,13 +202,16 @@ def test_one_command_runs_a_process_without_statefun_yaml_and_prints_a_line_per_
 
 
 @pytest.mark.timeout(90)
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+                         ids=lambda s: s.name)
 def test_stopping_or_killing_statefun_leaves_no_child_process_behind(stack, sig):
     (port,) = free_ports(1)
     app = app_dir(stack)
-    # A grandchild too: `sleep` runs beside node in the process's group.
-    module = write_project(stack, port,
-                           app_process_yaml(app, port, command="sleep 600 & node dev_loop.js"))
+    # Grandchildren too: `sleep 600` runs beside node in the process's group;
+    # `sleep 601` left the group with setsid (issue 14.7), and `sleep 602`
+    # did as well and was then orphaned by its subshell.
+    command = "sleep 600 & setsid sleep 601 & (setsid sleep 602 &) ; node dev_loop.js"
+    module = write_project(stack, port, app_process_yaml(app, port, command=command))
     marker = f"STATEFUN_E2E_MARKER={uuid.uuid4()}"
     name, value = marker.split("=", 1)
     emulator = dev_emulator(stack, module, env={name: value})
@@ -216,14 +219,14 @@ def test_stopping_or_killing_statefun_leaves_no_child_process_behind(stack, sig)
     wait_for_output(emulator, r"\[app\] ready in")
 
     children = [pid for pid in processes_with(marker) if pid != emulator.popen.pid]
-    assert len(children) >= 3, f"expected keeper, node and sleep; found {children}"
+    assert len(children) >= 5, f"expected keeper, node and three sleeps; found {children}"
 
     emulator.popen.send_signal(sig)
     emulator.popen.wait(30)
     wait_until(lambda: not [p for p in processes_with(marker) if p != emulator.popen.pid], 20,
                lambda: f"the function processes to go after {sig.name}; still there: "
                        f"{processes_with(marker)}")
-    if sig == signal.SIGINT:
+    if sig != signal.SIGKILL:
         assert emulator.popen.returncode == 0
 
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from cli_helpers import cli, ok
-from harness import http, wait_until
+from harness import free_ports, http, run_statefun, wait_until
 
 
 def raw(method, port, path, headers, body=None):
@@ -256,3 +256,21 @@ def test_the_python_sdks_empty_answer_to_a_batch_without_effects_is_a_step(stack
     assert stats["reply_sizes"] == [0, 0, 0], stats  # what the SDK really sends
     status = emulator.status()
     assert status["steps"] == 3 and status["failing"] == 0, status
+
+
+# --- item 7: the database itself is locked -----------------------------------
+
+@pytest.mark.timeout(60)
+def test_deleting_statefun_lock_does_not_let_a_second_instance_in(stack):
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()})
+    (emulator.data_dir / "statefun.lock").unlink()
+    (admin,) = free_ports(1)
+    second = run_statefun(["dev", "-m", emulator.module_path, "--data", emulator.data_dir,
+                           "--admin-port", admin])
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "statefun.db is locked (although statefun.lock is not; was it deleted?)" in \
+        second.stdout + second.stderr
+    assert emulator.send("e2e/counter/a", "x") == 200  # the first one runs on, untouched
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/counter/a", "count") == 1

@@ -17,7 +17,9 @@ import select
 import shutil
 import socket
 import subprocess
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -63,6 +65,66 @@ def port_free(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+def sockets_of(marker):
+    """Inodes of the sockets held by processes whose environment holds
+    `marker` (ci.sh, statefun dev and the functions it starts)."""
+    inodes = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker.encode() not in (entry / "environ").read_bytes():
+                continue
+            for fd in (entry / "fd").iterdir():
+                target = os.readlink(fd)
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue  # gone, or not ours
+    return inodes
+
+
+def listeners_on(port, marker):
+    """The local addresses of the TCP sockets listening on `port` right now
+    that processes with `marker` in their environment hold, as this network
+    namespace's /proc/net/tcp and tcp6 list them (other tests on this machine
+    may listen on the same port meanwhile)."""
+    found = set()
+    ours = None
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            address, hex_port = fields[1].split(":")
+            if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                ours = sockets_of(marker) if ours is None else ours
+                if fields[9] not in ours:
+                    continue
+                raw = bytes.fromhex(address)
+                # Each 32-bit word is in host (little-endian) order.
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6,
+                                           words))
+    return found
+
+
+class ListenerWatch(threading.Thread):
+    """Records every address that listens on `port` while it runs."""
+
+    def __init__(self, port, marker):
+        super().__init__(daemon=True)
+        self.port, self.marker, self.seen = port, marker, set()
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set():
+            self.seen |= listeners_on(self.port, self.marker)
+            self.done.wait(0.02)
+
+
 def ci_env(statefun_bin, lang):
     ingress, egress, admin = free_ports(3)
     env = {**os.environ, "STATEFUN_BIN": statefun_bin, "CI_TIMEOUT": f"{TIMEOUTS[lang] - 30}s",
@@ -89,13 +151,28 @@ def test_generated_project_passes_its_own_ci_script(tmp_path, statefun_bin, lang
     assert (project / "ci.sh").stat().st_mode & 0o100, "ci.sh is not executable"
 
     started = time.monotonic()
-    result = subprocess.run([project / "ci.sh"], cwd=tmp_path, env=ci_env(statefun_bin, lang),
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                            timeout=TIMEOUTS[lang])
+    env = ci_env(statefun_bin, lang)
+    env.pop("HOST", None)  # the template's own default
+    marker = f"{uuid.uuid4()}"
+    env["STATEFUN_E2E_INIT_MARKER"] = marker  # inherited by the function process
+    watch = ListenerWatch(FUNCTIONS_PORT, marker)
+    watch.start()
+    try:
+        result = subprocess.run([project / "ci.sh"], cwd=tmp_path, env=env,
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=TIMEOUTS[lang])
+    finally:
+        watch.done.set()
+        watch.join()
     print(f"{lang} {template}: ci.sh took {time.monotonic() - started:.1f}s")
     assert result.returncode == 0, f"ci.sh failed:\n{result.stdout}\n{result.stderr}"
     assert "ci: all checks passed" in result.stdout
     assert port_free(FUNCTIONS_PORT), "a function process outlived ci.sh"
+    # Issue 14.7: the functions are reachable from this machine only.
+    assert watch.seen, f"nothing was seen listening on port {FUNCTIONS_PORT}"
+    # Java's dual-stack socket shows its IPv4 loopback as ::ffff:127.0.0.1.
+    assert watch.seen <= {"127.0.0.1", "::1", "::ffff:127.0.0.1"}, \
+        f"the {lang} functions listened on {sorted(watch.seen)}, not on loopback only"
 
 
 # --- the command itself ---------------------------------------------------------

@@ -420,9 +420,8 @@ TEST_CASE("A legacy 3.0 file maps its entries to component kinds", "[emulator]")
   CHECK(config.kafka_ingresses[0].id == "example/names");
   REQUIRE(config.kafka_egresses.size() == 1);
   CHECK(config.kafka_egresses[0].id == "example/greets");
-  CHECK(has_warning_containing(config,
-                               "module.yaml: document 1: io.statefun.kafka.v1/ingress "
-                               "example/names is parsed but not emulated yet"));
+  // Emulated (emulator/topics/), so no longer flagged.
+  CHECK_FALSE(has_warning_containing(config, "not emulated"));
 }
 
 TEST_CASE("A legacy version must be a quoted string", "[emulator]") {
@@ -848,7 +847,7 @@ TEST_CASE("A module without any ingress only gets a warning", "[emulator]") {
 // Kafka and Kinesis
 // ---------------------------------------------------------------------------
 
-TEST_CASE("Kafka components are parsed into routes and flagged as not emulated", "[emulator]") {
+TEST_CASE("Kafka components are parsed into routes, without a not-emulated warning", "[emulator]") {
   const auto config = parse_ok(with_endpoint(R"(kind: io.statefun.kafka.v1/ingress
 spec:
   id: example/names
@@ -887,12 +886,7 @@ spec:
         std::vector<std::string>{"example/greeter", "example/counter"});
   REQUIRE(config.kafka_egresses.size() == 1);
   CHECK(config.kafka_egresses[0].id == "example/greets");
-  CHECK(has_warning_containing(config,
-                               "module.yaml: document 2: io.statefun.kafka.v1/ingress "
-                               "example/names is parsed but not emulated yet: "));
-  CHECK(has_warning_containing(config,
-                               "module.yaml: document 3: io.statefun.kafka.v1/egress "
-                               "example/greets is parsed but not emulated yet: "));
+  CHECK(config.warnings.empty());
   CHECK_FALSE(has_warning_containing(config, "no ingress"));
 }
 
@@ -989,7 +983,7 @@ TEST_CASE("The same Kafka egress id twice is a duplicate binding", "[emulator]")
                         "egress with id example/out was already defined in document 2"));
 }
 
-TEST_CASE("Kinesis components are parsed and flagged as not emulated", "[emulator]") {
+TEST_CASE("Kinesis components are parsed, without a not-emulated warning", "[emulator]") {
   const auto config = parse_ok(with_endpoint(R"(kind: io.statefun.kinesis.v1/ingress
 spec:
   id: example/names
@@ -1022,12 +1016,7 @@ spec:
   CHECK(config.kinesis_ingresses[0].routes.at(0).source == "names");
   REQUIRE(config.kinesis_egresses.size() == 1);
   CHECK(config.kinesis_egresses[0].id == "example/greets");
-  CHECK(has_warning_containing(config,
-                               "module.yaml: document 2: io.statefun.kinesis.v1/ingress "
-                               "example/names is parsed but not emulated yet: "));
-  CHECK(has_warning_containing(config,
-                               "module.yaml: document 3: io.statefun.kinesis.v1/egress "
-                               "example/greets is parsed but not emulated yet: "));
+  CHECK(config.warnings.empty());
 }
 
 TEST_CASE("Kinesis components report their missing or malformed fields", "[emulator]") {

@@ -113,6 +113,12 @@ TEST_CASE("only GET pops a playground egress record; other methods leave it wait
   auto empty_get = client.Get("/out");
   REQUIRE(empty_get);
   CHECK(empty_get->status == 404);
+  // The GET's response was written, so its record is consumed in the store
+  // (settled after the write, not before: issue 14.6).
+  rig.dispatcher->stop();
+  auto left = rig.store.peek_egress("out", 0, 1000);
+  REQUIRE(left);
+  CHECK_FALSE(left->has_value());
 }
 
 TEST_CASE("the playground ingress sends PUT and POST and refuses other methods with 405",
@@ -141,4 +147,41 @@ TEST_CASE("the playground ingress sends PUT and POST and refuses other methods w
   // Both were accepted (committed before the 200); nothing else was.
   rig.dispatcher->stop();
   CHECK(rig.store.last_sequences()->first == 2);
+}
+
+// Issue 14.8: "; charset=utf-8" is a parameter of the media type, not part
+// of the typename; an id that is not UTF-8 cannot be put in a protobuf
+// string, so it is refused with one line instead of reaching the codec.
+TEST_CASE("the playground ingress strips Content-Type parameters and refuses non-UTF-8 paths",
+          "[emulator]") {
+  PlaygroundRig rig;
+  auto client = rig.ingress_client();
+  // Namespace "nobody" has no route: the messages stay pending, readable.
+  auto put = client.Put("/nobody/fn/a", "{}", "application/vnd.x/y; charset=utf-8");
+  REQUIRE(put);
+  CHECK(put->status == 200);
+  auto spaced = client.Put("/nobody/fn/b", "{}", "application/vnd.x/z ;charset=utf-8");
+  REQUIRE(spaced);
+  CHECK(spaced->status == 200);
+  auto bad = client.Put("/nobody/fn/%FF%FE", "{}", "application/vnd.x/y");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(
+      bad->body ==
+      "ingress path '/nobody/fn/\\xff\\xfe': the id is not valid UTF-8 (byte 0xff at offset 0)\n");
+  rig.dispatcher->stop();
+  auto pending = rig.store.load_pending();
+  REQUIRE(pending);
+  REQUIRE(pending->size() == 2);
+  CHECK((*pending)[0].argument.type_name == "x/y");
+  CHECK((*pending)[1].argument.type_name == "x/z");
+}
+
+TEST_CASE("ingress_typename keeps only the media type's vnd. suffix", "[emulator]") {
+  CHECK(ingress_typename("application/vnd.example/Greet") == "example/Greet");
+  CHECK(ingress_typename("application/vnd.example/Greet; charset=utf-8") == "example/Greet");
+  CHECK(ingress_typename("application/vnd.example/Greet ; q=1") == "example/Greet");
+  CHECK(ingress_typename("application/vnd.;charset=utf-8") == "io.statefun.types/string");
+  CHECK(ingress_typename("text/plain; charset=utf-8") == "io.statefun.types/string");
+  CHECK(ingress_typename("") == "io.statefun.types/string");
 }

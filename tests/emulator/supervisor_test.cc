@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator/console/console.h"
@@ -234,6 +236,64 @@ TEST_CASE(
   CHECK(live_members(first_pid) == 0);
   CHECK(live_members(second_pid) == 0);
   CHECK(recorder.count(Kind::kStopped) == 1);
+}
+
+// What the status said while the gate was being opened: a client that polls
+// the status until "ready" and then sends must find the gate open already.
+class GateWatcher final : public ProcessObserver {
+ public:
+  void on_ready(const std::string& process, bool ready) override {
+    if (!ready) return;
+    std::string state;
+    for (const auto& status : supervisor->statuses()) {
+      if (status.name == process) state = status.state;
+    }
+    std::lock_guard lock(m_mutex);
+    state_at_open[process] = state;
+    m_changed.notify_all();
+  }
+  bool wait_for_opens(std::size_t count) {
+    std::unique_lock lock(m_mutex);
+    return m_changed.wait_for(lock, kWait, [&] { return state_at_open.size() >= count; });
+  }
+  std::string state_when_opened(const std::string& process) {
+    std::lock_guard lock(m_mutex);
+    return state_at_open[process];
+  }
+
+  Supervisor* supervisor = nullptr;
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::map<std::string, std::string> state_at_open;
+};
+
+TEST_CASE("supervisor: the status says ready or running only once the gate is open", "[emulator]") {
+  GateWatcher watcher;
+  Supervisor supervisor(watcher, fast());
+  watcher.supervisor = &supervisor;
+  const int port = free_port();
+  ProcessSpec probed = shell("probed", listener_command(port));
+  probed.port = port;
+  supervisor.update({probed, shell("plain", "sleep 30")}, "");
+  REQUIRE(watcher.wait_for_opens(2));
+  CHECK(watcher.state_when_opened("probed") == "starting");
+  CHECK(watcher.state_when_opened("plain") == "starting");
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  auto state_of = [&](const std::string& name) {
+    for (const auto& status : supervisor.statuses()) {
+      if (status.name == name) return status.state;
+    }
+    return std::string();
+  };
+  while ((state_of("probed") != "ready" || state_of("plain") != "running") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  CHECK(state_of("probed") == "ready");
+  CHECK(state_of("plain") == "running");
+  supervisor.stop();
 }
 
 TEST_CASE("supervisor: a process that never gets ready is reported once its timeout passes",

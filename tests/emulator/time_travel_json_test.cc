@@ -139,6 +139,15 @@ TEST_CASE("statefun.yaml takes snapshot and retention settings", "[emulator]") {
   CHECK_THAT(typo.error().message, Catch::Matchers::Contains("retention.versions: unknown key"));
   auto negative = parse_dev_config("retention:\n  history_versions: -1\n", "statefun.yaml", "/p");
   REQUIRE_FALSE(negative);
+
+  auto sized = parse_dev_config("retention:\n  size: 500MB\n", "statefun.yaml", "/p");
+  REQUIRE(sized);
+  CHECK(sized->settings.retention_size == 500'000'000);
+  auto bare_size = parse_dev_config("retention:\n  size: 500\n", "statefun.yaml", "/p");
+  REQUIRE_FALSE(bare_size);
+  CHECK(bare_size.error().message ==
+        "statefun.yaml:2:9: retention.size: \"500\" has no unit; write e.g. \"500MB\" or "
+        "\"500MiB\"");
 }
 
 TEST_CASE("a data directory is used by one holder at a time", "[emulator]") {
@@ -152,6 +161,34 @@ TEST_CASE("a data directory is used by one holder at a time", "[emulator]") {
              Catch::Matchers::EndsWith("is in use by statefun dev (pid 1, admin port 8092)"));
   { auto released = std::move(*first); }
   CHECK(DataDirLock::acquire(dir.path.string(), "again"));
+}
+
+// Issue 14.7: deleting statefun.lock let a second statefun dev open the
+// same database.
+TEST_CASE("the database file is locked too: deleting statefun.lock lets no one in", "[emulator]") {
+  TempDir dir;
+  { REQUIRE(Store::open(dir.db(), {})); }  // the database exists
+  auto first = DataDirLock::acquire(dir.path.string(), "statefun dev (pid 1)");
+  REQUIRE(first);
+  std::filesystem::remove(dir.path / "statefun.lock");
+  auto second = DataDirLock::acquire(dir.path.string(), "someone else");
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == ErrorCode::kFailedPrecondition);
+  CHECK_THAT(second.error().message,
+             Catch::Matchers::Contains("statefun.db is locked (although statefun.lock is not"));
+  { auto released = std::move(*first); }
+  CHECK(DataDirLock::acquire(dir.path.string(), "again"));
+}
+
+TEST_CASE("a database created after the lock is locked once lock_database is called",
+          "[emulator]") {
+  TempDir dir;
+  auto first = DataDirLock::acquire(dir.path.string(), "statefun dev (pid 1)");
+  REQUIRE(first);
+  { REQUIRE(Store::open(dir.db(), {})); }  // created now, as statefun dev does
+  REQUIRE(first->lock_database());
+  std::filesystem::remove(dir.path / "statefun.lock");
+  CHECK_FALSE(DataDirLock::acquire(dir.path.string(), "someone else"));
 }
 
 TEST_CASE("a reopenable reader follows a replaced database file", "[emulator]") {

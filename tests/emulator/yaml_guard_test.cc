@@ -17,30 +17,22 @@ TEST_CASE("a ',' that yaml-cpp 0.7 would loop on is found, with its line and col
     const char* text;
     int line, column;
   };
-  for (const Case& c : {Case{",", 1, 1},
-                        Case{"  , a", 1, 3},
-                        Case{"# c\n,", 2, 1},
-                        Case{"--- ,", 1, 5},
-                        Case{"--- [a],", 1, 8},
-                        Case{"[a]\n,", 2, 1},
-                        Case{"[a] # c\n,", 2, 1},
-                        Case{"\"x\"\n\n,", 3, 1},
-                        Case{"'x',", 1, 4},
-                        Case{"a: 1\n---\n,", 3, 1},
-                        Case{"%YAML 1.2\n---\n,", 3, 1},
-                        Case{"[a]\n...\n,", 3, 1},
-                        Case{"&a ,", 1, 4},
-                        Case{"!t ,", 1, 4},
-                        Case{"&a [b],", 1, 7},
-                        Case{"\xEF\xBB\xBF,", 1, 4},
-                        Case{"[\"],\", ']']\n,", 2, 1},
-                        Case{"- a\n# c\n,", 3, 1},
-                        Case{"x # c\n,", 2, 1},
-                        Case{"a b\n#\n, c", 3, 1},
-                        Case{"x\n  # c\n  ,", 3, 3},
-                        Case{"x\n,", 2, 1},
-                        Case{"? a\n,", 2, 1},
-                        Case{"a:\n  - |\n    ,x\n  - y\n,", 5, 1}}) {
+  for (const Case& c :
+       {Case{",", 1, 1}, Case{"  , a", 1, 3}, Case{"# c\n,", 2, 1}, Case{"--- ,", 1, 5},
+        Case{"--- [a],", 1, 8}, Case{"[a]\n,", 2, 1}, Case{"[a] # c\n,", 2, 1},
+        Case{"\"x\"\n\n,", 3, 1}, Case{"'x',", 1, 4}, Case{"a: 1\n---\n,", 3, 1},
+        Case{"%YAML 1.2\n---\n,", 3, 1}, Case{"[a]\n...\n,", 3, 1}, Case{"&a ,", 1, 4},
+        Case{"!t ,", 1, 4}, Case{"&a [b],", 1, 7},
+        // A tag or anchor ends where a ',' starts (the fuzz
+        // target found `!,!`); yaml-cpp hangs on each.
+        Case{"!,!", 1, 2}, Case{"&a,", 1, 3}, Case{"!!str,", 1, 6}, Case{"!t[a],", 1, 6},
+        Case{"!t{a: 1},", 1, 9}, Case{"!t'x',", 1, 6}, Case{"!t\"x\",", 1, 6}, Case{"&a&b,", 1, 5},
+        Case{"!<a,b>,", 1, 7}, Case{"!N4YA'ML15Paxc,", 1, 15}, Case{"!t'x,", 1, 5},
+        Case{"&a'x,", 1, 5}, Case{"a: 1\n   !,!", 2, 5}, Case{"- !t,", 1, 5},
+        Case{"k: &a, x", 1, 6}, Case{"a:\n  b: !<x,y>,", 2, 12}, Case{"!t\n,", 2, 1},
+        Case{"\xEF\xBB\xBF,", 1, 4}, Case{"[\"],\", ']']\n,", 2, 1}, Case{"- a\n# c\n,", 3, 1},
+        Case{"x # c\n,", 2, 1}, Case{"a b\n#\n, c", 3, 1}, Case{"x\n  # c\n  ,", 3, 3},
+        Case{"x\n,", 2, 1}, Case{"? a\n,", 2, 1}, Case{"a:\n  - |\n    ,x\n  - y\n,", 5, 1}}) {
     INFO(c.text);
     auto hazard = find_yaml_cpp_hang(c.text);
     REQUIRE(hazard);
@@ -53,7 +45,8 @@ TEST_CASE("valid YAML and block content with commas pass the guard", "[emulator]
   for (const char* text :
        {"", "a: x, y", "a: [1, 2]\nb: {c: 1, d: 2}", "- a\n- ,b", "\"x\": 1", "[a, b]",
         "a: |\n  ,x\n", "a: 1\n---\nb: 2", "[a, [b, c]]  # ,\n", "a: [1,\n  2\n  , 3]",
-        "a: \"x\n, y\"", "- >-\n  ,a\n\n  ,b\n- c", "it's: a, b"}) {
+        "a: \"x\n, y\"", "- >-\n  ,a\n\n  ,b\n- c", "it's: a, b", "!t x", "!!str a,b", "!<a,b> x",
+        "&a [b, c]", "!t 'x'", "&a\nk: v, w"}) {
     INFO(text);
     CHECK_FALSE(find_yaml_cpp_hang(text));
   }
@@ -81,4 +74,18 @@ TEST_CASE("both loaders refuse such a file with one line instead of hanging", "[
   auto dev = parse_dev_config("  ,", "statefun.yaml", "/p");
   REQUIRE_FALSE(dev);
   CHECK(dev.error().message == "statefun.yaml:1:3: invalid YAML: ',' where a value should start");
+  // Control characters YAML does not allow: yaml-cpp loops on "\0\0\0,".
+  auto nul = parse_module_yaml(std::string_view("kind: x\n\0\0\0,", 12), "module.yaml");
+  REQUIRE_FALSE(nul);
+  CHECK(nul.error().message ==
+        "module.yaml:2:1: invalid YAML: control character U+0000 (only tab, line feed and "
+        "carriage return are allowed)");
+  auto bell = parse_dev_config("a: \"ü\a\"", "statefun.yaml", "/p");
+  REQUIRE_FALSE(bell);
+  CHECK(bell.error().message ==
+        "statefun.yaml:1:6: invalid YAML: control character U+0007 (only tab, line feed and "
+        "carriage return are allowed)");
+  // Tab, CR and LF are allowed.
+  auto tabs = parse_dev_config("hosts:\r\n  functions: \"local\thost\"\n", "statefun.yaml", "/p");
+  CHECK((tabs || tabs.error().message.find("control character") == std::string::npos));
 }

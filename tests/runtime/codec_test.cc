@@ -1,6 +1,10 @@
 #include "runtime/protocol/codec.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <string>
 
 #include "tests/test_util.h"
 
@@ -208,4 +212,46 @@ TEST_CASE("unknown mutation types and expire modes stay unknown through encode a
   auto decoded = codec::decode_response(codec::encode_response(FunctionResponse{result}));
   REQUIRE(decoded);
   CHECK(std::get<InvocationResult>(*decoded).mutations.at(0).kind == MutationKind::kUnknown);
+}
+
+namespace {
+
+// What `fn` wrote to stderr (fd 2), through a pipe.
+template <typename Fn>
+std::string stderr_of(Fn fn) {
+  std::fflush(stderr);
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  const int saved = ::dup(2);
+  ::dup2(pipe_fds[1], 2);
+  ::close(pipe_fds[1]);
+  fn();
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(pipe_fds[0]);
+  return out;
+}
+
+}  // namespace
+
+// Issue 14.8: an id that is not UTF-8 used to print raw "[libprotobuf
+// ERROR ...]" lines beside our own one-line error.
+TEST_CASE("strings that are not UTF-8 give an error result and no protobuf log line", "[runtime]") {
+  const Address bad{{"example", "person"}, "\xff\xfe"};
+  std::string encoded;
+  const std::string logged = stderr_of([&] {
+    encoded = codec::encode_request(BatchRequest{bad, {}, {{std::nullopt, kGreet}}});
+    CHECK_FALSE(codec::decode_request(encoded));  // a proto3 string must be UTF-8
+    InvocationResult result;
+    result.messages.push_back({bad, kGreet});
+    CHECK_FALSE(codec::decode_response(codec::encode_response(FunctionResponse{result})));
+  });
+  CHECK(logged.empty());
 }

@@ -109,12 +109,14 @@ struct Rig {
   }
 
   std::optional<std::string> pop(const std::string& topic) {
-    std::promise<Result<std::optional<EgressRecord>>> done;
+    std::promise<Result<std::optional<EgressLease>>> done;
     dispatcher->pop_egress(topic, [&done](auto r) { done.set_value(std::move(r)); });
-    auto record = done.get_future().get();
-    REQUIRE(record);
-    if (!*record) return std::nullopt;
-    return (*record)->payload;
+    auto lease = done.get_future().get();
+    REQUIRE(lease);
+    if (!*lease) return std::nullopt;
+    // As if its response was written: consumed in a later group.
+    dispatcher->settle_egress((*lease)->ticket, true);
+    return (*lease)->record.payload;
   }
 };
 

@@ -92,7 +92,7 @@ TEST_CASE("a write refused during a step fails the callbacks of everything uncom
   CHECK(h.recorder.steps.empty());  // the step was never announced
   CHECK(h.committed_inbox() == std::vector<std::string>{"a"});
   auto reader = h.open_store();
-  CHECK_FALSE(*reader->peek_egress("out", 1000));  // nor its egress
+  CHECK_FALSE(*reader->peek_egress("out", 0, 1000));  // nor its egress
 }
 
 TEST_CASE("a write refused on accept answers that message with the error at once", "[runtime]") {
@@ -107,25 +107,25 @@ TEST_CASE("a write refused on accept answers that message with the error at once
   CHECK(h.committed_inbox().empty());
 }
 
-TEST_CASE("an edit and a pop that waited for a refused commit get its error", "[runtime]") {
+TEST_CASE("an edit that waited for a refused commit gets its error; a pop is not consumed",
+          "[runtime]") {
   FaultRig h;
   REQUIRE(h.send(kBob, text("a")));
-  REQUIRE(h.run_until_idle());  // "a" is in the egress, committed
+  REQUIRE(h.run_until_idle());   // "a" is in the egress, committed
+  auto leased = h.lease("out");  // served; its consumption goes in the next group
+  REQUIRE(leased);
   h.faults->fail_commit(1, ErrorCode::kIo);
   auto edited = std::make_shared<std::optional<Result<void>>>();
-  auto popped = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
   std::vector<Event> events;
   events.push_back(EditEvent{kBob, "statefun/admin",
                              [](AddressEdit& e) { return e.write("n", text("1")); }, into(edited)});
-  events.push_back(PopEgressEvent{"out", into(popped)});
+  events.push_back(SettleEgressEvent{leased->ticket, true});
   h.group(std::move(events));
   REQUIRE(edited->has_value());
   CHECK_FALSE(**edited);
-  REQUIRE(popped->has_value());
-  CHECK_FALSE(**popped);
   // The record was not consumed: another reader can still have it.
   auto reader = h.open_store();
-  auto record = reader->peek_egress("out", 1000);
+  auto record = reader->peek_egress("out", 0, 1000);
   REQUIRE(record);
   REQUIRE(record->has_value());
   CHECK((*record)->payload == "a");
@@ -141,7 +141,7 @@ TEST_CASE("requests that arrive after the store failed are answered with its err
   // Each of these used to be dropped unanswered, leaving its caller (an
   // ingress request, an admin call) waiting forever.
   auto accepted = h.accept(kBob, text("b"));
-  auto popped = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
+  auto popped = std::make_shared<std::optional<Result<std::optional<EgressLease>>>>();
   h.group(PopEgressEvent{"out", into(popped)});
   auto edited = h.edit_later(kBob, [](AddressEdit&) -> Result<void> { return {}; });
   auto timer = std::make_shared<std::optional<Result<bool>>>();
@@ -233,6 +233,37 @@ TEST_CASE("an acknowledged message whose step met a full disk is applied once af
   CHECK(h.pop("out") == "x");
   CHECK_FALSE(h.pop("out"));  // applied once
   CHECK(h.committed_inbox().empty());
+}
+
+TEST_CASE("egress delivered while the disk is full is consumed once it resumes", "[runtime]") {
+  FaultRig h;
+  REQUIRE(h.send(kBob, text("a")));
+  REQUIRE(h.send(kBob, text("b")));
+  REQUIRE(h.run_until_idle());
+  auto a = h.lease("out");
+  auto b = h.lease("out");
+  REQUIRE((a && b));
+  h.faults->fail_commit(1, ErrorCode::kResourceExhausted, /*and_after=*/true);
+  h.group(SettleEgressEvent{a->ticket, true});  // its consumption cannot commit
+  REQUIRE(h.engine->suspended());
+  h.group(SettleEgressEvent{b->ticket, true});  // delivered while suspended
+  auto refused = std::make_shared<std::optional<Result<std::optional<EgressLease>>>>();
+  h.group(PopEgressEvent{"out", into(refused)});
+  REQUIRE(refused->has_value());
+  CHECK_FALSE(**refused);  // pops are refused meanwhile
+  auto reader = h.open_store();
+  auto left = reader->peek_egress("out", 0, 1000);
+  REQUIRE(left);
+  REQUIRE(left->has_value());
+  CHECK((*left)->payload == "a");  // not consumed yet
+  h.faults->heal();
+  h.clock.advance_ms(1000);
+  h.group();  // resumes and consumes both
+  CHECK_FALSE(h.engine->suspended());
+  left = reader->peek_egress("out", 0, 1000);
+  REQUIRE(left);
+  CHECK_FALSE(left->has_value());
+  CHECK_FALSE(h.pop("out"));
 }
 
 TEST_CASE("an answer on the wire when the disk filled up is dropped, and the retry waits for it",

@@ -161,16 +161,28 @@ class EngineRig {
     return **done;
   }
 
-  std::optional<std::string> pop(const std::string& topic) { return take(topic, true); }
+  // A pop as the playground serves one: lease the record, then settle it as
+  // delivered (its response was written), each in a group of its own.
+  std::optional<std::string> pop(const std::string& topic) {
+    auto leased = lease(topic);
+    if (!leased) return std::nullopt;
+    group(SettleEgressEvent{leased->ticket, true});
+    return leased->record.payload;
+  }
   // What pop() would serve, left in place.
-  std::optional<std::string> peek(const std::string& topic) { return take(topic, false); }
-  std::optional<std::string> take(const std::string& topic, bool consume) {
-    auto done = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
+  std::optional<std::string> peek(const std::string& topic) {
+    auto peeked = take(topic, false);
+    if (!peeked) return std::nullopt;
+    return peeked->record.payload;
+  }
+  // The first half of a pop: the record leased to the caller, not consumed.
+  std::optional<EgressLease> lease(const std::string& topic) { return take(topic, true); }
+  std::optional<EgressLease> take(const std::string& topic, bool consume) {
+    auto done = std::make_shared<std::optional<Result<std::optional<EgressLease>>>>();
     group(PopEgressEvent{topic, into(done), consume});
     REQUIRE(done->has_value());
     REQUIRE(**done);
-    if (!***done) return std::nullopt;
-    return (***done)->payload;
+    return ***done;
   }
 
   Answer<Result<void>> edit_later(const Address& a, AddressEditFn fn,

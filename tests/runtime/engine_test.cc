@@ -388,6 +388,63 @@ TEST_CASE("a peek serves the record a pop would and leaves it waiting", "[runtim
   CHECK_FALSE(h.pop("out"));
 }
 
+// Issue 14.6: a pop leases its record; the playground settles the lease
+// once the response was written (consumed) or could not be (served again).
+TEST_CASE("a popped record is leased until settled: skipped meanwhile, served again if undelivered",
+          "[runtime]") {
+  EngineRig h([](const BatchRequest& r) {
+    InvocationResult result;
+    result.egress.push_back({"test", "egress", r.invocations[0].argument});
+    return answer(result);
+  });
+  h.start();
+  REQUIRE(h.send(kBob, {"x/y", true, "a"}));
+  REQUIRE(h.send(kBob, {"x/y", true, "b"}));
+  REQUIRE(h.run_until_idle());
+  auto first = h.lease("out");
+  REQUIRE(first);
+  CHECK(first->record.payload == "a");
+  CHECK(h.peek("out") == "b");  // a HEAD skips the leased record too
+  auto second = h.lease("out");
+  REQUIRE(second);
+  CHECK(second->record.payload == "b");
+  CHECK_FALSE(h.lease("out"));
+  auto unconsumed = [&h] {
+    auto record = h.open_store()->peek_egress("out", 0, 1000);
+    REQUIRE(record);
+    return *record ? (*record)->payload : std::string("none");
+  };
+  CHECK(unconsumed() == "a");                        // leasing wrote nothing
+  h.group(SettleEgressEvent{first->ticket, false});  // its response never went out
+  auto again = h.lease("out");
+  REQUIRE(again);
+  CHECK(again->record.payload == "a");
+  CHECK(again->ticket != first->ticket);
+  h.group(SettleEgressEvent{again->ticket, true});
+  CHECK(unconsumed() == "b");
+  h.group(SettleEgressEvent{second->ticket, true});
+  h.group(SettleEgressEvent{second->ticket, true});  // settled twice: nothing more
+  h.group(SettleEgressEvent{first->ticket, true});   // a stale ticket: ignored
+  CHECK(unconsumed() == "none");
+  CHECK_FALSE(h.lease("out"));
+}
+
+TEST_CASE("a record leased when the engine died is served again by the next one", "[runtime]") {
+  EngineRig h([](const BatchRequest& r) {
+    InvocationResult result;
+    result.egress.push_back({"test", "egress", r.invocations[0].argument});
+    return answer(result);
+  });
+  h.start();
+  REQUIRE(h.send(kBob, {"x/y", true, "in doubt"}));
+  REQUIRE(h.run_until_idle());
+  REQUIRE(h.lease("out"));
+  h.start();  // a kill before the response was written: a new engine, same database
+  CHECK(h.pop("out") == "in doubt");
+  h.start();
+  CHECK_FALSE(h.pop("out"));  // delivered and settled: consumed for good
+}
+
 TEST_CASE("egress of a step in the open group is not served before that group commits",
           "[runtime]") {
   EngineRig h([](const BatchRequest& r) {
@@ -398,7 +455,7 @@ TEST_CASE("egress of a step in the open group is not served before that group co
   h.start();
   REQUIRE(h.send(kBob, {"x/y", true, "late"}));
   // The step and the pop in one group: the record is not committed yet.
-  auto popped = std::make_shared<std::optional<Result<std::optional<EgressRecord>>>>();
+  auto popped = std::make_shared<std::optional<Result<std::optional<EgressLease>>>>();
   std::vector<Event> events;
   for (auto& e : h.posted) events.push_back(std::move(e));
   h.posted.clear();

@@ -63,7 +63,7 @@ TEST_CASE("reads, begin and savepoints are neither counted nor failed", "[runtim
   REQUIRE(store.rollback_savepoint());
   REQUIRE(store.load_pending());
   REQUIRE(store.read_states(kBob));
-  REQUIRE(store.peek_egress("out", 100));
+  REQUIRE(store.peek_egress("out", 0, 100));
   REQUIRE(store.last_step());
   CHECK(store.writes() == 0);
   CHECK(store.faults() == 0);

@@ -332,6 +332,71 @@ TEST_CASE("http server: a responder for a client that went away does nothing", "
   harness.on_loop([&] { (*parked)(HttpResponse{}); });
 }
 
+// The playground egress consumes a record only once its response was
+// written (issue 14.6): the hook must say true only for a last byte sent.
+TEST_CASE("http server: on_written says whether a response's last byte was sent",
+          "[runtime][net]") {
+  std::mutex mutex;
+  std::vector<std::optional<HttpServer::Responder>> parked;
+  auto written = std::make_shared<std::vector<std::promise<bool>>>(4);
+  auto hook = [written](int i) {
+    return [written, i](bool sent) { (*written)[static_cast<std::size_t>(i)].set_value(sent); };
+  };
+  auto result = [&](int i) {
+    auto future = (*written)[static_cast<std::size_t>(i)].get_future();
+    REQUIRE(future.wait_for(10s) == std::future_status::ready);  // never a hang
+    return future.get();
+  };
+  Harness harness([&](HttpMessage& request, HttpServer::Responder respond) {
+    if (request.target == "/small") {
+      HttpResponse response{200, "", "payload", {}};
+      response.on_written = hook(0);
+      return respond(std::move(response));
+    }
+    if (request.target == "/huge") {
+      // Far more than the socket buffers hold: the client never reads it.
+      HttpResponse response{200, "", std::string(64u * 1024u * 1024u, 'x'), {}};
+      response.on_written = hook(1);
+      return respond(std::move(response));
+    }
+    std::lock_guard lock(mutex);
+    parked.emplace_back(std::move(respond));
+  });
+  {
+    Client client(harness.port);
+    REQUIRE(client.send(get("/small")));
+    auto response = client.response();
+    REQUIRE(response);
+    CHECK(response->body == "payload");
+    CHECK(result(0));
+  }
+  {
+    Client client(harness.port);
+    REQUIRE(client.send(get("/huge")));
+    REQUIRE(client.read_exactly(1000).size() == 1000);  // it started
+  }                                                     // and closes with most of the body unsent
+  CHECK_FALSE(result(1));
+  {
+    Client client(harness.port);
+    REQUIRE(client.send(get("/park")));
+    while (true) {
+      std::this_thread::sleep_for(5ms);
+      std::lock_guard lock(mutex);
+      if (!parked.empty()) break;
+    }
+  }  // gone before its answer
+  std::this_thread::sleep_for(50ms);
+  HttpResponse late{200, "", "nobody listens", {}};
+  late.on_written = hook(2);
+  (*parked[0])(std::move(late));  // posted from this thread
+  CHECK_FALSE(result(2));
+  harness.on_loop([&] { harness.server->stop(); });
+  HttpResponse after_stop{200, "", "no server", {}};
+  after_stop.on_written = hook(3);
+  harness.on_loop([&] { (*parked[0])(std::move(after_stop)); });
+  CHECK_FALSE(result(3));
+}
+
 TEST_CASE("http server still answers a client that shut down only its sending side",
           "[runtime][net]") {
   Harness* self = nullptr;

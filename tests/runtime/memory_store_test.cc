@@ -269,7 +269,7 @@ std::string contents(Store& store, const std::vector<Address>& addresses) {
   REQUIRE(timers);
   for (const auto& t : *timers) add("timer", n(t.id), n(t.due_ms), t.token);
   for (const char* topic : {"a", "b"}) {
-    auto egress = store.peek_egress(topic, 1000);
+    auto egress = store.peek_egress(topic, 0, 1000);
     REQUIRE(egress);
     add("egress", topic, *egress ? n((*egress)->seq) + (*egress)->payload : "-");
   }

@@ -13,6 +13,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -748,6 +749,34 @@ TEST_CASE("a server answers POSTs on any path over TCP", "[sdk-cpp]") {
   check_served(client);
   server.stop();
   server.wait();
+}
+
+// Issue 14.7: the default was every interface, reachable from the network.
+TEST_CASE("a server without a host listens on $HOST, or on 127.0.0.1", "[sdk-cpp]") {
+  const auto functions = greeter_functions();
+  const char* saved = std::getenv("HOST");
+  const std::string before = saved ? saved : "";
+  ::unsetenv("HOST");
+  {
+    sf::Server server(functions, {.port = 0, .log_errors = false});
+    CHECK(server.host() == "127.0.0.1");
+    server.start();
+    httplib::Client client("127.0.0.1", server.port());
+    check_served(client);
+    server.stop();
+  }
+  ::setenv("HOST", "localhost", 1);
+  {
+    sf::Server server(functions, {.port = 0, .log_errors = false});
+    CHECK(server.host() == "localhost");
+  }
+  sf::Server chosen(functions, {.host = "0.0.0.0", .port = 0, .log_errors = false});
+  CHECK(chosen.host() == "0.0.0.0");  // an explicit host wins
+  if (saved) {
+    ::setenv("HOST", before.c_str(), 1);
+  } else {
+    ::unsetenv("HOST");
+  }
 }
 
 TEST_CASE("a server answers over a UNIX socket, replacing a stale socket file", "[sdk-cpp]") {

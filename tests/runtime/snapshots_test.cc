@@ -1,5 +1,6 @@
 #include "runtime/store/snapshots.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -212,4 +213,31 @@ TEST_CASE("a snapshot whose pages are damaged is reported as corrupt, not as emp
   auto differences = snapshots.diff("damaged", "current");
   REQUIRE_FALSE(differences);
   CHECK(differences.error().code == ErrorCode::kCorruption);
+}
+
+// Issue 14.8: one stray file in snapshots/ made the whole list fail.
+TEST_CASE("files in snapshots/ that are not snapshots are skipped and named", "[runtime]") {
+  Rig rig;
+  rig.send(kBob, 5);
+  REQUIRE(rig.run_until_idle());
+  REQUIRE(rig.snapshots.create("good"));
+  const fs::path dir = rig.dir / "snapshots";
+  std::ofstream(dir / "notes.db") << "not a database at all, but long enough to have a header";
+  std::ofstream(dir / "empty.db");  // zero bytes: SQLite sees an empty database
+  std::ofstream(dir / "has space.db") << "x";
+  fs::create_directories(dir / "folder.db");
+  std::ofstream(dir / "README.txt") << "not .db: not even looked at";
+  std::vector<std::string> skipped;
+  auto all = rig.snapshots.list(&skipped);
+  REQUIRE(all);
+  REQUIRE(all->size() == 1);
+  CHECK((*all)[0].name == "good");
+  std::sort(skipped.begin(), skipped.end());
+  REQUIRE(skipped.size() == 4);
+  CHECK(skipped[0].starts_with("snapshots/empty.db: not a statefun snapshot ("));
+  CHECK(skipped[1] == "snapshots/folder.db: not a regular file");
+  CHECK(skipped[2] ==
+        "snapshots/has space.db: not a snapshot name (letters, digits, '.', '_' and '-')");
+  CHECK(skipped[3].starts_with("snapshots/notes.db: not a statefun snapshot ("));
+  CHECK(rig.snapshots.prune_automatic(0) == 0);  // and the stray files do not stop pruning
 }

@@ -125,6 +125,28 @@ TEST_CASE("expired state is not shown; addresses count states, messages and pend
   CHECK(people->front().address == kBob);
 }
 
+TEST_CASE("a reader counts expiry in the virtual time a virtual-clock run left", "[runtime]") {
+  TempDir dir;
+  auto store = open_store(dir.db());
+  const int64_t year_2030 = 1'893'456'000'000;
+  REQUIRE(store->begin());
+  // Expires a day into 2030: in the future on the wall clock until then.
+  REQUIRE(store->write_state(kBob, "trial", {"t/a", true, "1"}, year_2030 + 86'400'000,
+                             {1, 1, "m", std::nullopt}));
+  REQUIRE(store->commit());
+  auto reader = open_reader(dir.db());
+  CHECK_FALSE(reader->virtual_now().value().has_value());
+  CHECK(reader->addresses(std::nullopt).value().size() == 1);
+  CHECK(application_now_ms(*reader) < year_2030);  // the wall clock (until 2030)
+
+  REQUIRE(store->begin());
+  REQUIRE(store->set_virtual_now(year_2030 + 2 * 86'400'000));
+  REQUIRE(store->commit());
+  CHECK(reader->virtual_now().value() == year_2030 + 2 * 86'400'000);
+  CHECK(application_now_ms(*reader) == year_2030 + 2 * 86'400'000);
+  CHECK(reader->addresses(std::nullopt).value().empty());  // expired in virtual time
+}
+
 TEST_CASE("egress is read from an offset without consuming, popped records included", "[runtime]") {
   TempDir dir;
   auto store = open_store(dir.db());
@@ -135,7 +157,7 @@ TEST_CASE("egress is read from an offset without consuming, popped records inclu
   append_egress(*store, "greetings", "c", 3);  // 4
   REQUIRE(store->commit());
   REQUIRE(store->begin());
-  auto oldest = store->peek_egress("greetings", 1000);
+  auto oldest = store->peek_egress("greetings", 0, 1000);
   REQUIRE(oldest);
   REQUIRE(*oldest);
   REQUIRE(store->consume_egress((*oldest)->seq));  // what a playground GET does

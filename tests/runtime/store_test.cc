@@ -204,6 +204,58 @@ TEMPLATE_TEST_CASE("the last step stays the highest ever committed after the tra
   CHECK(store->last_step() == 3);
 }
 
+TEMPLATE_TEST_CASE("retention never prunes what a Kafka egress has yet to produce", "[runtime]",
+                   SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  auto store = db.open();
+  REQUIRE(store->begin());
+  auto append = [&store](const std::string& egress_id, int64_t step) {
+    EgressRecord r{0, egress_id, "", "v", {"t/r", true, "v"}, step, 1000 + step};
+    REQUIRE(store->append_egress(r));
+    return r.seq;
+  };
+  const int64_t produced = append("example/greets", 1);
+  const int64_t unproduced = append("example/greets", 2);
+  const int64_t emulated = append("example/other", 3);  // no mark: emulated, prunable
+  // The egress produced the first one: its mark points at the second.
+  REQUIRE(
+      store->write_external_offset({"kafka-egress", "example/greets", "", 0, unproduced, 5000}));
+  REQUIRE(store->prune(0, 0, emulated, 100));
+  REQUIRE(store->commit());
+
+  // What is left: the records of no playground topic, oldest first.
+  std::vector<int64_t> kept;
+  for (int64_t after = 0;;) {
+    auto next = store->peek_egress("", after, emulated).value();
+    if (!next) break;
+    kept.push_back(next->seq);
+    after = next->seq;
+  }
+  CHECK(kept == std::vector<int64_t>{unproduced});
+  CHECK(produced < unproduced);
+}
+
+TEMPLATE_TEST_CASE("the virtual time is kept across reopening until cleared", "[runtime]",
+                   SqliteStoreFixture, MemoryStoreFixture) {
+  TestType db;
+  {
+    auto store = db.open();
+    CHECK_FALSE(store->virtual_now().value().has_value());
+    REQUIRE(store->begin());
+    REQUIRE(store->set_virtual_now(1'000));
+    REQUIRE(store->set_virtual_now(86'400'000));  // moves replace it
+    REQUIRE(store->commit());
+  }
+  {
+    auto store = db.open();
+    CHECK(store->virtual_now().value() == 86'400'000);
+    REQUIRE(store->begin());
+    REQUIRE(store->set_virtual_now(std::nullopt));
+    REQUIRE(store->commit());
+  }
+  CHECK_FALSE(db.open()->virtual_now().value().has_value());
+}
+
 TEMPLATE_TEST_CASE("egress reads are oldest first, respect the visibility limit and never repeat",
                    "[runtime]", SqliteStoreFixture, MemoryStoreFixture) {
   TestType db;
@@ -214,7 +266,7 @@ TEMPLATE_TEST_CASE("egress reads are oldest first, respect the visibility limit 
   REQUIRE(store->append_egress(a));
   REQUIRE(store->append_egress(b));
   auto pop = [&](const std::string& topic, int64_t limit) -> std::optional<std::string> {
-    auto record = store->peek_egress(topic, limit);
+    auto record = store->peek_egress(topic, 0, limit);
     REQUIRE(record);
     if (!*record) return std::nullopt;
     REQUIRE(store->consume_egress((*record)->seq));
@@ -235,6 +287,41 @@ TEST_CASE("a file that is not a database is reported as corrupt, naming it", "[r
   REQUIRE_FALSE(store);
   CHECK(store.error().code == ErrorCode::kCorruption);
   CHECK(store.error().message.find(dir.db()) != std::string::npos);
+}
+
+// Issue 14.8: both used to be adopted silently as the state database.
+TEST_CASE("an empty file or another program's SQLite database is refused, naming it", "[runtime]") {
+  TempDir dir;
+  SECTION("a zero-byte file") {
+    std::ofstream(dir.db()).flush();
+    auto store = Store::open(dir.db(), {});
+    REQUIRE_FALSE(store);
+    CHECK(store.error().code == ErrorCode::kCorruption);
+    CHECK(store.error().message == dir.db() +
+                                       ": an empty file (0 bytes), not a statefun database; "
+                                       "delete it to start with a new one");
+    CHECK(fs::file_size(dir.db()) == 0);  // left as it was
+  }
+  SECTION("a SQLite database with other tables, or none") {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.db().c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "CREATE TABLE notes(t TEXT); CREATE TABLE people(n TEXT)", nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto store = Store::open(dir.db(), {});
+    REQUIRE_FALSE(store);
+    CHECK(store.error().code == ErrorCode::kCorruption);
+    CHECK(store.error().message ==
+          dir.db() +
+              ": a SQLite database, but not a statefun one (tables: notes, people); "
+              "move it away or use another --data directory");
+  }
+  SECTION("a new database is created whole, with nothing left beside it") {
+    { REQUIRE(Store::open(dir.db(), {})); }
+    CHECK(fs::file_size(dir.db()) > 0);
+    CHECK_FALSE(fs::exists(dir.db() + ".new"));
+    CHECK(Store::open(dir.db(), {}));  // and it is ours when opened again
+  }
 }
 
 TEST_CASE("a database from a newer statefun is refused", "[runtime]") {
@@ -297,7 +384,7 @@ TEMPLATE_TEST_CASE(
   REQUIRE(left->size() == 1);
   CHECK(store->last_step() == 1);  // the trace row went, its step id stays used
   CHECK(store->pruned_through_step() == 1);
-  auto unread_left = store->peek_egress("out", unread.seq);  // unread egress survives
+  auto unread_left = store->peek_egress("out", 0, unread.seq);  // unread egress survives
   REQUIRE(unread_left);
   CHECK(unread_left->has_value());
 }

@@ -2,7 +2,8 @@
 # {{project}} tested end to end with the statefun CLI alone, as a CI job runs
 # it: start `statefun dev` (which installs and starts the functions as
 # statefun.yaml says), say hello twice, wait until everything settled, check
-# the state and the egress, stop, and check that no function process is left.
+# the state and the egress, stop, and check that no function process is left;
+# then run the scenarios in scenarios/ with `statefun test`.
 #
 #   ./ci.sh                                  # statefun from PATH
 #   STATEFUN_BIN=/path/to/statefun ./ci.sh
@@ -77,4 +78,9 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 listening "$functions_port" && fail "a process still listens on port $functions_port after statefun dev stopped"
+
+# 6. The scenarios in scenarios/, each against a fresh statefun dev of its own
+#    (free ports, a virtual clock), starting from this run's install records.
+"$statefun" test --data "$work/state" --color never ||
+  { echo "ci: FAILED: statefun test (above)" >&2; exit 1; }
 echo "ci: all checks passed"

@@ -10,6 +10,7 @@ package main
 import (
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 
@@ -98,9 +99,16 @@ func main() {
 	if port == "" {
 		port = "8000"
 	}
+	// Only this machine can reach it unless HOST says otherwise (HOST=0.0.0.0
+	// in a container, where the StateFun runtime connects from elsewhere).
+	host := os.Getenv("HOST")
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	address := net.JoinHostPort(host, port)
 	http.Handle("/statefun", builder.AsHandler())
-	log.Printf("functions listening on port %s", port)
-	log.Fatal(http.ListenAndServe(":"+port, nil))
+	log.Printf("functions listening on %s", address)
+	log.Fatal(http.ListenAndServe(address, nil))
 }
 
 func must(err error) {

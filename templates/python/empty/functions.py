@@ -38,4 +38,7 @@ async def statefun_endpoint(request):
 if __name__ == "__main__":
     app = web.Application()
     app.add_routes([web.post("/statefun", statefun_endpoint)])
-    web.run_app(app, port=int(os.environ.get("PORT", "8000")))
+    # Only this machine can reach it unless HOST says otherwise (HOST=0.0.0.0
+    # in a container, where the StateFun runtime connects from elsewhere).
+    web.run_app(app, host=os.environ.get("HOST") or "127.0.0.1",
+                port=int(os.environ.get("PORT", "8000")))

@@ -216,3 +216,51 @@ module.exports.bindAll = function bindAllWithLedger(statefun) {
     },
   });
 };
+
+// e2e/chain  sends the message text on to e2e/forwarder/<own id>, which
+//            sends it to e2e/reporter/<own id>, which egresses it: three
+//            functions from one message to the egress (causal-tree tests).
+//            The text "boom" makes it throw instead (an address that keeps
+//            failing).
+const bindAllBeforeChain = module.exports.bindAll;
+module.exports.bindAll = function bindAllWithChain(statefun) {
+  bindAllBeforeChain(statefun);
+  statefun.bind({
+    typename: "e2e/chain",
+    fn(context, message) {
+      const text = message.as(Text);
+      if (text === "boom") throw new Error("e2e/chain was told to fail");
+      context.send(
+        messageBuilder({ typename: "e2e/forwarder", id: context.self.id, value: text, valueType: Text })
+      );
+    },
+  });
+};
+
+// e2e/kafka-ledger  state `count` (int): +1 per message, and writes
+//                   {ledger: <own id>, m: <message text>, n: <count after>}
+//                   to the Kafka egress e2e/kafka-out, on the topic that env
+//                   KAFKA_OUT_TOPIC names (default "ledger-out"), keyed by
+//                   its id, so the connect-mode tests (test_kafka_real.py)
+//                   can check each record was applied exactly once.
+const bindAllBeforeKafkaLedger = module.exports.bindAll;
+module.exports.bindAll = function bindAllWithKafkaLedger(statefun) {
+  bindAllBeforeKafkaLedger(statefun);
+  const { kafkaEgressMessage } = require("apache-flink-statefun");
+  statefun.bind({
+    typename: "e2e/kafka-ledger",
+    specs: [{ name: "count", type: StateFun.intType() }],
+    fn(context, message) {
+      context.storage.count = (context.storage.count ?? 0) + 1;
+      const record = { ledger: context.self.id, m: message.as(Text), n: context.storage.count };
+      context.send(
+        kafkaEgressMessage({
+          typename: "e2e/kafka-out",
+          topic: process.env.KAFKA_OUT_TOPIC || "ledger-out",
+          key: context.self.id,
+          value: JSON.stringify(record),
+        })
+      );
+    },
+  });
+};

@@ -41,15 +41,23 @@ final class StatefunServer {
     }
   }
 
-  /** Serves `functions` on $PORT (default 8000), all interfaces, until the process ends. */
+  /**
+   * Serves `functions` on $PORT (default 8000) until the process ends. Only this machine can reach
+   * it unless $HOST says otherwise (HOST=0.0.0.0 in a container, where the StateFun runtime
+   * connects from elsewhere).
+   */
   static void serve(StatefulFunctions functions) {
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8000"));
+    String host = System.getenv().getOrDefault("HOST", "");
+    if (host.isEmpty()) {
+      host = "127.0.0.1";
+    }
     Undertow.builder()
-        .addHttpListener(port, "0.0.0.0")
+        .addHttpListener(port, host)
         .setHandler(new RequestReplyHttpHandler(functions.requestReplyHandler()))
         .build()
         .start();
-    System.out.println("functions listening on port " + port);
+    System.out.println("functions listening on " + host + ":" + port);
   }
 
   private static final class RequestReplyHttpHandler implements HttpHandler {
