@@ -247,6 +247,15 @@ int run_consume(TopicArgs& args) {
     }
   }
   auto body = (*source)->topic_records(args.topic, next, args.limit);
+  if (!body && args.follow && body.error().code == ErrorCode::kNotFound) {
+    // Egress topics exist from their first record on (a function names the
+    // topic in each record): wait for it, as a Kafka console consumer does.
+    std::cerr << "statefun: " << body.error().message << "; waiting for its first record\n";
+    while (!body && body.error().code == ErrorCode::kNotFound) {
+      std::this_thread::sleep_for(kOfflinePoll);
+      body = (*source)->topic_records(args.topic, next, args.limit);
+    }
+  }
   if (!body) return report(body.error());
   if (!args.follow) {
     if (args.common.want_json()) {
@@ -358,8 +367,9 @@ void setup_topic_command(CLI::App& app, int& exit_code) {
         "routed every record when it was produced. Without --follow it prints from the\n"
         "beginning (or --from N) and stops; --follow keeps printing new records and,\n"
         "like a Kafka console consumer, starts at the end unless --from-beginning or\n"
-        "--from N. Egress topics' offsets are their egress record ids (as `statefun\n"
-        "egress read`): increasing, not contiguous.\n"
+        "--from N; a topic nothing wrote to yet is waited for (egress topics appear\n"
+        "with their first record). Egress topics' offsets are their egress record ids\n"
+        "(as `statefun egress read`): increasing, not contiguous.\n"
         "\n"
         "Human output: OFFSET TIME KEY VALUE per line (bytes that are not UTF-8 as\n"
         "base64:...). --json prints {\"topic\", \"direction\", \"records\", \"next\"}; with\n"
@@ -369,7 +379,7 @@ void setup_topic_command(CLI::App& app, int& exit_code) {
         "  statefun topic consume names\n"
         "  statefun topic consume greetings --from 3 --json\n"
         "  statefun topic consume greetings --follow --from-beginning\n"
-        "\nExit codes: 0 ok, 1 failure, 2 bad flag, 3 unknown topic.");
+        "\nExit codes: 0 ok, 1 failure, 2 bad flag, 3 unknown topic (not with --follow).");
     cmd->add_option("topic", args->topic, "The Kafka topic or Kinesis stream")->required();
     cmd->add_flag("--from-beginning", args->from_beginning, "Start at the first record");
     cmd->add_option("--from", args->from, "Start at this offset");

@@ -8,6 +8,7 @@
 #include "emulator/config/egress_routes.h"
 #include "emulator/config/http_url.h"
 #include "emulator/processes/install_step.h"
+#include "emulator/topics/topic_feedback.h"
 
 namespace statefun::emulator {
 namespace fs = std::filesystem;
@@ -80,7 +81,15 @@ RouteResolver DevLoop::resolver() const {
 
 EgressRouter DevLoop::egress_router() const {
   MutexLock lock(m_mutex);
-  return [egress = m_snapshot->egress](const EgressMessage& m) { return egress->route(m); };
+  return
+      [egress = m_snapshot->egress, module = m_snapshot->module,
+       feed_kafka = m_options.feed_kafka_topics](const EgressMessage& m) -> Result<RoutedEgress> {
+        auto routed = egress->route(m);
+        if (!routed) return routed;
+        if (auto fed = add_topic_feedback(*module, m, *routed, feed_kafka); !fed)
+          return std::unexpected(fed.error());
+        return routed;
+      };
 }
 
 std::shared_ptr<const ModuleConfig> DevLoop::module() const {

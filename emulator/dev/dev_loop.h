@@ -42,6 +42,9 @@ struct DevLoopOptions {
   DevConfig config;  // statefun.yaml (or nothing) with the overrides applied
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
   bool watch_files = true;  // hot reload and configuration reload
+  // Kafka egress records reach the Kafka ingresses reading their topic
+  // (emulated topics); false in connect mode, where the broker carries them.
+  bool feed_kafka_topics = true;
   SupervisorOptions supervisor;
 };
 

@@ -195,6 +195,7 @@ int run_dev(const DevOptions& options, Console& console,
   loop_options.config = options.dev_config;
   loop_options.started_at = options.started_at;
   loop_options.watch_files = options.watch_files;
+  loop_options.feed_kafka_topics = !options.kafka_connect;
   // Install steps run again only when their inputs change, even across runs.
   loop_options.supervisor.install_records_dir = (fs::path(data_dir) / "installs").string();
   DevLoop dev_loop(std::move(loop_options), console);

@@ -82,32 +82,38 @@ void Engine::handle_produce(ProduceEvent& event) {
     return;
   }
   TopicRecordRow record = std::move(event.record);
+  auto ids = append_topic_record(record, std::move(event.messages));
+  if (!ids) {
+    event.done(std::unexpected(ids.error()));
+    return;
+  }
+  m_after_commit.push_back([done = std::move(event.done), record = std::move(record),
+                            ids = std::move(*ids)](const Error* error) mutable {
+    if (error) return done(std::unexpected(*error));
+    done(std::pair{std::move(record), std::move(ids)});
+  });
+}
+
+Result<std::vector<int64_t>> Engine::append_topic_record(TopicRecordRow& record,
+                                                         std::vector<InboxMessage> messages) {
   record.at_ms = m_options.clock->now_ms();
-  record.messages = static_cast<int64_t>(event.messages.size());
+  record.messages = static_cast<int64_t>(messages.size());
   std::vector<int64_t> ids;
-  ids.reserve(event.messages.size());
-  for (auto& message : event.messages) {
+  ids.reserve(messages.size());
+  for (auto& message : messages) {
     message.accepted_at_ms = record.at_ms;
     auto id = enqueue_new(std::move(message));
-    if (!id) {
-      event.done(std::unexpected(id.error()));
-      return;
-    }
+    if (!id) return std::unexpected(id.error());
     ids.push_back(*id);
   }
   record.first_message = ids.empty() ? 0 : ids.front();
   if (auto r = m_options.store->append_topic_record(record); !r) {
-    // The group's messages are not durable without their record: nothing of
-    // the group may commit.
+    // The messages are not durable without their record: nothing of the
+    // group may commit.
     fatal(r.error());
-    event.done(std::unexpected(r.error()));
-    return;
+    return std::unexpected(r.error());
   }
-  m_after_commit.push_back([done = std::move(event.done), record = std::move(record),
-                            ids = std::move(ids)](const Error* error) mutable {
-    if (error) return done(std::unexpected(*error));
-    done(std::pair{std::move(record), std::move(ids)});
-  });
+  return ids;
 }
 
 void Engine::handle_ingest(IngestEvent& event) {

@@ -185,7 +185,11 @@ class Engine {
 
   // engine_send.cc: mailboxes, requests, retries, timers.
   Result<int64_t> enqueue_new(InboxMessage message);  // inbox + mailbox; the message id
-  void enqueue(InboxMessage message);                 // mailbox only (already stored)
+  // Appends a topic record and the inbox messages it became, in the open
+  // transaction; fills the record's time and message range. The message ids.
+  Result<std::vector<int64_t>> append_topic_record(TopicRecordRow& record,
+                                                   std::vector<InboxMessage> messages);
+  void enqueue(InboxMessage message);  // mailbox only (already stored)
   void maybe_send(const Address& address, Mailbox& box);
   void send_in_flight(const Address& address, Mailbox& box);
   Result<std::vector<StateEntry>> load_state_for_request(const Address& address);

@@ -169,6 +169,16 @@ Result<void> Engine::apply_step(const Address& address, Mailbox& box, Invocation
     inbox.cause_step = step;
     if (auto r = enqueue_new(std::move(inbox)); !r) return std::unexpected(r.error());
   }
+  // Egress records that an ingress reads back (a pipeline through a topic)
+  // come after the step's own messages, as they would through a broker.
+  for (const auto& egress : routed) {
+    if (!egress.feedback) continue;
+    TopicRecordRow record = egress.feedback->record;
+    std::vector<InboxMessage> messages = egress.feedback->messages;
+    for (auto& message : messages) message.cause_step = step;
+    if (auto r = append_topic_record(record, std::move(messages)); !r)
+      return std::unexpected(r.error());
+  }
   if (m_options.observer) m_options.observer->on_step(trace);
   m_mailboxes.release_if_idle(address);
   return {};

@@ -49,10 +49,20 @@ struct FunctionRoute {
   CallOptions call;      // connect timeout, per-attempt timeout, max response size
 };
 
+// An egress record that goes on into a topic an ingress reads (a pipeline
+// through an emulated Kafka topic or Kinesis stream): the topic record and
+// the messages the ingresses make of it. The step that sent the egress record
+// appends both in its own commit, so the hop is exactly-once like the rest.
+struct TopicFeedback {
+  TopicRecordRow record;               // topic, key and value; the rest is filled on append
+  std::vector<InboxMessage> messages;  // as the ingresses route the record
+};
+
 // A validated egress record: where it goes and what a reader sees.
 struct RoutedEgress {
-  std::string topic;    // playground topic, Kafka topic or Kinesis stream
-  std::string payload;  // the bytes a reader of the topic gets
+  std::string topic;                      // playground topic, Kafka topic or Kinesis stream
+  std::string payload;                    // the bytes a reader of the topic gets
+  std::optional<TopicFeedback> feedback;  // when an ingress reads that topic
 };
 
 // Decides how to reach a function type; nullopt when no endpoint serves it.

@@ -3,11 +3,12 @@ official JS SDK: records are routed as StateFun 3.3's Kafka ingress routes
 them, Kafka egress records read back as topics, and a produced record that
 was acknowledged is applied exactly once, across restarts and kill -9."""
 import json
+import subprocess
 
 import pytest
 
 from cli_helpers import cli, ok, ok_json
-from harness import JS_GREETER, Emulator, free_ports, io_docs
+from harness import JS_GREETER, STATEFUN_BIN, Emulator, free_ports, io_docs
 from test_cli_completion import bash_complete
 
 GREETER_KAFKA = JS_GREETER.parent / "greeter-kafka"
@@ -164,3 +165,65 @@ def test_an_acknowledged_record_is_applied_exactly_once_across_kill_9(stack):
     emulator.restart()
     emulator.wait_idle()
     assert emulator.state_int("e2e/counter/once", "count") == 1
+
+
+def pipeline_module(functions):
+    """e2e/kafka-ledger reads topic "events" and writes to "ledger-out" through
+    the Kafka egress e2e/kafka-out; a second ingress reads "ledger-out" on to
+    e2e/counter: a pipeline through Kafka, as clusters run them."""
+    return (e2e_module(functions, "events", ["e2e/kafka-ledger"]) + "---\n"
+            + kafka_ingress("ledger-out", "e2e/json", ["e2e/counter"], ingress_id="e2e/loop")
+            + "---\nkind: io.statefun.kafka.v1/egress\nspec:\n  id: e2e/kafka-out\n"
+            "  address: kafka:9092\n  deliverySemantic:\n    type: at-least-once\n")
+
+
+@pytest.mark.timeout(90)
+def test_a_kafka_egress_record_goes_on_into_the_ingress_reading_its_topic(stack):
+    functions = stack.test_functions()
+    emulator = start_emulator(stack, pipeline_module(functions))
+    first = json.loads(ok(produce(emulator, "events", "--key", "a", "--string", "one")))
+    ok(produce(emulator, "events", "--key", "a", "--string", "two"))
+    ok(produce(emulator, "events", "--key", "b", "--string", "three"))
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/counter/a", "count") == 2
+    assert emulator.state_int("e2e/counter/b", "count") == 1
+
+    # The egress records are an ingress topic now, with their keys and values.
+    loop = ok_json(cli(emulator, "topic", "consume", "ledger-out", "--json"))
+    assert loop["direction"] == "ingress"
+    got = sorted((r["key"], json.loads(r["value"])["m"]) for r in loop["records"])
+    assert got == [("a", "one"), ("a", "two"), ("b", "three")]
+    listed = {t["topic"]: t for t in ok_json(cli(emulator, "topic", "ls", "--json"))["topics"]}
+    assert listed["ledger-out"]["records"] == 3
+
+    # One message's tree goes through the topic to the counter.
+    tree = ok_json(cli(emulator, "trace", "--tree", first["messages"][0]["id"], "--json"))
+    assert tree["settled"] and tree["steps"] == 2
+    ledger = tree["root"]
+    assert ledger["step"]["address"] == "e2e/kafka-ledger/a"
+    assert [c["step"]["address"] for c in ledger["children"]] == ["e2e/counter/a"]
+
+    # kill -9 and start again: nothing fed back twice.
+    emulator.restart()
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/counter/a", "count") == 2
+    assert len(ok_json(cli(emulator, "topic", "consume", "ledger-out", "--json"))["records"]) == 3
+
+
+@pytest.mark.timeout(60)
+def test_consume_follow_waits_for_an_egress_topic_nothing_wrote_to_yet(stack):
+    _, emulator = greeter_kafka(stack)
+    follower = subprocess.Popen(
+        [STATEFUN_BIN, "topic", "consume", "greetings", "--follow", "--json",
+         "--admin-port", str(emulator.admin_port)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        note = follower.stderr.readline()
+        assert "unknown topic 'greetings'" in note and "waiting for its first record" in note
+        assert follower.poll() is None
+        ok(produce(emulator, "names", "--key", "Ann", "--json", '{"name":"Ann"}'))
+        record = json.loads(follower.stdout.readline())
+        assert record["key"] == "Ann" and record["value"] == "Hello Ann! Nice to meet you."
+    finally:
+        follower.kill()
+        follower.wait()

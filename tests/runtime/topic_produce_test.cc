@@ -188,3 +188,83 @@ TEST_CASE("the memory store counts topic offsets per topic like SQLite", "[runti
   CHECK((***a1).first.offset == 1);
   CHECK((***a1).first.seq > (***b0).first.seq);
 }
+
+TEST_CASE("an egress record fed back into a topic commits with the step that sent it",
+          "[runtime][topics]") {
+  ScratchDb db;
+  // The greeter writes one egress record; the counter gets what the
+  // ingress reading its topic makes of it.
+  EngineRig h(
+      [](const BatchRequest& request) {
+        InvocationResult result;
+        if (request.target == kGreeterBob) {
+          result.egress.push_back({"test", "egress", {"test/Record", true, "hello"}});
+        }
+        return answer(std::move(result));
+      },
+      db.opener());
+  auto options = h.options();
+  options.route_egress = [](const EgressMessage& m) -> Result<RoutedEgress> {
+    RoutedEgress routed{"greetings", m.argument.value};
+    routed.feedback = TopicFeedback{record("greetings", "bob", m.argument.value),
+                                    {message_to(kCounterBob, m.argument.value)}};
+    return routed;
+  };
+  h.start(std::move(options));
+  REQUIRE(h.send(kGreeterBob, {"test/Name", true, "bob"}));
+  REQUIRE(h.run_until_idle());
+
+  const auto greetings = topic(db.path(), "greetings");
+  REQUIRE(greetings.size() == 1);
+  CHECK(greetings[0].offset == 0);
+  CHECK(greetings[0].key == "bob");
+  CHECK(greetings[0].value == "hello");
+  CHECK(greetings[0].messages == 1);
+  std::vector<Address> called;
+  for (const auto& request : h.function.requests()) called.push_back(request.target);
+  CHECK(called == std::vector<Address>{kGreeterBob, kCounterBob});
+
+  // The counter's message names the greeter's step as its cause: the causal
+  // tree goes on through the topic.
+  auto reader = StoreReader::open(db.path());
+  REQUIRE(reader);
+  auto fed = (*reader)->message(greetings[0].first_message);
+  REQUIRE(fed);
+  REQUIRE(fed->has_value());
+  CHECK((*fed)->message.target == kCounterBob);
+  auto links = (*reader)->step_links((*fed)->message.cause_step);
+  REQUIRE(links);
+  REQUIRE(links->trace.has_value());
+  CHECK(links->trace->address == kGreeterBob);
+  CHECK(links->egress.size() == 1);
+}
+
+TEST_CASE("a step whose commit fails keeps neither its egress nor what it fed into a topic",
+          "[runtime][topics]") {
+  ScratchDb db;
+  EngineRig h(
+      [](const BatchRequest& request) {
+        InvocationResult result;
+        if (request.target == kGreeterBob) {
+          result.egress.push_back({"test", "egress", {"test/Record", true, "hello"}});
+        }
+        return answer(std::move(result));
+      },
+      db.opener());
+  auto faults = std::make_unique<FaultInjectingStore>(*h.store);
+  h.engine_store = faults.get();
+  auto options = h.options();
+  options.route_egress = [](const EgressMessage& m) -> Result<RoutedEgress> {
+    RoutedEgress routed{"greetings", m.argument.value};
+    routed.feedback = TopicFeedback{record("greetings", "bob", m.argument.value),
+                                    {message_to(kCounterBob, m.argument.value)}};
+    return routed;
+  };
+  h.start(std::move(options));
+  REQUIRE(h.send(kGreeterBob, {"test/Name", true, "bob"}));
+  faults->fail_commit(1, ErrorCode::kIo);
+  h.settle();
+  CHECK(topic(db.path(), "greetings").empty());
+  // The greeter's message is still the one pending: nothing of the step stayed.
+  CHECK(committed_pending(db.path()) == 1);
+}
