@@ -10,7 +10,9 @@ is a one-line startup error.
 Skipped only where Java is absent (the broker needs a JVM)."""
 import json
 import sys
+import time
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
@@ -40,14 +42,14 @@ def broker(tmp_path_factory):
 
 
 def kafka_module(functions_url, bootstrap, in_topic, delivery="at-least-once",
-                 ingress_extra="", egress_address=None, start="earliest"):
+                 ingress_extra="", egress_address=None, start="earliest", start_extra=""):
     egress_address = egress_address or bootstrap
     semantic = ("    type: exactly-once\n    transactionTimeout: 1min\n"
                 if delivery == "exactly-once" else f"    type: {delivery}\n")
     return (endpoint_doc("e2e/*", functions_url) + "---\n"
             "kind: io.statefun.kafka.v1/ingress\nspec:\n  id: e2e/kafka-in\n"
             f"  address: {bootstrap}\n  consumerGroupId: statefun-e2e\n"
-            f"  startupPosition:\n    type: {start}\n"
+            f"  startupPosition:\n    type: {start}\n{start_extra}"
             f"{ingress_extra}"
             "  topics:\n"
             f"    - topic: {in_topic}\n      valueType: e2e/text\n"
@@ -57,9 +59,9 @@ def kafka_module(functions_url, bootstrap, in_topic, delivery="at-least-once",
             f"  address: {egress_address}\n  deliverySemantic:\n{semantic}")
 
 
-def connect_emulator(stack, module_text, name="statefun"):
+def connect_emulator(stack, module_text, name="statefun", data="data"):
     admin, ingress, egress = free_ports(3)
-    emulator = stack._track(Emulator(stack.root / "module.yaml", stack.root / "data", admin,
+    emulator = stack._track(Emulator(stack.root / "module.yaml", stack.root / data, admin,
                                      ingress, egress, stack.logs, name=name))
     emulator.cmd += ["--kafka", "connect"]
     emulator.module_path.write_text(module_text)
@@ -126,6 +128,86 @@ def test_records_flow_through_and_survive_kill9(stack, broker, delivery):
     # once per key: the kill fell between commits, not in a produced batch.
     for key in KEYS:
         assert sorted(set(seen.get(key, []))) == list(range(1, 31)), (key, seen.get(key))
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("delivery", ["at-least-once", "none"])
+def test_at_least_once_and_none_deliver_every_record_to_the_egress_topic(stack, broker, delivery):
+    uid = uuid.uuid4().hex[:8]
+    in_topic, out_topic = f"in-{uid}", f"out-{uid}"
+    broker.create_topics(in_topic, out_topic)
+    functions = stack.test_functions(KAFKA_OUT_TOPIC=out_topic)
+    emulator = connect_emulator(
+        stack, kafka_module(functions.url(), broker.bootstrap, in_topic, delivery))
+    broker.produce(in_topic, records("d", 0, 9))
+    wait_counts(emulator, {k: 3 for k in KEYS})
+    emulator.wait_idle()
+    out = ledger(broker, out_topic, 9)
+    assert sorted((key, r["n"]) for key, r in out) == sorted(
+        (k, n) for k in KEYS for n in (1, 2, 3))
+    egress = next(k for k in emulator.status()["kafka"] if k["direction"] == "egress")
+    assert egress["state"] == "connected", egress
+
+
+def ingress_records(emulator):
+    return next(k for k in emulator.status()["kafka"] if k["direction"] == "ingress")["records"]
+
+
+@pytest.mark.timeout(150)
+def test_specific_offsets_and_date_choose_where_a_new_ingress_starts(stack, broker):
+    uid = uuid.uuid4().hex[:8]
+    topic = f"pos-{uid}"
+    broker.create_topics(topic)
+    broker.produce(topic, [("k0", "r0"), ("k1", "r1")])
+    time.sleep(0.05)
+    # Between the two batches: each produce is a JVM of its own, started later.
+    middle = datetime.now(timezone.utc)
+    time.sleep(0.05)
+    broker.produce(topic, [("k2", "r2"), ("k0", "r3")])
+    functions = stack.test_functions(KAFKA_OUT_TOPIC=f"unused-{uid}")
+
+    specific = connect_emulator(
+        stack, kafka_module(functions.url(), broker.bootstrap, topic, start="specific-offsets",
+                            start_extra=f"    offsets:\n      - {topic}/0: 3\n"),
+        name="specific", data="data-specific")
+    wait_counts(specific, {"k0": 1, "k1": 0, "k2": 0})
+    specific.wait_idle()
+    assert ingress_records(specific) == 1
+    specific.stop()
+
+    date = middle.strftime("%Y-%m-%d %H:%M:%S.") + f"{middle.microsecond // 1000:03d} +0000"
+    by_date = connect_emulator(
+        stack, kafka_module(functions.url(), broker.bootstrap, topic, start="date",
+                            start_extra=f"    date: {date}\n"),
+        name="date", data="data-date")
+    wait_counts(by_date, {"k0": 1, "k1": 0, "k2": 1})
+    by_date.wait_idle()
+    assert ingress_records(by_date) == 2
+
+
+@pytest.mark.timeout(150)
+def test_group_offsets_start_where_the_consumer_group_committed(stack, broker):
+    uid = uuid.uuid4().hex[:8]
+    topic = f"group-{uid}"
+    broker.create_topics(topic)
+    broker.produce(topic, records("g", 0, 3))
+    functions = stack.test_functions(KAFKA_OUT_TOPIC=f"unused-{uid}")
+    module = kafka_module(functions.url(), broker.bootstrap, topic, start="group-offsets",
+                          ingress_extra="  autoOffsetResetPosition: earliest\n")
+    # No committed offset yet: autoOffsetResetPosition decides (earliest).
+    first = connect_emulator(stack, module, name="first", data="data-first")
+    wait_counts(first, {k: 1 for k in KEYS})
+    # statefun tells the group what it consumed, after its own commit.
+    wait_until(lambda: broker.committed("statefun-e2e", topic) == {0: 3}, 60,
+               "the group's committed offset")
+    first.stop()
+
+    broker.produce(topic, records("g", 3, 6))
+    # A new data directory: only the group's offset says where to start.
+    second = connect_emulator(stack, module, name="second", data="data-second")
+    wait_counts(second, {k: 1 for k in KEYS})
+    second.wait_idle()
+    assert ingress_records(second) == 3
 
 
 @pytest.mark.timeout(90)

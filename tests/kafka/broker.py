@@ -11,8 +11,9 @@ Contract:
 - `KafkaBroker(workdir)` listens on 127.0.0.1 on free ports, keeps its log
   dir and its log (`broker.log`) under `workdir`, runs with -Xmx256m;
   `start()` returns when the broker logged that it started, `stop()` kills
-  the JVM (its process group), `create_topic()` uses the broker's own
-  admin tool (kafka-tools' TopicCommand).
+  the JVM (its process group), `create_topic()` and `committed()` (a
+  group's committed offsets) use the broker's own admin tools (kafka-tools'
+  TopicCommand, ConsumerGroupCommand).
 - `skip_reason()` is None where the broker can run, else why not (no Java);
   the tests skip only for that.
 
@@ -248,6 +249,22 @@ class KafkaBroker:
         for line in proc.stdout.splitlines():
             key, _, value = line.partition("\t")
             out.append((None if key == "null" else key, value))
+        return out
+
+    def committed(self, group, topic):
+        """{partition: offset} the consumer group `group` committed for
+        `topic` (the broker's ConsumerGroupCommand --describe); partitions
+        without a commit are left out."""
+        proc = subprocess.run(
+            _java(ensure_jars(), "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+                  "--bootstrap-server", self.bootstrap, "--describe", "--group", group),
+            capture_output=True, text=True, timeout=60)
+        out = {}
+        for line in proc.stdout.splitlines():
+            fields = line.split()
+            # GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG ...
+            if len(fields) >= 4 and fields[1] == topic and fields[3].isdigit():
+                out[int(fields[2])] = int(fields[3])
         return out
 
     def stop(self):
