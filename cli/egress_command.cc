@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "cli/follow_pages.h"
 
 namespace statefun::cli {
 namespace {
@@ -67,14 +68,11 @@ int run_read(EgressArgs& args) {
     return kExitOk;
   }
   // --follow: JSON lines, one record each, until interrupted.
-  int64_t next = args.from;
-  for (;;) {
-    for (const auto& record : (*body)["records"]) print_record(args, record, style);
-    next = (*body)["next"].get<int64_t>();
-    if ((*body)["records"].empty()) std::this_thread::sleep_for(kFollowPoll);
-    body = (*source)->egress(args.topic, next, args.limit);
-    if (!body) return report(body.error());
-  }
+  return report(
+      follow_pages(std::move(*body),
+                   {[&](int64_t next) { return (*source)->egress(args.topic, next, args.limit); },
+                    [&](const Json& record) { print_record(args, record, style); },
+                    [] { return kFollowPoll; }}));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "cli/common.h"
+#include "runtime/core/clock.h"
 
 namespace statefun::cli {
 namespace {
@@ -17,12 +18,6 @@ struct InboxArgs {
   int64_t id = 0;
   CLI::Option* id_option = nullptr;
 };
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string when(const Json& ms, const Style& style, int64_t now) {
   if (!ms.is_number()) return "-";
@@ -51,7 +46,7 @@ int run_ls(InboxArgs& args) {
     return kExitOk;
   }
   const Style style = Style::for_stdout(args.common.color);
-  const int64_t now = now_ms();
+  const int64_t now = SystemClock().now_ms();
   Table table(
       {"ID", "TARGET", "ATTEMPTS", "FIRST FAILED", "LAST FAILED", "MESSAGE", "LAST FAILURE"});
   for (const auto& m : (*body)["messages"]) {

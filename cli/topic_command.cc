@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "cli/follow_pages.h"
 
 namespace statefun::cli {
 namespace {
@@ -266,15 +267,15 @@ int run_consume(TopicArgs& args) {
     return kExitOk;
   }
   // --follow: records as they come, until interrupted (JSON: one per line).
-  for (;;) {
-    for (const auto& record : (*body)["records"]) print_record(args, record, style);
-    std::cout.flush();
-    next = (*body)["next"].get<int64_t>();
-    const bool offline = (*source)->offline();
-    if (offline && (*body)["records"].empty()) std::this_thread::sleep_for(kOfflinePoll);
-    body = (*source)->topic_records(args.topic, next, args.limit, offline ? 0 : kFollowWaitMs);
-    if (!body) return report(body.error());
-  }
+  // Online, each fetch is a long poll; offline reads answer at once.
+  const bool offline = (*source)->offline();
+  return report(follow_pages(
+      std::move(*body), {[&](int64_t from) {
+                           return (*source)->topic_records(args.topic, from, args.limit,
+                                                           offline ? 0 : kFollowWaitMs);
+                         },
+                         [&](const Json& record) { print_record(args, record, style); },
+                         [&] { return offline ? kOfflinePoll : std::chrono::milliseconds(0); }}));
 }
 
 // ---------------------------------------------------------------------------

@@ -9,8 +9,10 @@
 
 #include "runtime/store/store.h"
 #include "runtime/store/store_reader.h"
+#include "tests/runtime/upgrade_fixtures.h"
 
 using namespace statefun;
+using namespace statefun::test;
 namespace fs = std::filesystem;
 
 namespace {
@@ -64,29 +66,11 @@ CREATE TABLE IF NOT EXISTS trace (
 );
 )sql";
 
-struct TempDir {
-  fs::path path =
-      fs::temp_directory_path() / ("statefun-upgrade-test-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string db() const { return (path / "statefun.db").string(); }
-};
-
-void exec(sqlite3* db, const char* sql) {
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  INFO((error ? error : ""));
-  sqlite3_free(error);
-  REQUIRE(rc == SQLITE_OK);
-}
-
 // A version 1 database with one consumed and one pending message, a state
 // value and a trace row, as a statefun 0.1 data directory holds them.
 void write_version_1(const std::string& path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  exec(db, kVersion1);
-  exec(db,
+  exec(path, kVersion1);
+  exec(path,
        "INSERT INTO inbox(seq,ns,type,id,typename,has_value,value,source,accepted_at,"
        "consumed_step) VALUES(1,'example','person','Bob','example/Greet',1,'{}',0,1000,1),"
        "(2,'example','person','Bob','example/Greet',1,'{\"n\":2}',0,2000,NULL);"
@@ -95,19 +79,6 @@ void write_version_1(const std::string& path) {
        "INSERT INTO trace VALUES(1,1500,'example','person','Bob',1,'example/Greet',800,"
        "'visits',0,0,0);"
        "PRAGMA user_version=1;");
-  sqlite3_close(db);
-}
-
-int64_t user_version(const std::string& path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-  const int64_t version = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return version;
 }
 
 const Address kBob{{"example", "person"}, "Bob"};
@@ -116,7 +87,7 @@ const Address kBob{{"example", "person"}, "Bob"};
 
 TEST_CASE("a version 1 database is upgraded in place and keeps everything it held",
           "[runtime][store]") {
-  TempDir dir;
+  ScratchDir dir;
   write_version_1(dir.db());
 
   // Offline readers cannot write: they see it as if it were upgraded, and
@@ -196,7 +167,7 @@ TEST_CASE("a version 1 database is upgraded in place and keeps everything it hel
 }
 
 TEST_CASE("a new database is created at the current schema version", "[runtime][store]") {
-  TempDir dir;
+  ScratchDir dir;
   REQUIRE(Store::open(dir.db(), {}));
   CHECK(user_version(dir.db()) == kStoreSchemaVersion);
 }

@@ -10,49 +10,15 @@
 
 #include "runtime/store/store.h"
 #include "runtime/store/store_reader.h"
+#include "tests/runtime/upgrade_fixtures.h"
 
 using namespace statefun;
+using namespace statefun::test;
 namespace fs = std::filesystem;
 
 namespace {
 
 const Address kBob{{"example", "person"}, "Bob"};
-
-struct ScratchDir {
-  fs::path dir;
-  ScratchDir() {
-    static int counter = 0;
-    dir = fs::temp_directory_path() /
-          ("statefun-upgrade5-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~ScratchDir() { fs::remove_all(dir); }
-  std::string db() const { return (dir / "statefun.db").string(); }
-};
-
-void exec(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  INFO((error ? error : ""));
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
-
-int64_t user_version(const std::string& path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-  const int64_t v = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return v;
-}
 
 // Writes a database as schema version 4 had it: a current one with what
 // version 5 added taken away again.
