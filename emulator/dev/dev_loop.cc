@@ -81,8 +81,12 @@ RouteResolver DevLoop::resolver() const {
 
 EgressRouter DevLoop::egress_router() const {
   MutexLock lock(m_mutex);
+  return make_egress_router(*m_snapshot);
+}
+
+EgressRouter DevLoop::make_egress_router(const Snapshot& snapshot) const {
   return
-      [egress = m_snapshot->egress, module = m_snapshot->module,
+      [egress = snapshot.egress, module = snapshot.module,
        feed_kafka = m_options.feed_kafka_topics](const EgressMessage& m) -> Result<RoutedEgress> {
         auto routed = egress->route(m);
         if (!routed) return routed;
@@ -247,9 +251,7 @@ void DevLoop::reload(const std::string& what_changed) {
   watch_processes(config.processes);
   if (m_supervisor) m_supervisor->update(config.processes, what_changed);
   if (m_dispatcher) {
-    auto egress = after->egress;
-    m_dispatcher->reconfigure(make_resolver(after->routes),
-                              [egress](const EgressMessage& m) { return egress->route(m); });
+    m_dispatcher->reconfigure(make_resolver(after->routes), make_egress_router(*after));
   }
   for (auto& r : describe_routes(*after->routes)) {
     m_console.info(fmt::format("  functions  {} → {}{}", r.functions, r.url,

@@ -93,6 +93,9 @@ class DevLoop final : public ProcessObserver {
   };
   static std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const ModuleConfig> module,
                                                        DevConfig config);
+  // Validates egress records by the snapshot's module.yaml and routes those
+  // an ingress reads back into their topic (topic_feedback.h).
+  EgressRouter make_egress_router(const Snapshot& snapshot) const;
   void warn_about_cluster_hosts() const;
   void watch_configuration();
   void watch_processes(const std::vector<ProcessSpec>& processes);

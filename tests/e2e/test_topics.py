@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from cli_helpers import cli, ok, ok_json
-from harness import JS_GREETER, STATEFUN_BIN, Emulator, free_ports, io_docs
+from harness import JS_GREETER, STATEFUN_BIN, Emulator, free_ports, io_docs, wait_until
 from test_cli_completion import bash_complete
 
 GREETER_KAFKA = JS_GREETER.parent / "greeter-kafka"
@@ -203,11 +203,19 @@ def test_a_kafka_egress_record_goes_on_into_the_ingress_reading_its_topic(stack)
     assert ledger["step"]["address"] == "e2e/kafka-ledger/a"
     assert [c["step"]["address"] for c in ledger["children"]] == ["e2e/counter/a"]
 
+    # A reload of module.yaml keeps the pipeline going.
+    emulator.module_path.write_text(emulator.module_path.read_text() + "# reloaded\n")
+    wait_until(lambda: "configuration reloaded" in emulator.output(), 20, "the reload")
+    ok(produce(emulator, "events", "--key", "b", "--string", "four"))
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/counter/b", "count") == 2
+
     # kill -9 and start again: nothing fed back twice.
     emulator.restart()
     emulator.wait_idle()
     assert emulator.state_int("e2e/counter/a", "count") == 2
-    assert len(ok_json(cli(emulator, "topic", "consume", "ledger-out", "--json"))["records"]) == 3
+    assert emulator.state_int("e2e/counter/b", "count") == 2
+    assert len(ok_json(cli(emulator, "topic", "consume", "ledger-out", "--json"))["records"]) == 4
 
 
 @pytest.mark.timeout(60)
