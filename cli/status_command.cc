@@ -55,8 +55,12 @@ std::string human_status(const Json& s, const Style& style, int admin_port) {
   for (const auto& p : s.value("processes", Json::array())) {
     const std::string state = p["state"].get<std::string>();
     const bool up = state == "ready" || state == "running";
-    std::string text = fmt::format("{} {}", p["name"].get<std::string>(),
-                                   up ? style.green(state) : style.red(state));
+    // `start: on-demand`: down on purpose, not a problem.
+    const std::string shown = state == "idle"
+                                  ? style.yellow("idle") + " (down until a message for it is due)"
+                              : up ? style.green(state)
+                                   : style.red(state);
+    std::string text = fmt::format("{} {}", p["name"].get<std::string>(), shown);
     if (!p["pid"].is_null()) text += fmt::format(", pid {}", p["pid"].get<int>());
     if (int restarts = p["restarts"].get<int>()) text += fmt::format(", {} restart(s)", restarts);
     if (!p["last_exit"].is_null()) {

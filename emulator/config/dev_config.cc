@@ -32,8 +32,8 @@ const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
 const Keys kRetentionKeys = {"history_versions", "age", "size"};
 const Keys kRetryKeys = {"max_attempts", "max_age"};
 const Keys kPortKeys = {"admin", "ingress", "egress"};
-const Keys kProcessKeys = {"name", "command", "working_dir", "env",    "url",
-                           "port", "ready",   "watch",       "install"};
+const Keys kProcessKeys = {"name",  "command", "working_dir", "env",   "url",      "port",
+                           "ready", "watch",   "install",     "start", "idle_stop"};
 const Keys kInstallKeys = {"command", "inputs"};
 const Keys kReadyKeys = {"http", "timeout"};
 
@@ -355,7 +355,29 @@ class Parser {
     }
     if (auto r = parse_globs(process, "watch", spec.watch); !r) return std::unexpected(r.error());
     if (auto r = parse_install(process, spec); !r) return std::unexpected(r.error());
+    if (auto r = parse_start(process, spec); !r) return std::unexpected(r.error());
     return spec;
+  }
+
+  // `start: always | on-demand` and `idle_stop: DURATION` (on-demand only).
+  Result<void> parse_start(const YamlMap& process, ProcessSpec& spec) const {
+    auto start = process.optional_choice("start", {"always", "on-demand"});
+    if (!start) return std::unexpected(start.error());
+    spec.on_demand = *start && **start == "on-demand";
+    auto idle_stop = duration_value(process, "idle_stop", kUnitRequired);
+    if (!idle_stop) return std::unexpected(idle_stop.error());
+    if (*idle_stop) {
+      if (!spec.on_demand) {
+        return process.fail("idle_stop",
+                            "needs `start: on-demand` (a process that always runs is never "
+                            "stopped when idle)");
+      }
+      if (**idle_stop <= std::chrono::milliseconds(0)) {
+        return process.fail("idle_stop", "must be longer than 0");
+      }
+      spec.idle_stop = **idle_stop;
+    }
+    return {};
   }
 
   // One glob or a list of them.

@@ -60,6 +60,11 @@ struct ProcessSpec {
   ReadyCheck ready;
   std::vector<std::string> watch;  // globs relative to working_dir
   InstallStep install;
+  // `start: on-demand`: not started with statefun dev but when a message
+  // for one of its function types is due (it waits, durably, meanwhile);
+  // `idle_stop`: stopped again after this long without a call to it.
+  bool on_demand = false;
+  std::optional<std::chrono::milliseconds> idle_stop;
 
   bool operator==(const ProcessSpec&) const = default;
 };

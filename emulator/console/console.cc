@@ -97,6 +97,10 @@ const char* kind_name(ProcessEvent::Kind kind) {
       return "installed";
     case ProcessEvent::Kind::kInstallFailed:
       return "install_failed";
+    case ProcessEvent::Kind::kWaking:
+      return "waking";
+    case ProcessEvent::Kind::kIdleStopped:
+      return "idle";
   }
   return "unknown";
 }
@@ -436,7 +440,8 @@ void Console::on_process_event(const ProcessEvent& e) {
     }
     if (!e.reason.empty()) j["reason"] = e.reason;
     if (e.kind == Kind::kReady || e.kind == Kind::kNotReady || e.kind == Kind::kInstallProgress ||
-        e.kind == Kind::kInstalled || e.kind == Kind::kInstallFailed) {
+        e.kind == Kind::kInstalled || e.kind == Kind::kInstallFailed ||
+        e.kind == Kind::kIdleStopped) {
       j["ms"] = e.elapsed.count();
     }
     if (e.status) {
@@ -531,6 +536,14 @@ void Console::on_process_event(const ProcessEvent& e) {
           describe_exit(*e.status), format_ms(e.elapsed), e.process,
           e.restart_in ? fmt::format(" (or it runs again in {})", format_ms(*e.restart_in)) : "");
       failure = true;
+      break;
+    case Kind::kWaking:
+      text = m_style.yellow(fmt::format("starting on demand: {}", e.detail));
+      break;
+    case Kind::kIdleStopped:
+      text = m_style.dim(fmt::format(
+          "stopped after {} without calls (start: on-demand); it starts again on its next message",
+          format_ms(e.elapsed)));
       break;
   }
   if (failure) {

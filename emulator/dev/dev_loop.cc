@@ -149,6 +149,49 @@ void DevLoop::start(Dispatcher& dispatcher) {
     watch_processes(processes);
   }
   m_supervisor->update(processes, "");
+  std::map<std::string, std::string> wanted;
+  {
+    MutexLock lock(m_mutex);
+    m_started = true;
+    wanted.swap(m_wanted);
+  }
+  for (const auto& [gate, why] : wanted) m_supervisor->start_on_demand(gate, why);
+  m_idle_stopper =
+      std::make_unique<IdleStopper>(dispatcher, *m_supervisor, [this] { return idle_targets(); });
+}
+
+void DevLoop::on_gate_waiting(const std::string& gate, const FunctionType& type) {
+  std::string why = fmt::format("a message for {} is waiting", type.str());
+  {
+    MutexLock lock(m_mutex);
+    if (!m_started) {
+      m_wanted.emplace(gate, std::move(why));
+      return;
+    }
+  }
+  if (Supervisor* supervisor = m_live_supervisor.load()) supervisor->start_on_demand(gate, why);
+}
+
+std::vector<IdleStopper::Target> DevLoop::idle_targets() const {
+  std::vector<IdleStopper::Target> targets;
+  Supervisor* supervisor = m_live_supervisor.load();
+  if (!supervisor) return targets;
+  std::map<std::string, std::chrono::milliseconds> idle_stops;
+  {
+    MutexLock lock(m_mutex);
+    for (const auto& p : m_snapshot->config.processes) {
+      if (p.on_demand && p.idle_stop) idle_stops[p.name] = *p.idle_stop;
+    }
+  }
+  if (idle_stops.empty()) return targets;
+  for (const auto& status : supervisor->statuses()) {
+    auto it = idle_stops.find(status.name);
+    if (it == idle_stops.end()) continue;
+    if (status.state == "ready" || status.state == "running") {
+      targets.push_back({status.name, it->second});
+    }
+  }
+  return targets;
 }
 
 std::vector<ProcessStatus> DevLoop::processes() const {
@@ -162,6 +205,7 @@ std::vector<OutputLine> DevLoop::output_since(const std::string& process, int64_
 }
 
 void DevLoop::stop() {
+  m_idle_stopper.reset();  // before the supervisor it stops processes through
   m_live_supervisor.store(nullptr);
   if (m_watcher) m_watcher->stop();
   if (m_supervisor) m_supervisor->stop();

@@ -25,6 +25,7 @@
 #include "emulator/config/function_routes.h"
 #include "emulator/config/module_config.h"
 #include "emulator/console/console.h"
+#include "emulator/dev/idle_stopper.h"
 #include "emulator/processes/file_watcher.h"
 #include "emulator/processes/supervisor.h"
 #include "runtime/core/thread_annotations.h"
@@ -78,6 +79,11 @@ class DevLoop final : public ProcessObserver {
   std::vector<ProcessStatus> processes() const;
   std::vector<OutputLine> output_since(const std::string& process, int64_t since_ms) const;
 
+  // For DispatcherOptions::on_gate_waiting (the engine's thread): a message
+  // waits behind the gate of a process; one that is down because idle
+  // (`start: on-demand`) starts now. Before start(), remembered until then.
+  void on_gate_waiting(const std::string& gate, const FunctionType& type);
+
   // ProcessObserver: output and events go to the console, readiness opens
   // and closes the gates.
   void on_output(const std::string& process, OutputStream stream, std::string_view line) override;
@@ -101,6 +107,7 @@ class DevLoop final : public ProcessObserver {
   void watch_processes(const std::vector<ProcessSpec>& processes);
   void reload(const std::string& what_changed);
   void announce_restart_needed(const Snapshot& before, const Snapshot& after);
+  std::vector<IdleStopper::Target> idle_targets() const;
 
   DevLoopOptions m_options;
   Console& m_console;
@@ -110,6 +117,7 @@ class DevLoop final : public ProcessObserver {
   // before it goes away (stop() runs only after the dispatcher stopped).
   std::atomic<Supervisor*> m_live_supervisor{nullptr};
   std::unique_ptr<FileWatcher> m_watcher;
+  std::unique_ptr<IdleStopper> m_idle_stopper;
 
   mutable Mutex m_mutex;
   std::shared_ptr<const Snapshot> m_snapshot STATEFUN_GUARDED_BY(m_mutex);
@@ -118,6 +126,9 @@ class DevLoop final : public ProcessObserver {
       m_process_watches STATEFUN_GUARDED_BY(m_mutex);
   std::set<std::string> m_ready STATEFUN_GUARDED_BY(m_mutex);
   bool m_all_ready_said STATEFUN_GUARDED_BY(m_mutex) = false;
+  // on_gate_waiting before start(): gate -> why (started by start()).
+  std::map<std::string, std::string> m_wanted STATEFUN_GUARDED_BY(m_mutex);
+  bool m_started STATEFUN_GUARDED_BY(m_mutex) = false;
   std::mutex m_reload_mutex;  // one reload at a time
 };
 

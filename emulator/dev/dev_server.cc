@@ -215,6 +215,11 @@ int run_dev(const DevOptions& options, Console& console,
   dispatcher_options.route_egress = dev_loop.egress_router();
   dispatcher_options.closed_gates = dev_loop.closed_gates();
   // A failed call carries what its process printed meanwhile.
+  // A message for a process that is down because idle starts it.
+  dispatcher_options.on_gate_waiting = [&dev_loop](const std::string& gate,
+                                                   const FunctionType& type) {
+    dev_loop.on_gate_waiting(gate, type);
+  };
   dispatcher_options.call_output = [&dev_loop](const std::string& process, int64_t since_ms) {
     return dev_loop.output_since(process, since_ms);
   };

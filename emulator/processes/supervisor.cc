@@ -77,14 +77,21 @@ class Supervisor::Runner {
   Runner(ProcessSpec spec, ProcessObserver& observer, const SupervisorOptions& options)
       : m_observer(observer), m_options(options), m_spec(std::move(spec)) {
     m_name = m_spec.name;  // a runner's name never changes
-    m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    m_wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (m_spec.on_demand) {
+      // Idle before the thread runs, so a start_on_demand right after
+      // construction is not taken for one of a running process.
+      MutexLock lock(m_mutex);
+      m_phase = Phase::kIdle;
+      m_status.state = "idle";
+    }
     m_thread = std::thread([this] { run(); });
   }
 
   ~Runner() {
     request_stop();
     if (m_thread.joinable()) m_thread.join();
-    if (m_wake >= 0) ::close(m_wake);
+    if (m_wake_fd >= 0) ::close(m_wake_fd);
   }
 
   ProcessSpec spec() const {
@@ -98,7 +105,7 @@ class Supervisor::Runner {
       if (spec) m_spec = std::move(*spec);
       m_restart = std::move(reason);
     }
-    wake();
+    signal();
   }
 
   void request_stop() {
@@ -106,7 +113,28 @@ class Supervisor::Runner {
       MutexLock lock(m_mutex);
       m_stop = true;
     }
-    wake();
+    signal();
+  }
+
+  // See Supervisor::start_on_demand.
+  bool start_on_demand(std::string reason) {
+    {
+      MutexLock lock(m_mutex);
+      if (m_phase == Phase::kRunning) return false;
+      m_wake = std::move(reason);
+    }
+    signal();
+    return true;
+  }
+
+  void stop_idle(milliseconds idle_for) {
+    {
+      MutexLock lock(m_mutex);
+      if (m_phase != Phase::kRunning) return;
+      m_phase = Phase::kGoingIdle;
+      m_idle_for = idle_for;
+    }
+    signal();
   }
 
   ProcessStatus status() const {
@@ -133,8 +161,11 @@ class Supervisor::Runner {
   }
 
  private:
-  enum class Command { kNone, kRestart, kStop };
-  enum class Ending { kExited, kCannotStart, kRestart, kStop, kInstallFailed };
+  enum class Command { kNone, kRestart, kStop, kGoIdle, kWake };
+  enum class Ending { kExited, kCannotStart, kRestart, kStop, kInstallFailed, kIdle };
+  // `start: on-demand`: running (or starting), being stopped because idle,
+  // or down until a message is due.
+  enum class Phase { kRunning, kGoingIdle, kIdle };
 
   struct Outcome {
     Ending ending = Ending::kExited;
@@ -146,14 +177,16 @@ class Supervisor::Runner {
     int pid = 0;
   };
 
-  void wake() {
+  void signal() {
     const uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(m_wake, &one, sizeof one);
+    [[maybe_unused]] auto n = ::write(m_wake_fd, &one, sizeof one);
   }
 
+  // One command at a time, stop first. A wake counts only while the process
+  // is down or going down (Phase); a going-idle is taken once.
   Command take_command(std::string& reason) {
     uint64_t count = 0;
-    [[maybe_unused]] auto n = ::read(m_wake, &count, sizeof count);
+    [[maybe_unused]] auto n = ::read(m_wake_fd, &count, sizeof count);
     MutexLock lock(m_mutex);
     if (m_stop) return Command::kStop;
     if (m_restart) {
@@ -161,6 +194,18 @@ class Supervisor::Runner {
       m_restart.reset();
       return Command::kRestart;
     }
+    if (m_phase == Phase::kGoingIdle && !m_idle_taken) {
+      m_idle_taken = true;
+      return Command::kGoIdle;
+    }
+    if (m_wake && m_phase == Phase::kIdle) {
+      reason = std::move(*m_wake);
+      m_wake.reset();
+      return Command::kWake;
+    }
+    // Running: nothing to wake. Going idle: kept for go_idle(), which starts
+    // it again once it is down.
+    if (m_phase == Phase::kRunning) m_wake.reset();
     return Command::kNone;
   }
 
@@ -168,7 +213,7 @@ class Supervisor::Runner {
   Command wait_for_command(milliseconds timeout, std::string& reason) {
     Command command = take_command(reason);
     if (command != Command::kNone) return command;
-    pollfd p{m_wake, POLLIN, 0};
+    pollfd p{m_wake_fd, POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(timeout.count()));
     return take_command(reason);
   }
@@ -222,6 +267,13 @@ class Supervisor::Runner {
       case Kind::kInstallProgress:
       case Kind::kInstalled:
         break;
+      case Kind::kWaking:
+        m_status.state = "starting";
+        break;
+      case Kind::kIdleStopped:
+        m_status.state = "idle";
+        m_status.pid = 0;
+        break;
       case Kind::kInstallFailed:
         m_status.state = "install_failed";
         m_status.pid = 0;
@@ -236,6 +288,10 @@ class Supervisor::Runner {
   void run() {
     int exits_in_a_row = 0;
     for (;;) {
+      if (phase() == Phase::kIdle) {
+        if (!wait_for_wake()) return;
+        exits_in_a_row = 0;
+      }
       Outcome outcome = run_once();
       if (outcome.ending == Ending::kStop) {
         if (outcome.was_running) emit({.kind = ProcessEvent::Kind::kStopped});
@@ -245,11 +301,19 @@ class Supervisor::Runner {
         exits_in_a_row = 0;
         continue;
       }
+      if (outcome.ending == Ending::kIdle) {
+        go_idle();
+        continue;
+      }
       if (outcome.ending == Ending::kInstallFailed) {
         // Trying again at once would fail the same way: wait for a fix
         // (a watched file changes) or, failing that, a while.
         std::string reason;
-        const Command command = wait_for_command(m_options.install_retry, reason);
+        Command command = Command::kNone;
+        do {
+          command = wait_for_command(m_options.install_retry, reason);
+          if (command == Command::kGoIdle) cancel_idle();  // it never served
+        } while (command == Command::kGoIdle);
         if (command == Command::kStop) return;
         emit({.kind = ProcessEvent::Kind::kRestarting,
               .detail = command == Command::kRestart ? reason : "trying its install again"});
@@ -278,6 +342,56 @@ class Supervisor::Runner {
         emit({.kind = ProcessEvent::Kind::kRestarting, .detail = reason});
         exits_in_a_row = 0;
       }
+      if (command == Command::kGoIdle) go_idle();  // nothing runs: down at once
+    }
+  }
+
+  Phase phase() const {
+    MutexLock lock(m_mutex);
+    return m_phase;
+  }
+
+  // A going-idle that cannot happen now (installing, restarting): forgotten.
+  void cancel_idle() {
+    MutexLock lock(m_mutex);
+    if (m_phase == Phase::kGoingIdle) m_phase = Phase::kRunning;
+    m_idle_taken = false;
+  }
+
+  // The process is down after stop_idle: idle until a wake, unless one came
+  // while it went down (its message is waiting: start again at once).
+  void go_idle() {
+    std::optional<std::string> woken;
+    milliseconds idle_for{0};
+    {
+      MutexLock lock(m_mutex);
+      m_idle_taken = false;
+      idle_for = m_idle_for;
+      woken = std::move(m_wake);
+      m_wake.reset();
+      m_phase = woken ? Phase::kRunning : Phase::kIdle;
+    }
+    emit({.kind = ProcessEvent::Kind::kIdleStopped, .elapsed = idle_for});
+    if (woken) emit({.kind = ProcessEvent::Kind::kWaking, .detail = *woken});
+  }
+
+  // Idle (`start: on-demand`): waits for a wake. False: stop instead.
+  bool wait_for_wake() {
+    for (;;) {
+      std::string reason;
+      const Command command = wait_for_command(milliseconds(-1), reason);
+      if (command == Command::kStop) return false;
+      if (command == Command::kWake || (command == Command::kRestart && !spec().on_demand)) {
+        {
+          MutexLock lock(m_mutex);
+          m_phase = Phase::kRunning;
+        }
+        emit({.kind = ProcessEvent::Kind::kWaking,
+              .detail = command == Command::kWake ? reason : "no longer started on demand"});
+        return true;
+      }
+      // A restart of an idle process (a file changed): the next start
+      // runs the new code anyway.
     }
   }
 
@@ -291,6 +405,7 @@ class Supervisor::Runner {
       const Command command = wait_for_command(milliseconds(50), reason);
       if (command == Command::kStop) return Outcome{.ending = Ending::kStop};
       if (command == Command::kRestart) return Outcome{.ending = Ending::kRestart};
+      if (command == Command::kGoIdle) cancel_idle();
       if (since(start) >= m_options.port_wait) {
         return Outcome{.ending = Ending::kCannotStart,
                        .detail = fmt::format("port {} is already in use by another process; {} "
@@ -383,7 +498,8 @@ class Supervisor::Runner {
         outputs = m_fds;
       }
       std::array<pollfd, 4> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0},
-                                   pollfd{m_wake, POLLIN, 0}, pollfd{process.exit_fd(), POLLIN, 0}};
+                                   pollfd{m_wake_fd, POLLIN, 0},
+                                   pollfd{process.exit_fd(), POLLIN, 0}};
       const auto wait = std::chrono::duration_cast<milliseconds>(next_progress - Clock::now());
       int timeout = static_cast<int>(std::max<int64_t>(0, wait.count()));
       if (process.exit_fd() < 0) timeout = std::min(timeout, 100);
@@ -405,6 +521,7 @@ class Supervisor::Runner {
         // A saved source file while `npm install` runs needs no new install:
         // the command starts with it anyway. A new step (statefun.yaml
         // changed) or a stop does.
+        if (command == Command::kGoIdle) cancel_idle();  // not serving yet
         if (command == Command::kStop && stopping != Ending::kStop) {
           stopping = Ending::kStop;
           process.stop();
@@ -479,7 +596,8 @@ class Supervisor::Runner {
         partial_due = next_partial_flush();
       }
       std::array<pollfd, 4> fds = {pollfd{outputs[0], POLLIN, 0}, pollfd{outputs[1], POLLIN, 0},
-                                   pollfd{m_wake, POLLIN, 0}, pollfd{process.exit_fd(), POLLIN, 0}};
+                                   pollfd{m_wake_fd, POLLIN, 0},
+                                   pollfd{process.exit_fd(), POLLIN, 0}};
       int timeout = process.exit_fd() < 0 ? 100 : -1;
       auto bound = [&timeout](Clock::time_point due) {
         const auto wait = std::chrono::duration_cast<milliseconds>(due - Clock::now());
@@ -499,10 +617,20 @@ class Supervisor::Runner {
       if (fds[2].revents) {
         std::string reason;
         const Command command = take_command(reason);
-        if (command != Command::kNone && stopping != Ending::kStop) {
+        if (command == Command::kGoIdle) {
+          if (stopping) {
+            cancel_idle();  // it goes down for another reason
+          } else {
+            stopping = Ending::kIdle;
+            m_observer.on_ready(spec.name, false);
+            process.stop();
+          }
+        } else if ((command == Command::kStop || command == Command::kRestart) &&
+                   stopping != Ending::kStop) {
           if (command == Command::kRestart && !stopping) {
             emit({.kind = ProcessEvent::Kind::kRestarting, .detail = reason});
           }
+          if (stopping == Ending::kIdle) cancel_idle();
           stopping = command == Command::kStop ? Ending::kStop : Ending::kRestart;
           m_observer.on_ready(spec.name, false);
           process.stop();
@@ -639,12 +767,17 @@ class Supervisor::Runner {
 
   ProcessObserver& m_observer;
   const SupervisorOptions& m_options;
-  int m_wake = -1;  // eventfd: a command is waiting
+  int m_wake_fd = -1;  // eventfd: a command is waiting
 
   mutable Mutex m_mutex;
   ProcessSpec m_spec STATEFUN_GUARDED_BY(m_mutex);
   bool m_stop STATEFUN_GUARDED_BY(m_mutex) = false;
   std::optional<std::string> m_restart STATEFUN_GUARDED_BY(m_mutex);  // the reason
+  // `start: on-demand` (start_on_demand, stop_idle).
+  Phase m_phase STATEFUN_GUARDED_BY(m_mutex) = Phase::kRunning;
+  bool m_idle_taken STATEFUN_GUARDED_BY(m_mutex) = false;          // kGoIdle handed out
+  milliseconds m_idle_for STATEFUN_GUARDED_BY(m_mutex){0};         // for the console
+  std::optional<std::string> m_wake STATEFUN_GUARDED_BY(m_mutex);  // why it starts
   ProcessStatus m_status STATEFUN_GUARDED_BY(m_mutex);
   bool m_started_once STATEFUN_GUARDED_BY(m_mutex) = false;
 
@@ -697,6 +830,17 @@ void Supervisor::update(const std::vector<ProcessSpec>& specs, const std::string
 void Supervisor::restart(const std::string& name, const std::string& reason) {
   MutexLock lock(m_mutex);
   if (auto it = m_runners.find(name); it != m_runners.end()) it->second->restart(reason);
+}
+
+bool Supervisor::start_on_demand(const std::string& name, const std::string& reason) {
+  MutexLock lock(m_mutex);
+  auto it = m_runners.find(name);
+  return it != m_runners.end() && it->second->start_on_demand(reason);
+}
+
+void Supervisor::stop_idle(const std::string& name, std::chrono::milliseconds idle_for) {
+  MutexLock lock(m_mutex);
+  if (auto it = m_runners.find(name); it != m_runners.end()) it->second->stop_idle(idle_for);
 }
 
 void Supervisor::stop() {

@@ -45,6 +45,9 @@ struct ProcessEvent {
     kInstallProgress,  // elapsed so far, detail = its last output line (may be empty)
     kInstalled,        // elapsed
     kInstallFailed,    // status, elapsed, last_lines; it runs again when a watched file changes
+    // `start: on-demand` (dev_config.h ProcessSpec):
+    kWaking,       // detail = why it starts now (a message is waiting for it)
+    kIdleStopped,  // stopped after `idle_stop` without calls; elapsed = that time
   };
   Kind kind = Kind::kStarted;
   std::string process;
@@ -65,7 +68,8 @@ struct ProcessStatus {
   // "installing" (its install step runs), "install_failed" (waiting for a
   // fix), "starting" (not ready yet), "ready", "not_ready" (late), "running"
   // (no readiness probe), "exited" (waiting to restart), "cannot_start",
-  // "restarting", "stopped".
+  // "restarting", "stopped", "idle" (`start: on-demand`: down until a
+  // message for it is due).
   std::string state = "starting";
   int pid = 0;       // 0 while none runs
   int restarts = 0;  // starts after the first
@@ -131,6 +135,13 @@ class Supervisor {
   void update(const std::vector<ProcessSpec>& specs, const std::string& reason);
   // Restarts one process now (no backoff); unknown names are ignored.
   void restart(const std::string& name, const std::string& reason);
+  // `start: on-demand`: starts a process that is down because idle (or is
+  // being stopped for it: then it starts again right after). True when it
+  // was down or going down; false when it runs already or is unknown.
+  bool start_on_demand(const std::string& name, const std::string& reason);
+  // Stops a running process until start_on_demand (its gate must be closed
+  // first, so no call is cut off): state "idle". `idle_for` is for the console.
+  void stop_idle(const std::string& name, std::chrono::milliseconds idle_for);
   // Stops every process and waits for them (at most about `grace` each).
   void stop();
 

@@ -66,6 +66,7 @@ EngineOptions Dispatcher::Impl::engine_options(const DispatcherOptions& options,
   engine.retention_bytes = options.retention_bytes;
   engine.closed_gates = options.closed_gates;
   engine.call_output = options.call_output;
+  engine.on_gate_waiting = options.on_gate_waiting;
   return engine;
 }
 
@@ -226,7 +227,12 @@ void Dispatcher::reconfigure(RouteResolver resolve, EgressRouter route_egress) {
 }
 
 void Dispatcher::set_gate(std::string gate, bool open) {
-  m_impl->post(GateEvent{std::move(gate), open});
+  m_impl->post(GateEvent{std::move(gate), open, std::nullopt, nullptr});
+}
+
+void Dispatcher::close_gate_if_idle(std::string gate, std::chrono::milliseconds idle_for,
+                                    std::function<void(bool closed)> closed) {
+  m_impl->post(GateEvent{std::move(gate), false, idle_for, std::move(closed)});
 }
 
 void Dispatcher::edit_address(Address address, std::string label, AddressEditFn edit,

@@ -69,6 +69,8 @@ struct DispatcherOptions {
   std::vector<std::string> closed_gates;
   // What a function's process printed during a failed call (call_failure.h).
   CallOutputFn call_output;
+  // A message is due behind a closed gate (EngineOptions::on_gate_waiting).
+  GateWaitingFn on_gate_waiting;
 };
 
 class Dispatcher {
@@ -129,6 +131,12 @@ class Dispatcher {
   // Opens or closes a gate (see FunctionRoute::gate). Closed gates hold
   // messages back without counting them as failures.
   void set_gate(std::string gate, bool open);
+  // Closes a gate only if it is idle: nothing routed through it queued or
+  // on the wire, and no call through it for `idle_for`. `closed` hears
+  // whether it did (on the engine's thread). For a process that stops when
+  // idle: once the gate is closed, no request can reach it any more.
+  void close_gate_if_idle(std::string gate, std::chrono::milliseconds idle_for,
+                          std::function<void(bool closed)> closed);
 
   // Runs `edit` for one address between two of its steps: after its
   // in-flight request completes and before the next is sent. The edit is

@@ -147,7 +147,15 @@ void Engine::handle_reroute() {
 }
 
 void Engine::handle_gate(GateEvent& event) {
+  if (event.if_idle_for) {
+    const bool idle = gate_idle(event.gate, *event.if_idle_for);
+    if (idle) m_closed_gates.insert(event.gate);
+    if (event.closed) event.closed(idle);
+    return;
+  }
   if (event.open) {
+    m_gate_used_at[event.gate] = std::chrono::steady_clock::now();
+    m_waiting_gates.erase(event.gate);
     if (m_closed_gates.erase(event.gate) == 0) return;
   } else {
     m_closed_gates.insert(event.gate);
@@ -164,6 +172,26 @@ void Engine::handle_gate(GateEvent& event) {
 
 bool Engine::gate_closed(const FunctionRoute& route) const {
   return m_restore.has_value() || (!route.gate.empty() && m_closed_gates.contains(route.gate));
+}
+
+bool Engine::gate_idle(const std::string& gate, std::chrono::milliseconds idle_for) {
+  if (m_closed_gates.contains(gate)) return true;  // closed already: nothing gets through
+  if (auto used = m_gate_used_at.find(gate);
+      used != m_gate_used_at.end() && std::chrono::steady_clock::now() - used->second < idle_for) {
+    return false;
+  }
+  for (const auto& [address, box] : m_mailboxes) {
+    if (!box.busy && box.backlog.empty()) continue;
+    const auto& route = route_for(address.type);
+    if (route && route->gate == gate) return false;
+  }
+  return true;
+}
+
+void Engine::held_by_gate(const FunctionRoute& route, const FunctionType& type) {
+  // Not while a restore holds every gate shut: nothing needs starting then.
+  if (m_restore || route.gate.empty() || !m_options.on_gate_waiting) return;
+  if (m_waiting_gates.insert(route.gate).second) m_options.on_gate_waiting(route.gate, type);
 }
 
 void Engine::handle_timer_op(TimerOpEvent& event) {

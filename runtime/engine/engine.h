@@ -92,6 +92,10 @@ struct EngineOptions {
   int64_t retention_batch = 5000;
   // Gates closed from the start (see FunctionRoute::gate).
   std::vector<std::string> closed_gates;
+  // A message is due behind a closed gate (reported once per gate until it
+  // opens again): a process started on demand can be started now. Called
+  // on the engine's thread; must not block. Optional.
+  GateWaitingFn on_gate_waiting;
   // What the process behind a route's gate printed during a failed call
   // (call_failure.h). Optional: without it failures carry no output.
   CallOutputFn call_output;
@@ -200,6 +204,11 @@ class Engine {
   bool remove_timer_by_token(const std::string& scope_id, const std::string& token);
   std::optional<TimerRecord> take_timer(int64_t id);   // removes from memory and store
   bool gate_closed(const FunctionRoute& route) const;  // also true while restoring
+  // Nothing routed through `gate` queued or on the wire, none for `idle_for`.
+  bool gate_idle(const std::string& gate, std::chrono::milliseconds idle_for);
+  // A batch for `type` waits behind its route's closed gate: tell whoever
+  // can open it (once per gate until it opens).
+  void held_by_gate(const FunctionRoute& route, const FunctionType& type);
   bool is_backpressured(const Address& address, const Mailbox& box) const;
   const std::optional<FunctionRoute>& route_for(const FunctionType& type);
 
@@ -276,6 +285,9 @@ class Engine {
   std::map<FunctionType, std::optional<FunctionRoute>> m_routes;  // resolved lazily
   std::set<FunctionType> m_reported_unroutable;
   std::set<std::string> m_closed_gates;
+  std::set<std::string> m_waiting_gates;  // closed, with a batch held (held_by_gate said so)
+  // When a call through each gate was last sent or answered (or it opened).
+  std::map<std::string, std::chrono::steady_clock::time_point> m_gate_used_at;
   // The last failure of every address whose last attempt failed.
   std::map<Address, std::shared_ptr<const CallFailure>> m_failures;
   std::optional<RestoreEvent> m_restore;  // a restore waiting for the wire to be quiet

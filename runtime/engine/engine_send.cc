@@ -46,7 +46,10 @@ void Engine::maybe_send(const Address& address, Mailbox& box) {
     }
     return;
   }
-  if (gate_closed(*route)) return;  // kept pending until the gate opens
+  if (gate_closed(*route)) {  // kept pending until the gate opens
+    held_by_gate(*route, address.type);
+    return;
+  }
   const std::size_t limit =
       route->max_batch > 0 ? static_cast<std::size_t>(route->max_batch) : box.backlog.size();
   m_mailboxes.start_batch(box, limit);
@@ -93,9 +96,11 @@ void Engine::send_in_flight(const Address& address, Mailbox& box) {
   }
   if (gate_closed(*route)) {
     box.waiting_gate = true;
+    held_by_gate(*route, address.type);
     return;
   }
   box.waiting_gate = false;
+  if (!route->gate.empty()) m_gate_used_at[route->gate] = std::chrono::steady_clock::now();
   auto states = load_state_for_request(address);
   if (!states) {
     fatal(states.error());

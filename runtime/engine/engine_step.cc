@@ -17,6 +17,9 @@ void Engine::handle_call_done(CallDoneEvent& event) {
   const Address& address = event.address;
   Mailbox& box = *found;
   m_mailboxes.set_on_wire(box, false);
+  if (const auto& route = route_for(address.type); route && !route->gate.empty()) {
+    m_gate_used_at[route->gate] = std::chrono::steady_clock::now();
+  }
 
   if (!event.outcome.ok) {
     fail_attempt(address, box, CallFailure::from(event.outcome.error));

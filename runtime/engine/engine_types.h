@@ -65,6 +65,9 @@ struct RoutedEgress {
   std::optional<TopicFeedback> feedback;  // when an ingress reads that topic
 };
 
+// A message for `type` waits behind the closed gate `gate` (FunctionRoute).
+using GateWaitingFn = std::function<void(const std::string& gate, const FunctionType& type)>;
+
 // Decides how to reach a function type; nullopt when no endpoint serves it.
 using RouteResolver = std::function<std::optional<FunctionRoute>(const FunctionType&)>;
 // Validates an egress message against the declared egresses; an error fails

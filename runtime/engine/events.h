@@ -51,6 +51,11 @@ struct ReconfigureEvent {
 struct GateEvent {
   std::string gate;
   bool open;
+  // With a value (and open false): close the gate only if nothing routed
+  // through it is queued or on the wire and no call used it for this long
+  // (a process stopping when idle); `closed` hears whether it did.
+  std::optional<std::chrono::milliseconds> if_idle_for;
+  std::function<void(bool closed)> closed;
 };
 struct EditEvent {
   Address address;

@@ -153,6 +153,28 @@ TEST_CASE("statefun.yaml: URLs follow the one URL grammar", "[emulator]") {
                       "\"health\""));
 }
 
+TEST_CASE("statefun.yaml: start on demand, and stop when idle", "[emulator][on-demand]") {
+  auto lazy = parse_ok("processes:\n  - {name: f, command: x, start: on-demand, idle_stop: 30s}\n");
+  CHECK(lazy.processes.at(0).on_demand);
+  CHECK(lazy.processes.at(0).idle_stop == std::chrono::seconds(30));
+  auto forever = parse_ok("processes:\n  - {name: f, command: x, start: on-demand}\n");
+  CHECK(forever.processes.at(0).on_demand);
+  CHECK_FALSE(forever.processes.at(0).idle_stop.has_value());
+  auto plain = parse_ok("processes:\n  - {name: f, command: x, start: always}\n");
+  CHECK_FALSE(plain.processes.at(0).on_demand);
+
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, start: lazy}\n"),
+             Contains("processes[0].start") && Contains("on-demand"));
+  CHECK_THAT(parse_error("processes:\n  - {name: f, command: x, idle_stop: 30s}\n"),
+             Contains("processes[0].idle_stop: needs `start: on-demand`"));
+  CHECK_THAT(
+      parse_error("processes:\n  - {name: f, command: x, start: on-demand, idle_stop: 30}\n"),
+      Contains("processes[0].idle_stop"));
+  CHECK_THAT(
+      parse_error("processes:\n  - {name: f, command: x, start: on-demand, idle-stop: 3s}\n"),
+      Contains("processes[0].idle-stop: unknown key (did you mean \"idle_stop\"?)"));
+}
+
 TEST_CASE("statefun.yaml: an install step, a command or a command with its inputs", "[emulator]") {
   auto plain = parse_ok("processes:\n  - {name: f, command: node f.js, install: npm ci}\n");
   CHECK(plain.processes.at(0).install == InstallStep{"npm ci", {}});

@@ -614,5 +614,58 @@ TEST_CASE("supervisor: recent output with its times, and each process's status",
   supervisor.stop();
 }
 
+TEST_CASE("supervisor: an on-demand process starts only when asked and stops when idle",
+          "[emulator][on-demand]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  const int port = free_port();
+  auto spec = shell("lazy", listener_command(port));
+  spec.port = port;
+  spec.on_demand = true;
+  spec.idle_stop = milliseconds(1000);
+  supervisor.update({spec}, "");
+  auto state = [&] { return supervisor.statuses().at(0).state; };
+  CHECK(state() == "idle");
+  CHECK(recorder.count_now(Kind::kStarted) == 0);
+
+  REQUIRE(supervisor.start_on_demand("lazy", "a message for test/x is waiting"));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kReady) == 1; }));
+  CHECK(recorder.first(Kind::kWaking)->detail == "a message for test/x is waiting");
+  CHECK(state() == "ready");
+  // Running already: nothing to start.
+  CHECK_FALSE(supervisor.start_on_demand("lazy", "again"));
+
+  supervisor.stop_idle("lazy", milliseconds(1000));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kIdleStopped) == 1; }));
+  CHECK(recorder.first(Kind::kIdleStopped)->elapsed == milliseconds(1000));
+  CHECK(state() == "idle");
+  CHECK(supervisor.statuses().at(0).pid == 0);
+  CHECK(recorder.count_now(Kind::kExited) == 0);  // not a crash: no restart
+
+  // Asked again: it starts again.
+  REQUIRE(supervisor.start_on_demand("lazy", "another message"));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kReady) == 2; }));
+  supervisor.stop();
+}
+
+TEST_CASE("supervisor: a start asked for while a process goes idle starts it again at once",
+          "[emulator][on-demand]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  // Ignores SIGTERM, so going down takes the whole grace period.
+  auto spec = shell("stubborn", "trap '' TERM; echo up; while :; do sleep 0.05; done");
+  spec.on_demand = true;
+  supervisor.update({spec}, "");
+  REQUIRE(supervisor.start_on_demand("stubborn", "first"));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 1; }));
+  supervisor.stop_idle("stubborn", milliseconds(5));
+  REQUIRE(supervisor.start_on_demand("stubborn", "a message came meanwhile"));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 2; }));
+  CHECK(recorder.count_now(Kind::kIdleStopped) == 1);
+  CHECK(recorder.count_now(Kind::kWaking) == 2);
+  CHECK(supervisor.statuses().at(0).state != "idle");
+  supervisor.stop();
+}
+
 }  // namespace
 }  // namespace statefun::emulator
