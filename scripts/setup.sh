@@ -2,7 +2,8 @@
 # Installs everything the build, the demo and the tests need, on Debian 12 as
 # root (or with sudo). Idempotent: a second run only checks.
 #   --no-test-deps   skip what only the tests need: the Python virtualenv of the
-#                    end-to-end tests and clang 16 for the thread-safety check
+#                    end-to-end tests, clang 16 for the thread-safety check, and
+#                    chromium + playwright-core for the web console test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,9 @@ debs=(build-essential cmake ninja-build pkg-config git curl ca-certificates
       python3 python3-venv)
 # The checks of scripts/test.sh: clang 16 for the thread-safety analysis
 # (scripts/check-thread-safety.sh says why not Debian's default clang 14).
-((want_test_deps)) && debs+=(clang-16)
+# The web console's browser test (tests/e2e/test_web_console.py): Debian's
+# chromium, driven headless by playwright-core (tests/e2e/browser/).
+((want_test_deps)) && debs+=(clang-16 chromium)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -33,8 +36,11 @@ if ((${#missing[@]})); then
 fi
 
 # Official StateFun JS SDK (pinned by package-lock.json) for the samples and tests.
-for dir in samples/greeter samples/greeter-kafka tests/e2e/functions; do
-  if [[ -f $dir/package-lock.json && ! -d $dir/node_modules/apache-flink-statefun ]]; then
+# playwright-core (pinned the same way) drives chromium in the console's test.
+dirs=(samples/greeter samples/greeter-kafka tests/e2e/functions)
+((want_test_deps)) && dirs+=(tests/e2e/browser)
+for dir in "${dirs[@]}"; do
+  if [[ -f $dir/package-lock.json && ! -f $dir/node_modules/.package-lock.json ]]; then
     echo "setup: npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "emulator/admin/admin_console.h"
 #include "emulator/admin/admin_routes.h"
 #include "emulator/admin/listener.h"
 #include "emulator/surfaces/request_guard.h"
@@ -366,6 +367,19 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
     if (req.get_header_value("Authorization") == "Bearer " + m_facts.token) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
+    // The console's files hold no data and a browser cannot send a bearer
+    // token when it opens a URL: they are served (under the Host check)
+    // and the page asks for the token, which it sends on every request.
+    if (req.method == "GET" && is_console_path(req.path)) {
+      GuardPolicy host_only;
+      host_only.check_origin = false;
+      host_only.require_json_writes = false;
+      if (auto refusal = check_request(guarded(req), host_only)) {
+        reply(res, refusal->status, {{"error", refusal->reason}, {"code", "forbidden"}});
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     res.set_header("WWW-Authenticate", "Bearer");
     reply(res, 401,
           {{"error", "missing or wrong bearer token (set STATEFUN_ADMIN_TOKEN)"},
@@ -408,6 +422,7 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   register_message_routes(server, c);
   register_clock_routes(server, c);
   register_topic_routes(server, c);
+  register_console_routes(server);
 }
 
 AdminApi::~AdminApi() { stop(); }

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "emulator/admin/admin_routes.h"
+#include "runtime/store/entity_search.h"
 
 namespace statefun::emulator::admin {
 namespace {
@@ -175,6 +176,32 @@ void register_state_routes(httplib::Server& server, Context& c) {
     }
     auto body = query_addresses(*c.reader, type);
     body ? reply(res, 200, *body) : reply_error(res, body.error());
+  });
+  // Entities by address prefix, a page at a time (the web console's search).
+  server.Get("/v1/entities", [&c](const httplib::Request& req, httplib::Response& res) {
+    EntitySearch search;
+    search.prefix = param(req, "prefix").value_or("");
+    auto after = address_param(req, "after");
+    if (!after) return reply_error(res, after.error());
+    search.after = *after;
+    auto limit = int_param(req, "limit", 50);
+    if (!limit) return reply_error(res, limit.error());
+    if (*limit < 1 || *limit > 1000) {
+      return reply_error(res, ErrorCode::kInvalidArgument,
+                         fmt::format("query parameter limit={} is not between 1 and 1000", *limit));
+    }
+    search.limit = *limit;
+    auto rows = search_entities(database_path(c.facts.data_dir), search, now_ms(c));
+    if (!rows) return reply_error(res, rows.error());
+    Json list = Json::array();
+    for (const auto& row : *rows) {
+      list.push_back({{"address", row.address.str()}, {"states", row.states}});
+    }
+    // A full page may have a next one; its first entity comes after our last.
+    const bool full = static_cast<int64_t>(rows->size()) == search.limit;
+    reply(res, 200,
+          {{"entities", std::move(list)},
+           {"next", full ? Json(rows->back().address.str()) : Json(nullptr)}});
   });
   server.Get(kAddress, [&c](const auto& req, auto& res) { get_address(c, req, res); });
   server.Get(kStateName, [&c](const auto& req, auto& res) { get_state(c, req, res); });

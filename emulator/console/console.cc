@@ -150,6 +150,7 @@ void Console::banner(const Banner& b) {
     j["egress_port"] = b.egress_port ? Json(b.egress_port) : Json(nullptr);
     j["topics"] = b.topics;
     j["admin_port"] = b.admin_port;
+    j["console_url"] = fmt::format("http://127.0.0.1:{}/", b.admin_port);
     j["functions"] = Json::array();
     for (const auto& r : b.routes) {
       j["functions"].push_back({{"functions", r.functions},
@@ -179,6 +180,7 @@ void Console::banner(const Banner& b) {
                      topics));
   }
   info(fmt::format("  admin      http://127.0.0.1:{}", b.admin_port));
+  info(fmt::format("  console    http://127.0.0.1:{}/  (web console)", b.admin_port));
   for (const auto& r : b.routes) {
     const std::string by = r.process.empty() ? "" : m_style.dim(fmt::format("  ({})", r.process));
     info(fmt::format("  functions  {} → {}{}", r.functions, r.url, by));
