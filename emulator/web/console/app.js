@@ -1,5 +1,6 @@
 // The console's shell: one event stream for every page, hash routes
-// (#/, #/stuck, #/entities, #/entity/ns/type/id, #/send), the stuck badge
+// (#/, #/stuck, #/entities, #/entity/ns/type/id, #/send, #/timers,
+// #/topics, #/snapshots), the stuck badge
 // in the navigation and the token form. Each page module exports
 // render(main, params, bus) and may return a cleanup function.
 import { followEvents, get, setToken } from "./api.js";
@@ -9,6 +10,9 @@ import * as stuck from "./stuck.js";
 import * as entities from "./entities.js";
 import * as entity from "./entity.js";
 import * as send from "./send.js";
+import * as timers from "./timers.js";
+import * as topics from "./topics.js";
+import * as snapshots from "./snapshots.js";
 
 const main = document.getElementById("main");
 const live = document.getElementById("live");
@@ -35,6 +39,9 @@ function routes(hash) {
     return ["entities", entity, params];
   }
   if (route === "/send") return ["send", send, params];
+  if (route === "/timers") return ["timers", timers, params];
+  if (route === "/topics") return ["topics", topics, params];
+  if (route === "/snapshots") return ["snapshots", snapshots, params];
   return [null, null, params];
 }
 

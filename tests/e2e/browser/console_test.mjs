@@ -3,8 +3,10 @@
 // (USER_DATA_DIR), and checks what a user sees: the overview with the
 // function process and live updates as messages flow, a stuck message with
 // its printed reason dropped from the page, a message sent from the form
-// reaching egress, an entity's timeline with each version, and a rewind
-// from the page changing the state. Saves screenshots in SHOTS. Exits non-zero
+// reaching egress, an entity's timeline with each version, a rewind from
+// the page changing the state, a timer delivered from the page, an egress
+// topic read without consuming, and a snapshot taken, diffed and restored.
+// Saves screenshots in SHOTS. Exits non-zero
 // naming the first check that failed. Started by ../test_web_console.py,
 // which runs statefun dev with functions/dev_loop.js (dev/counter: +1 per
 // message, egress {id, count} to topic `out`, throws on the text "throw").
@@ -112,6 +114,54 @@ try {
   const rewound = await api("GET", "/v1/state/dev/counter/a/count");
   check(rewound.state.value === 1, `the rewind set count to 1 (it is ${rewound.state.value})`);
   console.log("entity: timeline shows versions 1-3; rewind to 1 applied");
+
+  // Timers: a pending timer is listed with its token; "Deliver now" runs it.
+  const count = async (id) => (await api("GET", `/v1/state/dev/counter/${id}/count`)).state.value;
+  const until = async (what, predicate) => {
+    for (const started = Date.now(); Date.now() - started < TIMEOUT;) {
+      if (await predicate()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`check failed: ${what}`);
+  };
+  await send("tm", "later");
+  await page.click('nav a[data-page="timers"]');
+  const timer = page.locator("#timers-table tr[data-timer]", { hasText: "dev/counter/tm" });
+  await timer.locator("code", { hasText: "later-tm" }).waitFor();
+  await page.screenshot({ path: `${shots}/web-console-timers.png`, fullPage: true });
+  await timer.locator('button[data-action="fire"]').click();
+  await page.locator("#no-timers").waitFor();
+  await until("the delivered timer counted (count 2 for tm)", async () => (await count("tm")) === 2);
+  console.log("timers: listed with its token, delivered from the page");
+
+  // Topics: the egress topic's records, read without consuming them.
+  const unpopped = async () => (await api("GET", "/v1/egress")).topics.find((t) => t.topic === "out").unpopped;
+  const unpoppedBefore = await unpopped();
+  await page.click('nav a[data-page="topics"]');
+  await page.locator('#egress-topics tr[data-topic="out"] a').click();
+  await page.locator("#records-table tr[data-offset]", { hasText: '"id":"tm"' }).first().waitFor();
+  check(await unpopped() === unpoppedBefore, "reading a topic in the console consumed nothing");
+  await page.screenshot({ path: `${shots}/web-console-topics.png`, fullPage: true });
+  console.log("topics: egress records read, nothing consumed");
+
+  // Snapshots: take one, change the state, see the difference, restore it.
+  await page.click('nav a[data-page="snapshots"]');
+  await page.fill("#snapshot-name", "before-more");
+  await page.click("#snapshot-take");
+  const snapshot = page.locator('#snapshots-table tr[data-snapshot="before-more"]');
+  await snapshot.waitFor();
+  await send("tm", "more");
+  await until("the message after the snapshot counted (count 3 for tm)", async () => (await count("tm")) === 3);
+  await snapshot.locator('button[data-action="diff"]').click();
+  await page.locator('#snapshot-diff tr[data-address="dev/counter/tm"][data-state="count"]').waitFor();
+  await page.screenshot({ path: `${shots}/web-console-snapshots.png`, fullPage: true });
+  const restore = page.locator('#snapshots-table tr[data-snapshot="before-more"] button[data-action="restore"]');
+  await restore.click();
+  check(await count("tm") === 3, "the first click on restore only asks");
+  await restore.click();
+  await until("the restore brought count back to 2 for tm", async () => (await count("tm")) === 2);
+  await page.locator("#snapshots-table tr[data-snapshot^=before-restore-]").waitFor();
+  console.log("snapshots: taken, diffed, restored from the page");
 
   // Dark, and a narrow window: nothing wider than the window.
   await page.emulateMedia({ colorScheme: "dark" });

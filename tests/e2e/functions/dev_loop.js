@@ -13,6 +13,8 @@
 //                stderr and throw: the official SDK answers an empty 500 and
 //                prints nothing, so the printed stack is the only reason.
 //                "partial N" prints "seen N" with no newline (and counts).
+//                "later" also sends itself "from a timer" in an hour
+//                (cancellation token later-<id>): a pending timer.
 //
 // Environment: PORT (required), HOST (default 127.0.0.1), CRASH_MARKER,
 // VERSION; CRASH_AT_START=1 prints a stack trace and exits 1 at once (a
@@ -22,7 +24,7 @@
 const fs = require("fs");
 const http = require("http");
 const path = require("path");
-const { StateFun, egressMessageBuilder } = require("apache-flink-statefun");
+const { StateFun, egressMessageBuilder, messageBuilder } = require("apache-flink-statefun");
 
 // VERSION from the environment, else version.js beside this file, else "none".
 let version = process.env.VERSION || "none";
@@ -54,6 +56,11 @@ statefun.bind({
       throw error;
     }
     if (text.startsWith("partial ")) process.stdout.write(`seen ${text.slice(8)}`);
+    if (text === "later") {
+      const reminder = messageBuilder({
+        typename: "dev/counter", id: context.self.id, value: "from a timer", valueType: Text });
+      context.sendAfter(3600000, reminder, `later-${context.self.id}`);
+    }
     if (text === "crash" && marker && !fs.existsSync(marker)) {
       fs.writeFileSync(marker, String(process.pid));
       console.log("crashing on purpose");
