@@ -141,6 +141,10 @@ if [[ -z $recovery_ms ]]; then echo "bench: recovery never became ready" >&2; ex
 # `statefun state get` among all those entities: through the running
 # emulator's admin API, then offline on the database file.
 state_get_online_ms=$(median_ms 20 "$statefun" state get bench/counter/k4242 --admin-port "$admin_port")
+# The web console's entity search among them: one page of 50 by prefix
+# (GET /v1/entities), a prefix in the middle of the key space.
+entity_search_ms=$(median_ms 20 curl -sf -o /dev/null \
+  "http://127.0.0.1:$admin_port/v1/entities?prefix=bench/counter/k4242&limit=50")
 kill "$pid"; wait "$pid" 2>/dev/null || true
 state_get_offline_ms=$(median_ms 20 "$statefun" state get bench/counter/k4242 --offline \
   --data "$BENCH_DIR/seeded")
@@ -151,10 +155,10 @@ echo "bench: state database at scale" >&2
 
 python3 - "$results" "$quick" "${ready_ms[*]}" "$idle_kb" "$peak_kb" "$fresh_bytes" \
   "$recovery_ms" "$recovered_kb" "$ENTITIES" "$PENDING" "$state_get_online_ms" \
-  "$state_get_offline_ms" "$data_bytes" <<'PY'
+  "$state_get_offline_ms" "$data_bytes" "$entity_search_ms" <<'PY'
 import json, sys
 (results, quick, ready, idle_kb, peak_kb, fresh, recovery_ms, recovered_kb, entities,
- pending, get_online_ms, get_offline_ms, data_bytes) = sys.argv[1:]
+ pending, get_online_ms, get_offline_ms, data_bytes, search_ms) = sys.argv[1:]
 r = lambda name: json.load(open(f"{results}/{name}.json"))
 rows, failures = [], []
 
@@ -197,6 +201,8 @@ row(f"restart with {int(entities):,} entities, {int(pending):,} pending", f"{rec
 row("resident memory after that restart", f"{int(recovered_kb)/1024:.1f} MB")
 row(f"`statefun state get` among {int(entities):,} entities (median of 20)",
     f"{get_online_ms} ms via the admin API, {get_offline_ms} ms offline")
+row(f"web console entity search among {int(entities):,} entities, a page of 50 (median of 20)",
+    f"{search_ms} ms (GET /v1/entities?prefix=...)")
 s = r("store")
 row("database bytes per entity", f"{s['bytes_per_entity']:.0f} B")
 row("history growth per step", f"{s['history_bytes_per_step']:.0f} B")
@@ -215,7 +221,8 @@ all_results.update(ready_ms=ready_values, idle_kb=int(idle_kb), peak_kb=int(peak
                    fresh_data_bytes=int(fresh), recovery_ms=int(recovery_ms),
                    data_bytes_per_step=int(data_bytes) / steps,
                    retained_bytes_per_step=retained / steps,
-                   state_get_ms={"admin_api": float(get_online_ms), "offline": float(get_offline_ms)})
+                   state_get_ms={"admin_api": float(get_online_ms), "offline": float(get_offline_ms)},
+                   entity_search_ms=float(search_ms))
 json.dump(all_results, open("bench-results.json", "w"), indent=1)
 print("wrote bench-results.json")
 if failures:
