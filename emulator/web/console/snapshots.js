@@ -10,7 +10,7 @@ const size = (bytes) => bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KiB` : `
 export function render(main, params, bus) {
   const notice = h("div", { role: "status", "aria-live": "polite", class: "notice" });
   const name = h("input", { id: "snapshot-name", autocomplete: "off", placeholder: "before-fix",
-    pattern: "[A-Za-z0-9._-]*", "aria-describedby": "snapshot-name-help" });
+    pattern: "[A-Za-z0-9._\\-]*", "aria-describedby": "snapshot-name-help" });
   const list = h("div", { id: "snapshots" });
   const detail = h("div", { id: "snapshot-detail" });
   fill(main, h("h1", {}, "Snapshots"), notice,
