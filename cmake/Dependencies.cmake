@@ -8,6 +8,9 @@ find_package(yaml-cpp REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# OpenSSL (libssl-dev, which httplib's https needs anyway): the function
+# client loads TLS certificates and keys, and reads why a handshake failed.
+find_package(OpenSSL REQUIRED)
 # librdkafka (librdkafka-dev): the Kafka consumer and producer of `kafka: connect`.
 pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 # zlib (zlib1g-dev): gzip/deflate response bodies in the loop function client.

@@ -102,9 +102,26 @@ CallOutcome bad_content_type(int status, std::optional<std::string_view> content
                              received, kOctetStream));
 }
 
+Result<Endpoint> parse_endpoint(const std::string& url) {
+  return parse_url(url, UrlSchemes::kHttpAndUnixSockets);
+}
+
 CallOutcome bad_url(const Error& error) { return failure(CallErrorKind::kBadUrl, error.message); }
 
+CallOutcome unsupported_scheme(const Endpoint& endpoint) {
+  return failure(CallErrorKind::kBadUrl,
+                 fmt::format("{}: statefun dev cannot call {} URLs (TLS over a Unix socket); "
+                             "serve plain http+unix on the socket, or https on a TCP port",
+                             endpoint.str(), endpoint.scheme));
+}
+
 CallOutcome connect_refused(const Endpoint& endpoint) {
+  if (endpoint.is_unix_socket()) {
+    return failure(CallErrorKind::kConnect,
+                   fmt::format("could not connect to Unix socket {} (no such file, or nothing "
+                               "listens on it)",
+                               endpoint.host_port()));
+  }
   return failure(CallErrorKind::kConnect,
                  fmt::format("could not connect to {} (connection refused, host "
                              "unreachable or unknown)",

@@ -24,11 +24,14 @@ inline constexpr std::size_t kErrorBodyPrefixBytes = 4096;
 // ---------------------------------------------------------------------------
 // Endpoint URLs
 
-// A function URL as the clients call it: parse_url with its default schemes
-// (http and https; Unix sockets belong to the OkHttp transport, which these
-// clients do not emulate). request_target() goes on the request line,
-// host_header() into Host, and connections are kept per origin().
+// A function URL as the clients call it: parse_url with http, https and
+// http+unix (https+unix is refused: unsupported_scheme). request_target()
+// goes on the request line, host_header() into Host, and connections are
+// kept per origin().
 using Endpoint = Url;
+
+// parse_url as the clients read function URLs.
+Result<Endpoint> parse_endpoint(const std::string& url);
 
 // ---------------------------------------------------------------------------
 // Outcomes
@@ -62,6 +65,8 @@ CallOutcome bad_content_type(int status, std::optional<std::string_view> content
 // The transport failures, worded once for both clients.
 // A URL parse_url refused; its error already names the URL (without credentials).
 CallOutcome bad_url(const Error& error);
+// A URL that parses but that these clients cannot call (https+unix).
+CallOutcome unsupported_scheme(const Endpoint& endpoint);
 CallOutcome connect_refused(const Endpoint& endpoint);
 CallOutcome connect_timed_out(const Endpoint& endpoint, const CallOptions& options);
 CallOutcome attempt_timed_out(const Endpoint& endpoint, const CallOptions& options);

@@ -22,6 +22,30 @@ namespace net {
 class EventLoop;
 }
 
+// How https:// calls check the server and prove who the client is. Paths
+// are absolute (the emulator resolves them) and were checked to read when
+// the configuration loaded (tls_files.h); an unreadable file fails the call.
+struct TlsOptions {
+  // PEM CA certificates trusted instead of the system's. Empty: the system's.
+  std::string ca_file;
+  // A PEM client certificate and its PEM private key (PKCS#8 or
+  // traditional, possibly encrypted), offered when the server asks.
+  std::string client_cert_file;
+  std::string client_key_file;
+  // A file whose first line is the password of an encrypted client key, as
+  // StateFun's client_key_password. Empty: the key is not encrypted.
+  std::string client_key_password_file;
+  // Accept any server certificate (self-signed dev certificates).
+  bool insecure_skip_verify = false;
+
+  bool operator==(const TlsOptions&) const = default;
+  // One text per distinct setting: connections are kept per origin and this.
+  std::string cache_key() const {
+    return ca_file + '\n' + client_cert_file + '\n' + client_key_file + '\n' +
+           client_key_password_file + '\n' + (insecure_skip_verify ? "insecure" : "verify");
+  }
+};
+
 struct CallOptions {
   // Time allowed to establish a TCP connection.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(20)};
@@ -29,6 +53,8 @@ struct CallOptions {
   std::chrono::milliseconds attempt_timeout{std::chrono::minutes(2)};
   // Responses larger than this fail the attempt (async transport default 32 MiB).
   std::size_t max_response_bytes = 32u * 1024u * 1024u;
+  // For https:// URLs only.
+  TlsOptions tls{};
 };
 
 enum class CallErrorKind {
@@ -79,7 +105,8 @@ struct HttpClientOptions {
   int workers = 64;
 };
 
-// HTTP/1.1 with keep-alive (cpp-httplib) on a pool of worker threads.
+// HTTP/1.1 with keep-alive (cpp-httplib) on a pool of worker threads:
+// http://, https:// (with CallOptions::tls) and http+unix:// URLs.
 std::unique_ptr<FunctionClient> make_http_function_client(const HttpClientOptions& options);
 
 struct LoopClientOptions {
@@ -89,6 +116,7 @@ struct LoopClientOptions {
   int max_connections_per_endpoint = 128;
   // https:// calls are not made on the loop: they go to an internal worker
   // client with these options (its threads start only when needed).
+  // http+unix:// calls are made on the loop, like http:// ones.
   HttpClientOptions https{};
 };
 

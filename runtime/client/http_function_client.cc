@@ -3,7 +3,11 @@
 // between threads and no lock is held while a request is on the wire.
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <charconv>
@@ -22,6 +26,8 @@
 
 #include "runtime/client/function_call_common.h"
 #include "runtime/client/function_client.h"
+#include "runtime/client/tls_failures.h"
+#include "runtime/client/tls_files.h"
 #include "runtime/core/thread_annotations.h"
 
 namespace statefun {
@@ -55,6 +61,21 @@ CallOutcome bad_content_type(const httplib::Response& response, const Endpoint& 
 // ---------------------------------------------------------------------------
 // One attempt
 
+// Whether the server of the handshake running on this worker thread asked
+// for a client certificate. httplib makes the handshake inside send(), on
+// the calling thread, so a thread-local suffices.
+thread_local bool server_asked_for_certificate = false;
+
+// OpenSSL's message callback, which sees handshake messages decrypted (TLS
+// 1.3 included): notes the server's CertificateRequest.
+void note_handshake_message(int write_p, int, int content_type, const void* buffer,
+                            std::size_t length, SSL*, void*) {
+  if (write_p == 0 && content_type == SSL3_RT_HANDSHAKE && length > 0 &&
+      *static_cast<const unsigned char*>(buffer) == SSL3_MT_CERTIFICATE_REQUEST) {
+    server_asked_for_certificate = true;
+  }
+}
+
 // Why the response reader stopped reading before httplib was done.
 enum class StopReason { kNone, kTooLarge, kPastDeadline, kErrorBodyPrefixRead };
 
@@ -70,14 +91,21 @@ class Attempt {
   Attempt(const Endpoint& endpoint, const CallOptions& options)
       : endpoint_(endpoint), options_(options), started_(SteadyClock::now()) {}
 
-  AttemptResult run(httplib::ClientImpl& client, std::string body) {
+  // `ssl` is `client` when the URL is https, else null.
+  AttemptResult run(httplib::ClientImpl& client, httplib::SSLClient* ssl, std::string body) {
     configure_timeouts(client);
     httplib::Request request = build_request(std::move(body));
     httplib::Response response;
     httplib::Error error = httplib::Error::Success;
+    // What OpenSSL reports while this call runs is then about this call.
+    if (ssl) ERR_clear_error();
+    server_asked_for_certificate = false;
     const bool completed = client.send(request, response, error);
     if (stop_reason_ == StopReason::kErrorBodyPrefixRead) {
       return {http_status_failure(status_, response.reason, received_), true};
+    }
+    if (!completed && ssl) {
+      if (auto outcome = tls_failure(error, *ssl)) return {std::move(*outcome), true};
     }
     if (!completed) return {transport_failure(error), true};
     return {classify_response(response), false};
@@ -162,6 +190,42 @@ class Attempt {
     return SteadyClock::now() - started_ >= options_.attempt_timeout;
   }
 
+  // httplib says only "SSLServerVerification"; the client keeps OpenSSL's
+  // verdict on the chain, and an OK chain leaves the host check as the cause.
+  std::optional<CallOutcome> tls_failure(httplib::Error error, httplib::SSLClient& ssl) const {
+    const unsigned long openssl_error = detail::take_telling_openssl_error();
+    const bool sent_certificate = !options_.tls.client_cert_file.empty();
+    switch (error) {
+      case httplib::Error::SSLServerVerification:
+        if (const long verdict = ssl.get_openssl_verify_result(); verdict != X509_V_OK) {
+          return detail::certificate_not_trusted(endpoint_, verdict);
+        }
+        return detail::certificate_for_another_host(endpoint_);
+      case httplib::Error::SSLLoadingCerts:
+        return detail::tls_files_unusable(
+            endpoint_, fmt::format("cannot load the CA file {}", options_.tls.ca_file));
+      case httplib::Error::SSLConnection:
+      case httplib::Error::Read:
+      case httplib::Error::Write:
+        break;
+      default:
+        return std::nullopt;
+    }
+    // A TLS 1.3 server judges the client certificate after the client's side
+    // of the handshake is done: its alert may come after the request went
+    // out, or be lost when it resets the connection. That it asked for one
+    // is known in any case.
+    if (server_asked_for_certificate && !sent_certificate) {
+      return detail::client_certificate_missing(endpoint_, openssl_error);
+    }
+    auto outcome = detail::tls_failure(endpoint_, openssl_error, sent_certificate,
+                                       error == httplib::Error::SSLConnection);
+    if (!outcome && server_asked_for_certificate) {
+      return detail::client_certificate_perhaps_refused(endpoint_, options_.tls.client_cert_file);
+    }
+    return outcome;
+  }
+
   CallOutcome transport_failure(httplib::Error error) const {
     const std::string where = endpoint_.host_port();
     switch (error) {
@@ -215,38 +279,85 @@ class Attempt {
 class WorkerConnections {
  public:
   CallOutcome call(const std::string& url, std::string body, const CallOptions& options) {
-    const auto endpoint = parse_url(url);
+    const auto endpoint = detail::parse_endpoint(url);
     if (!endpoint) return detail::bad_url(endpoint.error());
-    const std::string key = endpoint->origin();
-    AttemptResult result = Attempt(*endpoint, options).run(client_for(*endpoint), std::move(body));
+    if (endpoint->scheme == "https+unix") return detail::unsupported_scheme(*endpoint);
+    const std::string key = connection_key(*endpoint, options);
+    auto& client = clients_[key];
+    if (!client.http) {
+      auto opened = open_client(*endpoint, options.tls);
+      if (!opened) {
+        clients_.erase(key);
+        return detail::tls_files_unusable(*endpoint, opened.error().message);
+      }
+      client = std::move(*opened);
+    }
+    AttemptResult result =
+        Attempt(*endpoint, options).run(*client.http, client.ssl, std::move(body));
     if (result.connection_unusable) clients_.erase(key);
     return std::move(result.outcome);
   }
 
  private:
-  httplib::ClientImpl& client_for(const Endpoint& endpoint) {
-    auto& client = clients_[endpoint.origin()];
-    if (!client) client = open_client(endpoint);
-    return *client;
+  struct Client {
+    std::unique_ptr<httplib::ClientImpl> http;
+    httplib::SSLClient* ssl = nullptr;  // `http` itself, for https
+  };
+
+  // Calls to one server with different TLS settings (two endpoints, or a
+  // reload that changed them) must not share a connection.
+  static std::string connection_key(const Endpoint& endpoint, const CallOptions& options) {
+    if (endpoint.scheme != "https") return endpoint.origin();
+    return endpoint.origin() + '\n' + options.tls.cache_key();
   }
 
-  static std::unique_ptr<httplib::ClientImpl> open_client(const Endpoint& endpoint) {
-    std::unique_ptr<httplib::ClientImpl> client;
+  static Result<Client> open_client(const Endpoint& endpoint, const TlsOptions& tls) {
+    Client client;
     if (endpoint.scheme == "https") {
-      client = std::make_unique<httplib::SSLClient>(endpoint.host, endpoint.port);
+      auto ssl = open_ssl_client(endpoint, tls);
+      if (!ssl) return std::unexpected(ssl.error());
+      client.ssl = ssl->get();
+      client.http = std::move(*ssl);
+    } else if (endpoint.is_unix_socket()) {
+      // httplib takes the socket file where the host would go.
+      client.http = std::make_unique<httplib::ClientImpl>(endpoint.socket_path(), 80);
+      client.http->set_address_family(AF_UNIX);
     } else {
-      client = std::make_unique<httplib::ClientImpl>(endpoint.host, endpoint.port);
+      client.http = std::make_unique<httplib::ClientImpl>(endpoint.host, endpoint.port);
     }
-    client->set_keep_alive(true);
+    client.http->set_keep_alive(true);
     // httplib writes the head and the body in separate send() calls; with
     // Nagle on, the body waits for the peer's delayed ACK (~40 ms per call).
-    client->set_tcp_nodelay(true);
+    client.http->set_tcp_nodelay(true);
     // Send the path exactly as configured, like the async transport does.
-    client->set_url_encode(false);
+    client.http->set_url_encode(false);
     return client;
   }
 
-  std::unordered_map<std::string, std::unique_ptr<httplib::ClientImpl>> clients_;
+  static Result<std::unique_ptr<httplib::SSLClient>> open_ssl_client(const Endpoint& endpoint,
+                                                                     const TlsOptions& tls) {
+    std::unique_ptr<httplib::SSLClient> client;
+    if (tls.client_cert_file.empty() && tls.client_key_file.empty()) {
+      client = std::make_unique<httplib::SSLClient>(endpoint.host, endpoint.port);
+    } else {
+      // httplib 0.11 reads a key file only without a password, so the key
+      // is loaded here; the client's SSL context keeps its own references.
+      auto identity = load_client_identity(tls);
+      if (!identity) return std::unexpected(identity.error());
+      client = std::make_unique<httplib::SSLClient>(
+          endpoint.host, endpoint.port, identity->certificate.get(), identity->key.get());
+    }
+    if (!client->is_valid()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "OpenSSL did not accept the client certificate and key");
+    }
+    SSL_CTX_set_msg_callback(client->ssl_context(), note_handshake_message);
+    if (!tls.ca_file.empty()) client->set_ca_cert_path(tls.ca_file.c_str());
+    client->enable_server_certificate_verification(!tls.insecure_skip_verify);
+    return client;
+  }
+
+  std::unordered_map<std::string, Client> clients_;
 };
 
 // ---------------------------------------------------------------------------

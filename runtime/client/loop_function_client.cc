@@ -1,8 +1,9 @@
-// The event-loop FunctionClient: every http:// call is a state machine on the
+// The event-loop FunctionClient: every http:// and http+unix:// call is a
+// state machine on the
 // engine's EventLoop (non-blocking connect, one sendmsg() for head and body,
 // an incremental response parser), so a call costs no thread switch.
 //
-// Connections are pooled per endpoint (host:port) and reused while the server
+// Connections are pooled per endpoint (host:port, or socket file) and reused while the server
 // keeps them alive. Calls complete through one queue that is drained at the
 // end of each entry from the loop (fd handler, timer, posted task): `done`
 // never runs in the middle of the client's own bookkeeping, so it may call
@@ -167,9 +168,9 @@ class Core : public std::enable_shared_from_this<Core> {
   // Loop thread only.
   void start(const std::string& url, std::string body, const CallOptions& options, Done done) {
     if (closed_) return;
-    auto endpoint = parse_url(url);
+    auto endpoint = detail::parse_endpoint(url);
     if (!endpoint) return complete(std::move(done), detail::bad_url(endpoint.error()));
-    if (endpoint->scheme == "https") {
+    if (endpoint->scheme == "https" || endpoint->scheme == "https+unix") {
       return delegate(url, std::move(body), options, std::move(done));
     }
     auto call = std::make_unique<Call>();
@@ -284,7 +285,7 @@ class Core : public std::enable_shared_from_this<Core> {
 
   void open_connection(Pool& pool, std::unique_ptr<Call> call) {
     const Endpoint& endpoint = call->endpoint;
-    if (pool.addresses.empty()) pool.addresses = detail::resolve_tcp(endpoint.host, endpoint.port);
+    if (pool.addresses.empty()) pool.addresses = addresses_of(endpoint);
     if (pool.addresses.empty()) {
       return complete(std::move(call->done), detail::connect_refused(endpoint));
     }
@@ -297,6 +298,15 @@ class Core : public std::enable_shared_from_this<Core> {
     connections_.emplace(connection.id, std::move(owned));
     ++pool.open;
     connect_next(connection);
+  }
+
+  static std::vector<detail::SocketAddress> addresses_of(const Endpoint& endpoint) {
+    if (!endpoint.is_unix_socket()) return detail::resolve_tcp(endpoint.host, endpoint.port);
+    std::vector<detail::SocketAddress> addresses;
+    if (auto address = detail::unix_socket_address(endpoint.socket_path())) {
+      addresses.push_back(*address);
+    }
+    return addresses;
   }
 
   // Tries the addresses in turn, as httplib does: "localhost" may name ::1

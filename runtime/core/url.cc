@@ -48,16 +48,21 @@ std::string_view accepted_list(UrlSchemes schemes) {
   return schemes == UrlSchemes::kHttp ? "http or https" : "http, https, http+unix or https+unix";
 }
 
-// StateFun takes the socket file from the path: the first segment ending in .sock.
-bool has_socket_file(std::string_view target) {
+// StateFun takes the socket file from the path: the first segment ending in
+// .sock. Returns where that segment ends in `target`, or npos.
+std::size_t socket_file_end(std::string_view target) {
   const std::string_view path = target.substr(0, target.find_first_of("?#"));
   std::size_t start = 0;
   while (start < path.size()) {
     const std::size_t end = std::min(path.find('/', start), path.size());
-    if (end - start > 5 && path.substr(start, end - start).ends_with(".sock")) return true;
+    if (end - start > 5 && path.substr(start, end - start).ends_with(".sock")) return end;
     start = end + 1;
   }
-  return false;
+  return std::string_view::npos;
+}
+
+bool has_socket_file(std::string_view target) {
+  return socket_file_end(target) != std::string_view::npos;
 }
 
 // Why `digits` is not a port, or nothing.
@@ -119,17 +124,29 @@ int default_port(std::string_view scheme) {
 
 std::string Url::bracketed_host() const { return is_ipv6_literal() ? "[" + host + "]" : host; }
 
-std::string Url::host_port() const { return fmt::format("{}:{}", bracketed_host(), port); }
+std::string Url::socket_path() const {
+  if (!is_unix_socket()) return "";
+  const std::size_t end = socket_file_end(target);
+  return end == std::string::npos ? "" : target.substr(0, end);
+}
+
+std::string Url::host_port() const {
+  if (is_unix_socket()) return socket_path();
+  return fmt::format("{}:{}", bracketed_host(), port);
+}
 
 std::string Url::origin() const { return fmt::format("{}://{}", scheme, host_port()); }
 
 std::string Url::host_header() const {
+  // A socket has no host name; OkHttp, which StateFun uses for these, sends one anyway.
+  if (is_unix_socket()) return "localhost";
   return port == default_port(scheme) ? bracketed_host() : host_port();
 }
 
 std::string Url::request_target() const {
-  if (target.empty()) return "/";
-  return target.starts_with('/') ? target : "/" + target;
+  const std::string path = is_unix_socket() ? target.substr(socket_path().size()) : target;
+  if (path.empty()) return "/";
+  return path.starts_with('/') ? path : "/" + path;
 }
 
 std::string Url::str() const {

@@ -7,7 +7,8 @@
 // - The scheme is compared and kept in lower case. Which schemes a caller
 //   takes is its own choice (UrlSchemes); http+unix and https+unix are
 //   StateFun's Unix socket URLs, whose socket file is the first path segment
-//   ending in .sock (http+unix:///tmp/functions.sock/statefun).
+//   ending in .sock (http+unix:///tmp/functions.sock/statefun); the rest of
+//   the path is what goes on the HTTP request line.
 // - An IPv6 host is written in brackets ([::1]:8000) and kept without them.
 // - A missing port is the scheme's default (80 for http, 443 for https).
 // - User info (user:password@host) is refused, and never echoed in errors.
@@ -36,14 +37,22 @@ struct Url {
   bool is_unix_socket() const { return scheme.ends_with("+unix"); }
   // The host as it is written in a URL: IPv6 literals in brackets.
   std::string bracketed_host() const;
+  // Unix socket URLs: the socket file, i.e. the target up to and including
+  // its first path segment ending in .sock ("/tmp/functions.sock"); empty
+  // for other URLs.
+  std::string socket_path() const;
   // "host:port", always with the port: for messages and connection pools.
+  // For a Unix socket URL, the socket file.
   std::string host_port() const;
-  // "scheme://host:port", always with the port: one per server.
+  // "scheme://host:port", always with the port: one per server. For a Unix
+  // socket URL, "scheme://" and the socket file.
   std::string origin() const;
-  // The HTTP Host header: the port only when it is not the scheme's default.
+  // The HTTP Host header: the port only when it is not the scheme's default;
+  // "localhost" for a Unix socket URL.
   std::string host_header() const;
-  // What goes on the HTTP request line: the target, "/" when it is empty, and
-  // with a "/" in front when it starts with '?' or '#'.
+  // What goes on the HTTP request line: the target (for a Unix socket URL,
+  // what follows the socket file), "/" when it is empty, and with a "/" in
+  // front when it starts with '?' or '#'.
   std::string request_target() const;
   // The URL again, with the port only when it was written (or set).
   std::string str() const;

@@ -1,10 +1,11 @@
-// Resolving a host and starting a non-blocking TCP connect (TCP_NODELAY):
-// the socket calls behind the loop function client's connections and the
-// load generator's. Nothing here knows HTTP.
+// Resolving a host and starting a non-blocking TCP connect (TCP_NODELAY), or
+// a connect to a Unix socket file: the socket calls behind the loop function
+// client's connections and the load generator's. Nothing here knows HTTP.
 #pragma once
 
 #include <sys/socket.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,18 @@ struct SocketAddress {
 // hosts: IP literals, localhost or names from /etc/hosts.
 std::vector<SocketAddress> resolve_tcp(const std::string& host, int port);
 
+// The address of a Unix socket file; nullopt when the path does not fit in
+// sockaddr_un (about 107 bytes) or is empty.
+std::optional<SocketAddress> unix_socket_address(const std::string& path);
+
 struct ConnectStart {
   int fd = -1;             // the caller owns it when >= 0
   bool connected = false;  // done at once; otherwise wait for EPOLLOUT, then connect_result()
   int error = 0;           // errno when fd < 0
 };
 
-// Opens a non-blocking, close-on-exec socket with TCP_NODELAY and starts
-// connecting it to `address`.
+// Opens a non-blocking, close-on-exec socket (TCP with TCP_NODELAY, or
+// AF_UNIX, as `address` says) and starts connecting it to `address`.
 ConnectStart start_connect(const SocketAddress& address);
 
 // Once a connecting socket reports EPOLLOUT or EPOLLERR: 0 when connected,

@@ -115,6 +115,17 @@ TEST_CASE("url: Unix socket URLs only when asked for, with a .sock file", "[runt
   CHECK(url.port == 0);
   CHECK(url.target == "/tmp/functions.sock/statefun");
   CHECK(url.str() == "http+unix:///tmp/functions.sock/statefun");
+  // What the clients make of it: the socket file, then the HTTP request.
+  CHECK(url.socket_path() == "/tmp/functions.sock");
+  CHECK(url.request_target() == "/statefun");
+  CHECK(url.host_header() == "localhost");
+  CHECK(url.host_port() == "/tmp/functions.sock");
+  CHECK(url.origin() == "http+unix:///tmp/functions.sock");
+  const Url bare = parse_ok("http+unix:///run/a/f.sock", UrlSchemes::kHttpAndUnixSockets);
+  CHECK(bare.socket_path() == "/run/a/f.sock");
+  CHECK(bare.request_target() == "/");
+  CHECK(parse_ok("http+unix:///run/f.sock?x=1", UrlSchemes::kHttpAndUnixSockets).request_target() ==
+        "/?x=1");
   CHECK(parse_ok("https+unix:///run/f.sock", UrlSchemes::kHttpAndUnixSockets).scheme ==
         "https+unix");
 
