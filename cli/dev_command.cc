@@ -285,7 +285,8 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->envname("STATEFUN_KAFKA");
   dev->add_option("--host", args->hosts,
-                  "Map a module.yaml host to this machine: NAME=HOST[:PORT] (repeatable)")
+                  "Map a module.yaml host to this machine: NAME=HOST[:PORT], or to a Unix "
+                  "socket: NAME=unix:/PATH.sock (repeatable)")
       ->type_name("NAME=HOST")
       ->allow_extra_args(false);
   dev->add_option("--port", args->port,

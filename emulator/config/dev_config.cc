@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -27,7 +28,9 @@ namespace {
 using Keys = std::vector<std::string_view>;
 
 const Keys kTopKeys = {"data",      "listen",    "ports", "hosts", "processes",
-                       "snapshots", "retention", "retry", "kafka"};
+                       "snapshots", "retention", "retry", "kafka", "tls"};
+const Keys kTlsKeys = {"ca", "client_cert", "client_key", "client_key_password_file",
+                       "insecure_skip_verify"};
 const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
 const Keys kRetentionKeys = {"history_versions", "age", "size"};
 const Keys kRetryKeys = {"max_attempts", "max_age"};
@@ -39,14 +42,34 @@ const Keys kReadyKeys = {"http", "timeout"};
 
 // Words people reach for out of habit (docker-compose, Procfiles, ...).
 const std::map<std::string_view, std::string_view> kAliases = {
-    {"cmd", "command"},           {"run", "command"},         {"exec", "command"},
-    {"cwd", "working_dir"},       {"dir", "working_dir"},     {"workdir", "working_dir"},
-    {"directory", "working_dir"}, {"environment", "env"},     {"files", "watch"},
-    {"readiness", "ready"},       {"health", "ready"},        {"healthcheck", "ready"},
-    {"process", "processes"},     {"functions", "processes"}, {"host", "hosts"},
-    {"data_dir", "data"},         {"state", "data"},          {"port", "ports"},
-    {"setup", "install"},         {"build", "install"},       {"prepare", "install"},
+    {"cmd", "command"},
+    {"run", "command"},
+    {"exec", "command"},
+    {"cwd", "working_dir"},
+    {"dir", "working_dir"},
+    {"workdir", "working_dir"},
+    {"directory", "working_dir"},
+    {"environment", "env"},
+    {"files", "watch"},
+    {"readiness", "ready"},
+    {"health", "ready"},
+    {"healthcheck", "ready"},
+    {"process", "processes"},
+    {"functions", "processes"},
+    {"host", "hosts"},
+    {"data_dir", "data"},
+    {"state", "data"},
+    {"port", "ports"},
+    {"setup", "install"},
+    {"build", "install"},
+    {"prepare", "install"},
     {"deps", "install"},
+    {"ssl", "tls"},
+    {"trust_cacerts", "ca"},
+    {"cacert", "ca"},
+    {"ca_file", "ca"},
+    {"insecure", "insecure_skip_verify"},
+    {"client_key_password", "client_key_password_file"},
 };
 
 // A port number from `lowest` to 65535, written as plain digits.
@@ -132,6 +155,11 @@ class Parser {
     if (!hosts) return std::unexpected(hosts.error());
     if (*hosts) {
       if (auto r = parse_hosts(**hosts, config.hosts); !r) return std::unexpected(r.error());
+    }
+    auto tls = top.optional_map("tls");
+    if (!tls) return std::unexpected(tls.error());
+    if (*tls) {
+      if (auto r = parse_tls(**tls, config.tls); !r) return std::unexpected(r.error());
     }
     auto snapshots = top.optional_map("snapshots");
     if (!snapshots) return std::unexpected(snapshots.error());
@@ -260,12 +288,48 @@ class Parser {
     for (const auto& [name, item] : *entries) {
       auto target = non_empty_item_text(item, m_document);
       if (!target) return std::unexpected(target.error());
+      // A socket file, like every path here, is relative to this file.
+      if (target->starts_with(kUnixTarget) && target->size() > kUnixTarget.size()) {
+        *target =
+            std::string(kUnixTarget) + absolute(m_base_dir, target->substr(kUnixTarget.size()));
+      }
       if (auto mapping = parse_host_mapping(name + "=" + *target); !mapping) {
         return fail_at(item, m_document, mapping.error().message);
       }
       out[name] = *target;
     }
     return {};
+  }
+
+  // `tls:` paths are resolved here; whether the files read is checked when
+  // the configuration is applied (endpoint_tls.h), like module.yaml's.
+  Result<void> parse_tls(const YamlMap& map, DevTls& tls) const {
+    if (auto r = map.check_keys(kTlsKeys, kAliases); !r) return r;
+    const std::array<std::pair<std::string_view, std::optional<ConfiguredPath>*>, 4> fields = {{
+        {"ca", &tls.ca},
+        {"client_cert", &tls.client_cert},
+        {"client_key", &tls.client_key},
+        {"client_key_password_file", &tls.client_key_password_file},
+    }};
+    for (const auto& [key, target] : fields) {
+      auto path = non_empty_text(map, key);
+      if (!path) return std::unexpected(path.error());
+      if (*path) *target = ConfiguredPath{absolute(m_base_dir, **path), where(map, key)};
+    }
+    auto insecure = map.optional_bool("insecure_skip_verify");
+    if (!insecure) return std::unexpected(insecure.error());
+    if (*insecure) {
+      tls.insecure_skip_verify = **insecure;
+      tls.insecure_skip_verify_where = where(map, "insecure_skip_verify");
+    }
+    return {};
+  }
+
+  // "statefun.yaml:7:7: tls.ca": what a later error about the value starts with.
+  static std::string where(const YamlMap& map, std::string_view key) {
+    std::string text = map.fail(key, "").error().message;  // "<where>: "
+    text.resize(text.size() - 2);
+    return text;
   }
 
   // A command line, or a list of words quoted for /bin/sh.
@@ -608,15 +672,29 @@ ProcessSpec command_process(const std::vector<std::string>& argv, int port,
 Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view text) {
   const auto equals = text.find('=');
   const auto bad = [&](std::string_view why) {
-    return make_error(
-        ErrorCode::kInvalidArgument,
-        fmt::format("{}: {}; expected name=host or name=host:port", in_quotes(text), why));
+    return make_error(ErrorCode::kInvalidArgument,
+                      fmt::format("{}: {}; expected name=host, name=host:port or "
+                                  "name=unix:/path/to/file.sock",
+                                  in_quotes(text), why));
   };
   if (equals == std::string_view::npos) return bad("no '='");
   std::string name(text.substr(0, equals));
   std::string target(text.substr(equals + 1));
   if (name.empty()) return bad("the host name is empty");
   if (target.empty()) return bad("the target is empty");
+  if (target.starts_with(kUnixTarget)) {
+    // The socket file becomes the start of a Unix socket URL's path.
+    const std::string_view socket = std::string_view(target).substr(kUnixTarget.size());
+    const bool plain = std::ranges::none_of(
+        socket, [](unsigned char c) { return c <= 0x20 || c == 0x7f || c == '?' || c == '#'; });
+    if (!plain || !socket.starts_with('/') || !socket.ends_with(".sock") ||
+        socket.ends_with("/.sock")) {
+      return bad(
+          "a Unix socket target is an absolute file path ending in .sock, without spaces, '?' "
+          "or '#'");
+    }
+    return std::pair{std::move(name), std::move(target)};
+  }
   const auto colon = target.rfind(':');
   if (colon != std::string::npos && target.find(']', colon) == std::string::npos) {
     if (!port_number(std::string_view(target).substr(colon + 1), 1)) {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/config/tls_settings.h"
 #include "runtime/core/result.h"
 
 namespace statefun::emulator {
@@ -105,8 +106,11 @@ struct DevConfig {
   DevSettings settings;
   // module.yaml host name -> "host" or "host:port" to use instead, e.g.
   // functions -> localhost turns http://functions:8000/x into
-  // http://localhost:8000/x.
+  // http://localhost:8000/x; or "unix:<socket file>", which turns it into
+  // http+unix://<socket file>/x (http_url.h, map_host).
   std::map<std::string, std::string> hosts;
+  // `tls:`: overrides module.yaml's TLS fields for https endpoints.
+  DevTls tls;
   std::vector<ProcessSpec> processes;
   // `statefun dev [--port P] -- CMD`: the one process listens on P, so
   // module.yaml hosts that are cluster names (http_url.h) and not in `hosts`
@@ -156,8 +160,9 @@ DevConfig apply_overrides(DevConfig file, const DevOverrides& overrides);
 ProcessSpec command_process(const std::vector<std::string>& argv, int port,
                             const std::string& working_dir, std::vector<std::string> watch);
 
-// Parses "name=host[:port]" as given to --host (and statefun.yaml's hosts);
-// the target is read by the URL grammar (runtime/core/url.h), IPv6 in brackets.
+// Parses "name=host[:port]" or "name=unix:/path/to/file.sock" as given to
+// --host (and statefun.yaml's hosts); the target is read by the URL grammar
+// (runtime/core/url.h), IPv6 in brackets.
 Result<std::pair<std::string, std::string>> parse_host_mapping(std::string_view text);
 
 }  // namespace statefun::emulator

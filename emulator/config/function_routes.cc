@@ -1,5 +1,6 @@
 #include "emulator/config/function_routes.h"
 
+#include "emulator/config/endpoint_tls.h"
 #include "emulator/config/http_url.h"
 
 namespace statefun::emulator {
@@ -63,6 +64,8 @@ std::optional<FunctionRoute> RouteTable::resolve(const FunctionType& type) const
   route.call.connect_timeout = endpoint->connect_timeout;
   route.call.attempt_timeout = endpoint->call_timeout;
   route.call.max_response_bytes = static_cast<std::size_t>(endpoint->payload_max_bytes);
+  // check_endpoint_tls passed before this table was made, so this resolves.
+  if (auto tls = endpoint_tls(*endpoint, module->path, this->tls)) route.call.tls = *tls;
   return route;
 }
 

@@ -25,6 +25,8 @@ struct RouteTable {
   // DevConfig::moved_ports: a URL that reaches one of these ports on this
   // machine (after `hosts`) reaches the process's new port instead.
   std::map<int, int> moved_ports;
+  // statefun.yaml `tls:`, over module.yaml's TLS fields (endpoint_tls.h).
+  DevTls tls;
 
   // nullopt when no endpoint serves `type`.
   std::optional<FunctionRoute> resolve(const FunctionType& type) const;

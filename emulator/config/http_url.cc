@@ -7,6 +7,13 @@ std::string map_host(const std::string& url, const std::map<std::string, std::st
   if (!parts) return url;
   auto it = hosts.find(parts->host);
   if (it == hosts.end()) return url;
+  if (it->second.starts_with(kUnixTarget)) {
+    const std::string socket = it->second.substr(kUnixTarget.size());
+    const std::string path = parts->target.empty() || parts->target.starts_with('/')
+                                 ? parts->target
+                                 : "/" + parts->target;
+    return parts->scheme + "+unix://" + socket + path;
+  }
   // The target is "host" or "host:port"; the URL grammar reads the latter.
   auto target = parse_url(parts->scheme + "://" + it->second);
   if (!target) return url;

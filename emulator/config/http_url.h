@@ -11,8 +11,14 @@
 
 namespace statefun::emulator {
 
+// statefun.yaml `hosts: {functions: unix:/tmp/f.sock}`: a target that is a
+// Unix socket file rather than a host.
+inline constexpr std::string_view kUnixTarget = "unix:";
+
 // `url` with its host replaced as `hosts` says ("functions" -> "localhost"
-// or "localhost:8001"). URLs whose host is not in the map, or that do not
+// or "localhost:8001"). A "unix:<socket file>" target makes it a Unix socket
+// URL: http://functions:8000/statefun -> http+unix:///tmp/f.sock/statefun
+// (https -> https+unix). URLs whose host is not in the map, or that do not
 // parse, come back unchanged.
 std::string map_host(const std::string& url, const std::map<std::string, std::string>& hosts);
 

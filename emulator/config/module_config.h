@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/config/tls_settings.h"
 #include "runtime/core/result.h"
 
 namespace statefun::emulator {
@@ -40,6 +41,8 @@ struct HttpEndpointSpec {
   std::int64_t payload_max_bytes = 33554432;
   std::chrono::milliseconds pool_ttl{std::chrono::seconds(15)};
   int pool_size = 1024;
+  // The async transport's TLS fields (endpoint_tls.h applies them).
+  ModuleTls tls;
 
   // The URL for one function type name: every "{function.name}" replaced.
   std::string url_for(std::string_view function_name) const;

@@ -126,23 +126,30 @@ Status read_okhttp_timeouts(const YamlMap& parent, HttpEndpointSpec& endpoint) {
   return {};
 }
 
-// The async transport's TLS settings are valid StateFun but the emulator
-// does not apply them; saying so beats a confusing handshake failure later.
-Status warn_about_tls_settings(const YamlMap& transport, ModuleBuild& build) {
-  for (std::string_view key :
-       {"trust_cacerts", "client_cert", "client_key", "client_key_password"}) {
+// The async transport's TLS fields, kept as written with where they were
+// written: statefun.yaml may override them, so whether a path is usable here
+// is decided when the two files meet (endpoint_tls.h).
+Status read_tls_settings(const YamlMap& transport, ModuleTls& tls) {
+  const std::array<std::pair<std::string_view, std::optional<ConfiguredPath>*>, 4> fields = {{
+      {"trust_cacerts", &tls.trust_cacerts},
+      {"client_cert", &tls.client_cert},
+      {"client_key", &tls.client_key},
+      {"client_key_password", &tls.client_key_password},
+  }};
+  for (const auto& [key, target] : fields) {
     auto text = transport.optional_text(key);
     if (!text) return std::unexpected(text.error());
-    if (*text) {
-      build.config.warnings.push_back(transport.document().label() + ": " + transport.field(key) +
-                                      " is accepted but not applied by statefun dev");
-    }
+    if (!*text) continue;
+    if ((*text)->empty()) return transport.fail(key, "expected a file path, got \"\"");
+    // The message of an empty problem is exactly "<where>: ".
+    std::string where = transport.fail(key, "").error().message;
+    where.resize(where.size() - 2);
+    *target = ConfiguredPath{**text, std::move(where)};
   }
   return {};
 }
 
-Status read_async_transport(const YamlMap& transport, HttpEndpointSpec& endpoint,
-                            ModuleBuild& build) {
+Status read_async_transport(const YamlMap& transport, HttpEndpointSpec& endpoint) {
   endpoint.transport = TransportKind::kAsync;
   endpoint.call_timeout = std::chrono::minutes(2);
   endpoint.connect_timeout = std::chrono::seconds(20);
@@ -179,10 +186,10 @@ Status read_async_transport(const YamlMap& transport, HttpEndpointSpec& endpoint
                                         {1, std::numeric_limits<std::int32_t>::max()});
   if (!payload) return std::unexpected(payload.error());
   if (*payload) endpoint.payload_max_bytes = **payload;
-  return warn_about_tls_settings(transport, build);
+  return read_tls_settings(transport, endpoint.tls);
 }
 
-Status read_transport(const YamlMap& spec, HttpEndpointSpec& endpoint, ModuleBuild& build) {
+Status read_transport(const YamlMap& spec, HttpEndpointSpec& endpoint) {
   auto found_transport = spec.optional_map("transport");
   if (!found_transport) return std::unexpected(found_transport.error());
   if (!*found_transport) return {};  // async with every default
@@ -197,7 +204,7 @@ Status read_transport(const YamlMap& spec, HttpEndpointSpec& endpoint, ModuleBui
                                       "; expected " + std::string(kAsyncTransport) + " or " +
                                       std::string(kOkHttpTransport));
   }
-  return read_async_transport(transport, endpoint, build);
+  return read_async_transport(transport, endpoint);
 }
 
 }  // namespace
@@ -227,7 +234,7 @@ Status add_http_endpoint(const ComponentFields& component, bool is_v1, ModuleBui
 
   // v1 always uses OkHttp and reads `timeouts` right under spec.
   const Status transport =
-      is_v1 ? read_okhttp_timeouts(spec, endpoint) : read_transport(spec, endpoint, build);
+      is_v1 ? read_okhttp_timeouts(spec, endpoint) : read_transport(spec, endpoint);
   if (!transport) return transport;
 
   if (auto problem = url_problem(endpoint.url_path_template, endpoint.transport)) {

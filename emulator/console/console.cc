@@ -162,6 +162,7 @@ void Console::banner(const Banner& b) {
     j["history"] = b.history;
     j["snapshots"] = b.snapshots.empty() ? Json(nullptr) : Json(b.snapshots);
     j["clock"] = b.clock.empty() ? Json("wall") : Json(b.clock);
+    j["tls_insecure_skip_verify"] = b.tls_insecure;
     write_json(j.dump(-1, ' ', false, Json::error_handler_t::replace));
     return;
   }
@@ -188,6 +189,11 @@ void Console::banner(const Banner& b) {
   if (!b.history.empty()) info(fmt::format("  history    {}", b.history));
   if (!b.snapshots.empty()) info(fmt::format("  snapshots  {}", b.snapshots));
   if (!b.clock.empty()) info(fmt::format("  clock      {}", b.clock));
+  if (b.tls_insecure) {
+    info(
+        m_style.red("  tls        INSECURE: https certificates are not verified "
+                    "(tls.insecure_skip_verify)"));
+  }
   if (b.recovered_messages || b.recovered_timers) {
     info(fmt::format("  recovered  {} pending message(s), {} timer(s)", b.recovered_messages,
                      b.recovered_timers));

@@ -57,6 +57,8 @@ struct Banner {
   std::string history;    // what retention keeps, e.g. "1000 versions per entity, ..."
   std::string snapshots;  // automatic snapshots; empty when off
   std::string clock;      // "virtual, stopped at ..."; empty: the wall clock
+  // statefun.yaml tls.insecure_skip_verify: said in the banner too, in red.
+  bool tls_insecure = false;
 };
 
 class Console final : public DispatcherObserver, public ProcessObserver {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "emulator/config/egress_routes.h"
+#include "emulator/config/endpoint_tls.h"
 #include "emulator/config/http_url.h"
 #include "emulator/processes/install_step.h"
 #include "emulator/topics/topic_feedback.h"
@@ -67,6 +68,7 @@ std::shared_ptr<const DevLoop::Snapshot> DevLoop::make_snapshot(
   routes->module = module;
   routes->hosts = hosts_for(*module, config);
   routes->moved_ports = config.moved_ports;
+  routes->tls = config.tls;
   routes->processes = config.processes;
   snapshot->routes = std::move(routes);
   snapshot->egress = std::make_shared<const EgressRoutes>(*module);
@@ -279,8 +281,16 @@ void DevLoop::reload(const std::string& what_changed) {
     }
     file = std::move(*loaded);
   }
-  for (const auto& warning : module->warnings) m_console.warn(warning);
   auto config = apply_overrides(std::move(file), m_options.overrides);
+  if (auto tls = check_endpoint_tls(*module, config.tls); !tls) {
+    m_console.error(
+        fmt::format("{}; still running the previous configuration", tls.error().message));
+    return;
+  }
+  for (const auto& warning : module->warnings) m_console.warn(warning);
+  if (const std::string warning = insecure_tls_warning(config.tls); !warning.empty()) {
+    m_console.warn(warning);
+  }
   auto after = make_snapshot(std::make_shared<const ModuleConfig>(std::move(*module)), config);
   std::shared_ptr<const Snapshot> before;
   {

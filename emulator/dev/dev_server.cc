@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "emulator/admin/admin_http.h"
+#include "emulator/config/endpoint_tls.h"
 #include "emulator/config/module_config.h"
 #include "emulator/dev/data_lock.h"
 #include "emulator/dev/dev_loop.h"
@@ -66,6 +67,7 @@ void print_banner(Console& console, const DevOptions& options, const ModuleConfi
   banner.recovered_timers = recovered.timers;
   banner.history = describe_retention(options.retention);
   banner.snapshots = describe_snapshots(options.snapshots, data_dir);
+  banner.tls_insecure = options.dev_config.tls.insecure_skip_verify;
   if (options.virtual_clock) {
     banner.clock = "virtual, stopped at " + utc_time_text(clock_start_ms) +
                    (clock_resumed ? " (where it stopped last time)" : "");
@@ -130,7 +132,15 @@ int run_dev(const DevOptions& options, Console& console,
     console.error(config.error().message);
     return 1;
   }
+  // A TLS file that does not read is named now, not on every call.
+  if (auto tls = check_endpoint_tls(*config, options.dev_config.tls); !tls) {
+    console.error(tls.error().message);
+    return 1;
+  }
   for (const auto& warning : config->warnings) console.warn(warning);
+  if (const std::string warning = insecure_tls_warning(options.dev_config.tls); !warning.empty()) {
+    console.warn(warning);
+  }
 
   // 2. The state database: recovery needs it before anything listens.
   const std::string data_dir = options.data_dir.value_or(default_data_dir(options.module_path));
