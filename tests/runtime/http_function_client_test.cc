@@ -729,7 +729,7 @@ TEST_CASE("http client rejects URLs it cannot call", "[runtime]") {
   CAPTURE(transport);
   auto client = make_client(transport, 1);
   const std::string url =
-      GENERATE("ftp://example.com/fn", "http+unix:///tmp/f.sock/fn", "http://", "http://:8000/fn",
+      GENERATE("ftp://example.com/fn", "https+unix:///tmp/f.sock/fn", "http://", "http://:8000/fn",
                "http://host:99999/fn", "http://host:80x/fn", "example.com/fn", "http://[::1/fn",
                "http://user:secret@example.com/fn", "http://exa mple.com/");
 
