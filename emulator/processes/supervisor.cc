@@ -183,11 +183,21 @@ class Supervisor::Runner {
   }
 
   // One command at a time, stop first. A wake counts only while the process
-  // is down or going down (Phase); a going-idle is taken once.
+  // is down or going down (Phase); a going-idle is taken once. Commands
+  // asked for together share one signal: when one is taken and another is
+  // still waiting, the signal is raised again so the next poll takes it.
   Command take_command(std::string& reason) {
     uint64_t count = 0;
     [[maybe_unused]] auto n = ::read(m_wake_fd, &count, sizeof count);
     MutexLock lock(m_mutex);
+    const Command command = next_command(reason);
+    const bool more = m_restart || (m_phase == Phase::kGoingIdle && !m_idle_taken) ||
+                      (m_wake && m_phase == Phase::kIdle);
+    if (command != Command::kNone && command != Command::kStop && more) signal();
+    return command;
+  }
+
+  Command next_command(std::string& reason) STATEFUN_REQUIRES(m_mutex) {
     if (m_stop) return Command::kStop;
     if (m_restart) {
       reason = std::move(*m_restart);

@@ -676,5 +676,24 @@ TEST_CASE("supervisor: a start asked for while a process goes idle starts it aga
   supervisor.stop();
 }
 
+TEST_CASE("supervisor: a restart and an idle stop asked for together are both taken",
+          "[emulator][on-demand]") {
+  Recorder recorder;
+  Supervisor supervisor(recorder, fast());
+  auto spec = shell("both", "echo up; while :; do sleep 0.05; done");
+  spec.on_demand = true;
+  supervisor.update({spec}, "");
+  REQUIRE(supervisor.start_on_demand("both", "first"));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 1; }));
+  // One signal for both: the restart is taken first, the idle stop is
+  // forgotten as the process goes down anyway, and a later idle stop works.
+  supervisor.restart("both", "a file changed");
+  supervisor.stop_idle("both", milliseconds(5));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kStarted) == 2; }));
+  supervisor.stop_idle("both", milliseconds(5));
+  REQUIRE(recorder.wait([&] { return recorder.count(Kind::kIdleStopped) == 1; }));
+  supervisor.stop();
+}
+
 }  // namespace
 }  // namespace statefun::emulator
