@@ -35,7 +35,8 @@ status_state() {
 
 # cold_start LANG: prints the median ms
 cold_start() {
-  local lang=$1 dir=$BENCH_DIR/$1 port admin
+  # Not named after the language: `go` is no valid Go module path.
+  local lang=$1 dir=$BENCH_DIR/$1-greeter port admin
   port=$(free_port)
   admin=$(free_port)
   "$statefun" init "$dir" --lang "$lang" --template greeter --yes >/dev/null
