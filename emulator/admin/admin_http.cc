@@ -76,10 +76,12 @@ Result<TypedValue> value_from(const Json& body) {
     return make_error(ErrorCode::kInvalidArgument, "\"typename\" (a non-empty string) is required");
   }
   TypedValue value{type->get<std::string>(), true, ""};
-  const int given = body.contains("base64") + body.contains("json") + body.contains("text");
+  const int given = body.contains("base64") + body.contains("json") + body.contains("text") +
+                    body.contains("value");
   if (given != 1) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "give the value as exactly one of \"base64\", \"json\" or \"text\"");
+                      "give the value as exactly one of \"base64\", \"json\", \"text\" or "
+                      "\"value\"");
   }
   if (auto b = body.find("base64"); b != body.end()) {
     auto bytes = b->is_string() ? values::base64_decode(b->get<std::string>()) : std::nullopt;
@@ -87,6 +89,17 @@ Result<TypedValue> value_from(const Json& body) {
     value.value = std::move(*bytes);
   } else if (auto j = body.find("json"); j != body.end()) {
     value.value = to_text(*j);
+  } else if (auto v = body.find("value"); v != body.end()) {
+    // The type's own notation, encoded as `statefun state set` does: `5`
+    // for io.statefun.types/int, `true`, JSON for a JSON type, ...
+    if (!v->is_string()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "\"value\" must be a string in the type's own notation");
+    }
+    auto bytes =
+        values::encode(value.type_name, values::InputForm::kNatural, v->get<std::string>());
+    if (!bytes) return std::unexpected(bytes.error());
+    value.value = std::move(*bytes);
   } else {
     const auto& text = body["text"];
     if (!text.is_string())

@@ -51,8 +51,9 @@ Result<std::optional<Address>> address_param(const httplib::Request& req, const 
 // The request body as a JSON object.
 Result<Json> json_body(const httplib::Request& req);
 // A typed value from a body: {"typename": T} plus exactly one of
-// "base64" (the exact bytes), "json" (any JSON, stored as compact text) or
-// "text" (stored as its UTF-8 bytes).
+// "base64" (the exact bytes), "json" (any JSON, stored as compact text),
+// "text" (stored as its UTF-8 bytes) or "value" (the type's own notation,
+// encoded as `statefun state set` encodes it).
 Result<TypedValue> value_from(const Json& body);
 // `ns/type/id` from three regex captures starting at `first`.
 Address address_from(const httplib::Request& req, std::size_t first);

@@ -5,7 +5,8 @@
 // its printed reason dropped from the page, a message sent from the form
 // reaching egress, an entity's timeline with each version, a rewind from
 // the page changing the state, a timer delivered from the page, an egress
-// topic read without consuming, and a snapshot taken, diffed and restored.
+// topic read without consuming, a snapshot taken, diffed and restored, a
+// state edited in place and a replay from an old version.
 // Saves screenshots in SHOTS. Exits non-zero
 // naming the first check that failed. Started by ../test_web_console.py,
 // which runs statefun dev with functions/dev_loop.js (dev/counter: +1 per
@@ -162,6 +163,25 @@ try {
   await until("the restore brought count back to 2 for tm", async () => (await count("tm")) === 2);
   await page.locator("#snapshots-table tr[data-snapshot^=before-restore-]").waitFor();
   console.log("snapshots: taken, diffed, restored from the page");
+
+  // Edit a state in place (the type's notation: an int), then replay from
+  // version 1: the dry run first, which changes nothing, then Apply.
+  await page.click('nav a[data-page="entities"]');
+  await page.fill("#entity-search", "dev/counter/a");
+  await page.locator('#entity-results tr[data-address="dev/counter/a"] a').click();
+  await page.locator('#state-table tr[data-state="count"] button[data-action="edit"]').click();
+  await page.fill("#edit-count", "7");
+  await page.locator('#state-table tr[data-state="count"] button[data-action="save"]').click();
+  await page.locator('#state-table tr[data-state="count"] pre', { hasText: /^7$/ }).waitFor();
+  check(await count("a") === 7, "the edit from the page wrote 7");
+  await page.locator('#timeline li[data-version="1"] button[data-action="replay"]').click();
+  await page.locator("#replay-diff").waitFor();
+  check(await count("a") === 7, "the replay dry run changed nothing");
+  await page.screenshot({ path: `${shots}/web-console-replay.png`, fullPage: true });
+  await page.click("#apply-replay");
+  await until("the replay from version 1 counted hello 1 and 2 again (count 3 for a)",
+    async () => (await count("a")) === 3);
+  console.log("entity: state edited in place; replay dry run, then applied");
 
   // Dark, and a narrow window: nothing wider than the window.
   await page.emulateMedia({ colorScheme: "dark" });
