@@ -1,7 +1,11 @@
-"""State: the missing-state handshake, persistence, expiration."""
+"""State: the missing-state handshake, persistence, expiration, writes
+through the admin API."""
+import json
 import time
 
 import pytest
+
+from harness import http
 
 
 @pytest.mark.timeout(60)
@@ -53,3 +57,28 @@ def test_state_with_expire_after_write_is_readable_within_its_ttl_and_absent_aft
     assert emulator.send("e2e/ttl/t", {"op": "read"}, "e2e/json") == 200
     assert emulator.pop_json() == {"seen": None}
     assert emulator.state("e2e/ttl/t", "v") is None
+
+
+@pytest.mark.timeout(60)
+def test_the_admin_api_writes_a_state_given_in_its_types_own_notation(stack):
+    functions = stack.test_functions()
+    emulator = stack.emulator({"e2e/*": functions.url()})
+    assert emulator.send("e2e/counter/v", "one") == 200
+    emulator.wait_idle()
+    url = f"http://127.0.0.1:{emulator.admin_port}/v1/state/e2e/counter/v/count"
+    headers = {"Content-Type": "application/json"}
+    status, body = http("PUT", url, json.dumps(
+        {"typename": "io.statefun.types/int", "value": "41"}).encode(), headers)
+    assert status == 200, body
+    assert emulator.state_int("e2e/counter/v", "count") == 41  # the int's own protobuf bytes
+    assert emulator.send("e2e/counter/v", "two") == 200
+    emulator.wait_idle()
+    assert emulator.state_int("e2e/counter/v", "count") == 42
+    # What does not parse as the type is refused, naming it; nothing written.
+    status, body = http("PUT", url, json.dumps(
+        {"typename": "io.statefun.types/int", "value": "lots"}).encode(), headers)
+    assert status == 400 and b"io.statefun.types/int" in body, body
+    status, body = http("PUT", url, json.dumps(
+        {"typename": "io.statefun.types/int", "value": "1", "text": "1"}).encode(), headers)
+    assert status == 400 and b'exactly one of' in body, body
+    assert emulator.state_int("e2e/counter/v", "count") == 42
