@@ -26,7 +26,7 @@ def console_app(stack, env=None):
     return emulator
 
 
-@pytest.mark.timeout(130)
+@pytest.mark.timeout(300)
 def test_the_console_shows_live_processes_stuck_messages_send_and_an_entity_timeline(stack, tmp_path):
     if not (BROWSER_DIR / "node_modules" / "playwright-core").exists():
         raise HarnessError(f"{BROWSER_DIR}/node_modules is missing; run scripts/setup.sh")
@@ -39,8 +39,10 @@ def test_the_console_shows_live_processes_stuck_messages_send_and_an_entity_time
     shots = tmp_path / "screenshots"
     env = {**os.environ, "CONSOLE_URL": url, "CHROMIUM": CHROMIUM, "SHOTS": str(shots),
            "USER_DATA_DIR": str(tmp_path / "chromium-profile")}
+    # About 6 s on an idle machine; a starved one (CI builds beside it) has
+    # taken 110 s, so the budget is wide.
     run = subprocess.run(["node", str(BROWSER_DIR / "console_test.mjs")], env=env,
-                         capture_output=True, text=True, timeout=110)
+                         capture_output=True, text=True, timeout=280)
     assert run.returncode == 0, f"console_test.mjs failed:\n{run.stdout}\n{run.stderr}"
     # STATEFUN_UPDATE_SCREENSHOTS=1 refreshes the pictures of docs/web-console.md.
     if os.environ.get("STATEFUN_UPDATE_SCREENSHOTS") == "1":
