@@ -218,11 +218,13 @@ class LineScanner {
                                (m_depth > 0 && (line[i - 1] == '[' || line[i - 1] == '{' ||
                                                 line[i - 1] == ',' || line[i - 1] == ':'));
       if (c == '#' && token_start) break;  // a comment
-      // A tag or anchor right before a ',' outside flow collections (never
-      // valid YAML: a ',' starts no node there); yaml-cpp loops on it in
-      // block content as at the root (the fuzz target found `   !,!`).
+      // A tag or anchor before a ',' outside flow collections, right after
+      // it or after blanks (never valid YAML: a ',' starts no node there);
+      // yaml-cpp loops on it in block content as at the root (the fuzz
+      // target found `   !,!` and ` !  ,!`).
       if (m_depth == 0 && token_start && (c == '!' || c == '&')) {
-        const std::size_t end = property_end(line, i);
+        std::size_t end = property_end(line, i);
+        while (end < line.size() && (line[end] == ' ' || line[end] == '\t')) ++end;
         if (end < line.size() && line[end] == ',') return static_cast<int>(end) + 1;
       }
       if ((c == '"' || c == '\'') && token_start) {

@@ -29,6 +29,8 @@ TEST_CASE("a ',' that yaml-cpp 0.7 would loop on is found, with its line and col
         Case{"!t{a: 1},", 1, 9}, Case{"!t'x',", 1, 6}, Case{"!t\"x\",", 1, 6}, Case{"&a&b,", 1, 5},
         Case{"!<a,b>,", 1, 7}, Case{"!N4YA'ML15Paxc,", 1, 15}, Case{"!t'x,", 1, 5},
         Case{"&a'x,", 1, 5}, Case{"a: 1\n   !,!", 2, 5}, Case{"- !t,", 1, 5},
+        // ... or after blanks (the fuzz target found ` !  ,!`).
+        Case{"a: 1\n !  ,!", 2, 5}, Case{"- !t ,", 1, 6}, Case{"k: &a\t,", 1, 7},
         Case{"k: &a, x", 1, 6}, Case{"a:\n  b: !<x,y>,", 2, 12}, Case{"!t\n,", 2, 1},
         Case{"\xEF\xBB\xBF,", 1, 4}, Case{"[\"],\", ']']\n,", 2, 1}, Case{"- a\n# c\n,", 3, 1},
         Case{"x # c\n,", 2, 1}, Case{"a b\n#\n, c", 3, 1}, Case{"x\n  # c\n  ,", 3, 3},
