@@ -83,6 +83,24 @@ std::vector<TopicRecordRow> topic(const std::string& db, const std::string& name
   return *rows;
 }
 
+// The greeter writes one egress record "hello"; everyone else answers nothing.
+CallOutcome greeter_writes_egress(const BatchRequest& request) {
+  InvocationResult result;
+  if (request.target == kGreeterBob) {
+    result.egress.push_back({"test", "egress", {"test/Record", true, "hello"}});
+  }
+  return answer(std::move(result));
+}
+
+// Every egress record goes to topic "greetings", which an ingress reads on
+// to the counter (what emulator/topics/topic_feedback.h makes of a pipeline).
+Result<RoutedEgress> feed_greetings_to_counter(const EgressMessage& m) {
+  RoutedEgress routed{"greetings", m.argument.value};
+  routed.feedback = TopicFeedback{record("greetings", "bob", m.argument.value),
+                                  {message_to(kCounterBob, m.argument.value)}};
+  return routed;
+}
+
 }  // namespace
 
 TEST_CASE("a produced record and its messages commit together, then are acknowledged",
@@ -192,24 +210,9 @@ TEST_CASE("the memory store counts topic offsets per topic like SQLite", "[runti
 TEST_CASE("an egress record fed back into a topic commits with the step that sent it",
           "[runtime][topics]") {
   ScratchDb db;
-  // The greeter writes one egress record; the counter gets what the
-  // ingress reading its topic makes of it.
-  EngineRig h(
-      [](const BatchRequest& request) {
-        InvocationResult result;
-        if (request.target == kGreeterBob) {
-          result.egress.push_back({"test", "egress", {"test/Record", true, "hello"}});
-        }
-        return answer(std::move(result));
-      },
-      db.opener());
+  EngineRig h(greeter_writes_egress, db.opener());
   auto options = h.options();
-  options.route_egress = [](const EgressMessage& m) -> Result<RoutedEgress> {
-    RoutedEgress routed{"greetings", m.argument.value};
-    routed.feedback = TopicFeedback{record("greetings", "bob", m.argument.value),
-                                    {message_to(kCounterBob, m.argument.value)}};
-    return routed;
-  };
+  options.route_egress = feed_greetings_to_counter;
   h.start(std::move(options));
   REQUIRE(h.send(kGreeterBob, {"test/Name", true, "bob"}));
   REQUIRE(h.run_until_idle());
@@ -242,24 +245,11 @@ TEST_CASE("an egress record fed back into a topic commits with the step that sen
 TEST_CASE("a step whose commit fails keeps neither its egress nor what it fed into a topic",
           "[runtime][topics]") {
   ScratchDb db;
-  EngineRig h(
-      [](const BatchRequest& request) {
-        InvocationResult result;
-        if (request.target == kGreeterBob) {
-          result.egress.push_back({"test", "egress", {"test/Record", true, "hello"}});
-        }
-        return answer(std::move(result));
-      },
-      db.opener());
+  EngineRig h(greeter_writes_egress, db.opener());
   auto faults = std::make_unique<FaultInjectingStore>(*h.store);
   h.engine_store = faults.get();
   auto options = h.options();
-  options.route_egress = [](const EgressMessage& m) -> Result<RoutedEgress> {
-    RoutedEgress routed{"greetings", m.argument.value};
-    routed.feedback = TopicFeedback{record("greetings", "bob", m.argument.value),
-                                    {message_to(kCounterBob, m.argument.value)}};
-    return routed;
-  };
+  options.route_egress = feed_greetings_to_counter;
   h.start(std::move(options));
   REQUIRE(h.send(kGreeterBob, {"test/Name", true, "bob"}));
   faults->fail_commit(1, ErrorCode::kIo);
