@@ -54,6 +54,20 @@ export function time(iso) {
   return h("time", { datetime: iso, title: iso }, d.toLocaleTimeString());
 }
 
+// act(what, request) for a page's buttons: runs the admin write `request`,
+// says in `notice` what it did (what(answer)) or its error, then `after()`
+// (the page's refresh).
+export function actor(notice, after) {
+  return async (what, request) => {
+    try {
+      fill(notice, h("p", {}, what(await request())));
+    } catch (e) {
+      fill(notice, errorLine(e));
+    }
+    after();
+  };
+}
+
 // A region that shows one error line (role=alert) or nothing.
 export function errorLine(error) {
   return h("p", { class: "error", role: "alert" }, error.message || String(error));

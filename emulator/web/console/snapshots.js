@@ -3,7 +3,7 @@
 // a restore (asked twice: it replaces everything, after saving the current
 // state as an undo point) and a delete.
 import { del, get, post, q } from "./api.js";
-import { addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
+import { actor, addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
 
 const size = (bytes) => bytes < 1048576 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 1048576).toFixed(1)} MiB`;
 
@@ -26,14 +26,8 @@ export function render(main, params, bus) {
     h("button", { type: "submit", id: "snapshot-take" }, "Take snapshot")),
     section("Saved", list), detail);
 
-  async function act(what, request) {
-    try {
-      fill(notice, h("p", {}, what(await request())));
-    } catch (e) {
-      fill(notice, errorLine(e));
-    }
-    refresh();
-  }
+  // Runs an edit, says what it did, refreshes.
+  const act = actor(notice, () => refresh());
 
   async function diff(snapshot) {
     try {

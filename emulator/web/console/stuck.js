@@ -3,7 +3,7 @@
 // retry it now or drop its messages (they move to the dead letters, so a
 // drop can be undone); then the dead letters, with replay and delete.
 import { del, get, post, q } from "./api.js";
-import { addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
+import { actor, addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
 
 export function render(main, params, bus) {
   const notice = h("div", { role: "status", "aria-live": "polite", class: "notice" });
@@ -13,15 +13,7 @@ export function render(main, params, bus) {
     section("Failing addresses", failing), section("Dead letters", dead));
 
   // Runs an edit, says what it did, refreshes.
-  async function act(what, request) {
-    try {
-      const answer = await request();
-      fill(notice, h("p", {}, what(answer)));
-    } catch (e) {
-      fill(notice, errorLine(e));
-    }
-    refresh();
-  }
+  const act = actor(notice, () => refresh());
 
   function failingCard(f, messages) {
     const address = f.address;

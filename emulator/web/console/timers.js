@@ -3,7 +3,7 @@
 // cancellation token and message, and buttons to deliver it now or cancel
 // it. Refreshed on every step (a step may add or fire timers).
 import { del, get, post, q } from "./api.js";
-import { addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
+import { actor, addressLink, errorLine, fill, h, section, table, time, valueText } from "./dom.js";
 
 // "in 59 s", "in 3 min", "overdue" from a due_in_ms.
 function dueIn(ms) {
@@ -27,14 +27,8 @@ export function render(main, params, bus) {
     h("button", { type: "submit" }, "Filter")),
     section("Pending delayed messages", list));
 
-  async function act(what, request) {
-    try {
-      fill(notice, h("p", {}, what(await request())));
-    } catch (e) {
-      fill(notice, errorLine(e));
-    }
-    refresh();
-  }
+  // Runs an edit, says what it did, refreshes.
+  const act = actor(notice, () => refresh());
 
   async function refresh() {
     try {
