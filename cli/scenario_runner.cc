@@ -7,9 +7,11 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <variant>
 
 #include "cli/admin_client.h"
 #include "cli/dev_child.h"
+#include "cli/dev_readiness.h"
 #include "cli/json_diff.h"
 #include "emulator/admin/admin_http.h"
 #include "emulator/values/value_codec.h"
@@ -140,29 +142,12 @@ class ScenarioRun {
         return failed(fmt::format("statefun dev {} before it was ready", m_dev->exit_text()));
       }
       if (auto status = m_client->get("/v1/status"); status) {
-        bool ready = true;
-        for (const auto& p : (*status)["processes"]) {
-          const std::string state = p["state"].get<std::string>();
-          // A test has no one to fix and save the code: a process that
-          // exited before the app was ready fails the scenario now (with
-          // the dev's log, which says why), not after startup_timeout.
-          const bool exited =
-              p["last_exit"].is_string() && !p["last_exit"].get<std::string>().empty();
-          if (exited && state != "install_failed" && state != "cannot_start") {
-            return failed(fmt::format("function process {} {}", p["name"].get<std::string>(),
-                                      p["last_exit"].get<std::string>()));
-          }
-          if (state == "install_failed" || state == "cannot_start") {
-            return failed(
-                fmt::format("function process {} is {}{}", p["name"].get<std::string>(), state,
-                            exited ? " (" + p["last_exit"].get<std::string>() + ")" : ""));
-          }
-          if (state != "ready" && state != "running") {
-            ready = false;
-            last = fmt::format("function process {} is {}", p["name"].get<std::string>(), state);
-          }
+        const auto readiness = dev_readiness(*status, m_options.process_names);
+        if (std::holds_alternative<DevReady>(readiness)) return std::nullopt;
+        if (const auto* cannot = std::get_if<DevCannotStart>(&readiness)) {
+          return failed(cannot->why);
         }
-        if (ready) return std::nullopt;
+        last = std::get<DevNotReady>(readiness).why;
       }
       if (std::chrono::steady_clock::now() >= deadline) {
         return failed(fmt::format(
