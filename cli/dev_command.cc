@@ -51,6 +51,8 @@ struct DevArgs {
   std::string clock = "wall";
   std::string clock_start;
   std::string kafka = "emulate";
+  std::vector<std::string> protos;       // --proto
+  std::vector<std::string> proto_paths;  // --proto-path
 };
 
 // SIGINT/SIGTERM are blocked in every thread and collected here, so the
@@ -198,6 +200,13 @@ int run_dev_command(const CLI::App& dev, DevArgs& args) {
   }
   options.overrides = *overrides;
   options.dev_config = emulator::apply_overrides(std::move(file), options.overrides);
+  // --proto adds to statefun.yaml's `protos:` (relative to where you are).
+  for (const auto& proto : args.protos) {
+    options.dev_config.protos.push_back(fs::absolute(proto).string());
+  }
+  for (const auto& dir : args.proto_paths) {
+    options.dev_config.proto_paths.push_back(fs::absolute(dir).string());
+  }
   const auto& settings = options.dev_config.settings;
   if (settings.data_dir) options.data_dir = settings.data_dir;
   if (settings.listen_host) options.listen_host = *settings.listen_host;
@@ -357,6 +366,13 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "With --clock virtual: the time it starts at, e.g. 2027-01-01T00:00:00Z "
                   "(default: where it stopped last in this data directory, else now)")
       ->type_name("TIME");
+  dev->add_option("--proto", args->protos,
+                  "A .proto file describing protobuf-typed values, shown decoded by the admin "
+                  "API and the web console (repeatable; adds to statefun.yaml's protos:)")
+      ->allow_extra_args(false);
+  dev->add_option("--proto-path", args->proto_paths,
+                  "A directory to resolve .proto imports in (repeatable)")
+      ->allow_extra_args(false);
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
   dev->add_option("--color", args->color,
                   "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "emulator/values/value_codec.h"
 #include "runtime/core/time_text.h"
 
@@ -11,8 +13,17 @@ std::string to_text(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+std::atomic<std::shared_ptr<const values::ProtoTypes>> g_value_protos;
+}  // namespace
+
+void set_value_protos(std::shared_ptr<const values::ProtoTypes> protos) {
+  g_value_protos.store(std::move(protos));
+}
+
 Json value_json(const TypedValue& value) {
-  const auto decoded = values::decode(value);
+  const auto protos = g_value_protos.load();
+  const auto decoded = values::decode(value, protos.get());
   return {{"typename", value.type_name},
           {"encoding", values::kind_name(decoded.kind)},
           {"value", Json::parse(decoded.json)},

@@ -4,9 +4,11 @@
 // emulator runs (offline mode), so both paths print the same thing.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "emulator/values/value_codec.h"
 #include "runtime/engine/dispatcher.h"
 #include "runtime/store/store_reader.h"
 
@@ -15,9 +17,14 @@ namespace statefun::emulator {
 using Json = nlohmann::json;
 
 // {"typename", "encoding", "value", "base64"}: `value` is the decoded value
-// (runtime/value_codec.h: well-known types, JSON, text; null for bytes),
-// `base64` the exact bytes.
+// (emulator/values/value_codec.h: well-known types, protobuf when the .proto
+// files of set_value_protos describe the type, JSON, text; null for
+// bytes), `base64` the exact bytes.
 Json value_json(const TypedValue& value);
+// The .proto files value_json decodes protobuf-typed values with, for the
+// whole process (statefun dev's `protos:`); none by default. Safe to call
+// while other threads build documents.
+void set_value_protos(std::shared_ptr<const values::ProtoTypes> protos);
 Json state_json(const StoredState& state);
 Json spec_json(const StateSpec& spec);
 Json timer_json(const TimerRecord& timer, int64_t now_ms);

@@ -27,8 +27,8 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-const Keys kTopKeys = {"data",      "listen",    "ports", "hosts", "processes",
-                       "snapshots", "retention", "retry", "kafka", "tls"};
+const Keys kTopKeys = {"data",      "listen", "ports", "hosts", "processes", "snapshots",
+                       "retention", "retry",  "kafka", "tls",   "protos",    "proto_paths"};
 const Keys kTlsKeys = {"ca", "client_cert", "client_key", "client_key_password_file",
                        "insecure_skip_verify"};
 const Keys kSnapshotKeys = {"every", "keep", "on_exit"};
@@ -65,6 +65,9 @@ const std::map<std::string_view, std::string_view> kAliases = {
     {"prepare", "install"},
     {"deps", "install"},
     {"ssl", "tls"},
+    {"proto", "protos"},
+    {"proto_files", "protos"},
+    {"proto_path", "proto_paths"},
     {"trust_cacerts", "ca"},
     {"cacert", "ca"},
     {"ca_file", "ca"},
@@ -179,6 +182,17 @@ class Parser {
     if (!retry) return std::unexpected(retry.error());
     if (*retry) {
       if (auto r = parse_retry(**retry, config.settings); !r) return std::unexpected(r.error());
+    }
+    // .proto files the admin API (and so the web console) decodes
+    // protobuf-typed values with, as `--proto` does for the CLI.
+    if (auto r = parse_globs(top, "protos", config.protos, ".proto files"); !r) {
+      return std::unexpected(r.error());
+    }
+    if (auto r = parse_globs(top, "proto_paths", config.proto_paths, "directories"); !r) {
+      return std::unexpected(r.error());
+    }
+    for (auto* list : {&config.protos, &config.proto_paths}) {
+      for (auto& path : *list) path = absolute(m_base_dir, path);
     }
     auto processes = top.optional_list("processes");
     if (!processes) return std::unexpected(processes.error());
@@ -445,8 +459,8 @@ class Parser {
   }
 
   // One glob or a list of them.
-  Result<void> parse_globs(const YamlMap& map, std::string_view key,
-                           std::vector<std::string>& out) const {
+  Result<void> parse_globs(const YamlMap& map, std::string_view key, std::vector<std::string>& out,
+                           std::string_view what = "globs") const {
     const auto node = map.get(key);
     if (!node) return {};
     if (node->IsScalar()) {
@@ -454,7 +468,7 @@ class Parser {
       return {};
     }
     if (!node->IsSequence()) {
-      return map.fail(key, "expected a list of globs, got " + describe(*node));
+      return map.fail(key, fmt::format("expected a list of {}, got {}", what, describe(*node)));
     }
     auto globs = map.optional_list(key);
     if (!globs) return std::unexpected(globs.error());

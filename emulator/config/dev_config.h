@@ -112,6 +112,11 @@ struct DevConfig {
   // `tls:`: overrides module.yaml's TLS fields for https endpoints.
   DevTls tls;
   std::vector<ProcessSpec> processes;
+  // `protos:` / `proto_paths:` (absolute): .proto files that describe the
+  // app's protobuf-typed values, and where their imports are, so the admin
+  // API and the web console show those values decoded.
+  std::vector<std::string> protos;
+  std::vector<std::string> proto_paths;
   // `statefun dev [--port P] -- CMD`: the one process listens on P, so
   // module.yaml hosts that are cluster names (http_url.h) and not in `hosts`
   // go to localhost:P too (function_routes.h, hosts_for).

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "emulator/admin/admin_http.h"
+#include "emulator/admin/admin_json.h"
 #include "emulator/config/endpoint_tls.h"
 #include "emulator/config/module_config.h"
 #include "emulator/dev/data_lock.h"
@@ -14,6 +15,7 @@
 #include "emulator/kafka/kafka_connect.h"
 #include "emulator/surfaces/playground_http.h"
 #include "emulator/topics/topic_routing.h"
+#include "emulator/values/value_codec.h"
 #include "runtime/core/size_text.h"
 #include "runtime/core/time_text.h"
 #include "runtime/engine/dispatcher.h"
@@ -136,6 +138,17 @@ int run_dev(const DevOptions& options, Console& console,
   if (auto tls = check_endpoint_tls(*config, options.dev_config.tls); !tls) {
     console.error(tls.error().message);
     return 1;
+  }
+  // The app's .proto files, for values shown decoded by the admin API and
+  // the web console; one that does not parse is named now.
+  if (!options.dev_config.protos.empty()) {
+    auto protos =
+        values::ProtoTypes::load(options.dev_config.protos, options.dev_config.proto_paths);
+    if (!protos) {
+      console.error("protos: " + protos.error().message);
+      return 1;
+    }
+    set_value_protos(std::shared_ptr<const values::ProtoTypes>(std::move(*protos)));
   }
   for (const auto& warning : config->warnings) console.warn(warning);
   if (const std::string warning = insecure_tls_warning(options.dev_config.tls); !warning.empty()) {

@@ -391,5 +391,18 @@ TEST_CASE("routes: every local host name reaches the same process", "[emulator]"
   CHECK(process_serving("http://functions:8000/x", processes, {}) == nullptr);
 }
 
+TEST_CASE("statefun.yaml: protos and proto_paths, one or a list, resolved against its folder",
+          "[emulator]") {
+  const DevConfig one = parse_ok("protos: proto/shop.proto\nproto_paths: /usr/include\n");
+  CHECK(one.protos == std::vector<std::string>{"/project/proto/shop.proto"});
+  CHECK(one.proto_paths == std::vector<std::string>{"/usr/include"});
+  const DevConfig list = parse_ok("protos: [a.proto, /abs/b.proto]\n");
+  CHECK(list.protos == std::vector<std::string>{"/project/a.proto", "/abs/b.proto"});
+  CHECK(list.proto_paths.empty());
+  CHECK_THAT(parse_error("protos: {a: 1}\n"), Contains("protos: expected a list of .proto files"));
+  CHECK_THAT(parse_error("protos: ['']\n"), Contains("protos[0]"));
+  CHECK_THAT(parse_error("proto: a.proto\n"), Contains("unknown key (did you mean \"protos\"?)"));
+}
+
 }  // namespace
 }  // namespace statefun::emulator

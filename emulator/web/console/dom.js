@@ -32,7 +32,7 @@ export function fill(el, ...children) {
 // A value as the admin API gives it ({typename, encoding, value, base64}), as text.
 export function valueText(v) {
   if (!v) return "—";
-  if (v.encoding === "json") return JSON.stringify(v.value, null, 2);
+  if (v.encoding === "json" || v.encoding === "protobuf") return JSON.stringify(v.value, null, 2);
   if (v.encoding === "bytes") return `${v.base64.length * 3 / 4 | 0} bytes (base64 ${v.base64})`;
   if (v.encoding === "none") return "(no value)";
   return typeof v.value === "string" ? v.value : JSON.stringify(v.value);
