@@ -428,6 +428,7 @@ AdminApi::AdminApi(Dispatcher& dispatcher, EventHub& hub, AdminFacts facts)
   server.Get("/v1/metrics", metrics);
   register_state_routes(server, c);
   register_read_routes(server, c);
+  register_flow_routes(server, c);
   register_stream_routes(server, c);
   register_time_travel_routes(server, c);
   register_snapshot_routes(server, c);

@@ -23,7 +23,7 @@ Result<int64_t> id_from(const httplib::Request& req) {
   try {
     return std::stoll(text);
   } catch (...) {
-    return make_error(ErrorCode::kInvalidArgument, fmt::format("'{}' is not a message id", text));
+    return make_error(ErrorCode::kInvalidArgument, fmt::format("'{}' is not an id", text));
   }
 }
 
@@ -61,9 +61,38 @@ std::optional<Json> stuck_reason(Context& c, const StoredMessage& pending, int64
                                     m.target.str(), m.target.type.str())}};
 }
 
-void get_tree(Context& c, const httplib::Request& req, httplib::Response& res) {
-  auto id = id_from(req);
-  if (!id) return reply_error(res, id.error());
+// The message whose tree to show: the one in the path, or with `root=true`
+// the root of its tree; for /v1/steps/{step}/tree the root of the tree of
+// the step's first message. `focus` is what the caller asked about.
+struct TreeStart {
+  int64_t id = 0;
+  Json focus;
+};
+
+Result<TreeStart> tree_start(Context& c, const httplib::Request& req, bool by_step) {
+  auto number = id_from(req);
+  if (!number) return std::unexpected(number.error());
+  if (by_step) {
+    auto first = first_message_of_step(*c.reader, *number);
+    if (!first) return std::unexpected(first.error());
+    auto root = causal_root(*c.reader, *first);
+    if (!root) return std::unexpected(root.error());
+    return TreeStart{*root, Json{{"step", *number}, {"message", *first}}};
+  }
+  const std::string root_param = req.get_param_value("root");
+  if (root_param != "" && root_param != "true" && root_param != "false") {
+    return make_error(ErrorCode::kInvalidArgument, "root must be true or false");
+  }
+  if (root_param != "true") return TreeStart{*number, Json{{"message", *number}}};
+  auto root = causal_root(*c.reader, *number);
+  if (!root) return std::unexpected(root.error());
+  return TreeStart{*root, Json{{"message", *number}}};
+}
+
+void get_tree(Context& c, const httplib::Request& req, httplib::Response& res, bool by_step) {
+  auto start = tree_start(c, req, by_step);
+  if (!start) return reply_error(res, start.error());
+  const int64_t* id = &start->id;
   auto max_nodes = int_param(req, "max_nodes", 1000);
   auto wait_ms = int_param(req, "wait_ms", 0);
   auto stuck_after_ms = int_param(req, "stuck_after_ms", 5000);
@@ -110,6 +139,7 @@ void get_tree(Context& c, const httplib::Request& req, httplib::Response& res) {
                                                                          : nullptr;
     if (outcome) {
       body["outcome"] = outcome;
+      body["focus"] = start->focus;
       body["stuck"] = std::move(stuck);
       return reply(res, 200, body);
     }
@@ -137,7 +167,9 @@ void register_message_routes(httplib::Server& server, Context& c) {
     reply(res, 200, message_json(**message));
   });
   server.Get(R"(/v1/messages/(\d{1,18})/tree)",
-             [&c](const auto& req, auto& res) { get_tree(c, req, res); });
+             [&c](const auto& req, auto& res) { get_tree(c, req, res, false); });
+  server.Get(R"(/v1/steps/(\d{1,18})/tree)",
+             [&c](const auto& req, auto& res) { get_tree(c, req, res, true); });
 }
 
 }  // namespace statefun::emulator::admin

@@ -76,6 +76,7 @@ Json clock_json(const Context& c);
 
 void register_state_routes(httplib::Server& server, Context& context);   // admin_state.cc
 void register_read_routes(httplib::Server& server, Context& context);    // admin_reads.cc
+void register_flow_routes(httplib::Server& server, Context& context);    // admin_flow.cc
 void register_stream_routes(httplib::Server& server, Context& context);  // admin_stream.cc
 void register_time_travel_routes(httplib::Server& server, Context& c);   // admin_time_travel.cc
 void register_snapshot_routes(httplib::Server& server, Context& c);      // admin_snapshots.cc

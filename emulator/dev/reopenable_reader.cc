@@ -127,6 +127,10 @@ Result<std::optional<StoredMessage>> ReopenableReader::message(int64_t id) {
   return with_reader<std::optional<StoredMessage>>([&](StoreReader& r) { return r.message(id); });
 }
 
+Result<FlowSummary> ReopenableReader::flow(const FlowQuery& query) {
+  return with_reader<FlowSummary>([&](StoreReader& r) { return r.flow(query); });
+}
+
 Result<StepLinks> ReopenableReader::step_links(int64_t step) {
   return with_reader<StepLinks>([&](StoreReader& r) { return r.step_links(step); });
 }

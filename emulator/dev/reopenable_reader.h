@@ -49,6 +49,7 @@ class ReopenableReader final : public StoreReader {
   Result<std::optional<DeadLetter>> dead_letter(int64_t id) override;
   Result<std::optional<StoredMessage>> message(int64_t id) override;
   Result<StepLinks> step_links(int64_t step) override;
+  Result<FlowSummary> flow(const FlowQuery& query) override;
   Result<std::optional<int64_t>> last_admin_message() override;
 
  private:

@@ -77,4 +77,42 @@ Result<CausalTree> build_causal_tree(StoreReader& reader, int64_t id, int64_t ma
   return tree;
 }
 
+Result<int64_t> causal_root(StoreReader& reader, int64_t id) {
+  auto message = reader.message(id);
+  if (!message) return std::unexpected(message.error());
+  if (!*message) {
+    return make_error(ErrorCode::kNotFound, fmt::format("no message {} (never accepted, or older "
+                                                        "than the retention window and pruned)",
+                                                        id));
+  }
+  int64_t at = id;
+  int64_t cause = (*message)->message.cause_step;
+  // Each hop goes to an older step, so the walk ends; the set guards a
+  // database that says otherwise.
+  std::set<int64_t> seen_steps;
+  while (cause != 0 && seen_steps.insert(cause).second) {
+    auto links = reader.step_links(cause);
+    if (!links) return std::unexpected(links.error());
+    if (links->consumed.empty()) break;  // pruned: the way up ends here
+    at = links->consumed.front().message.seq;
+    cause = links->consumed.front().message.cause_step;
+  }
+  return at;
+}
+
+Result<int64_t> first_message_of_step(StoreReader& reader, int64_t step) {
+  auto links = reader.step_links(step);
+  if (!links) return std::unexpected(links.error());
+  if (links->consumed.empty()) {
+    return make_error(ErrorCode::kNotFound,
+                      links->trace ? fmt::format("step {} consumed no message (an admin edit or "
+                                                 "an engine decision)",
+                                                 step)
+                                   : fmt::format("no step {} (never, or older than the "
+                                                 "retention window and pruned)",
+                                                 step));
+  }
+  return links->consumed.front().message.seq;
+}
+
 }  // namespace statefun

@@ -52,4 +52,17 @@ struct CausalTree {
 // kNotFound when there is no such message (never sent, or pruned).
 Result<CausalTree> build_causal_tree(StoreReader& reader, int64_t id, int64_t max_nodes);
 
+// The message from outside (ingress, admin, a topic) whose tree holds
+// message `id`: up through the step that sent each message to the first
+// message of that step's batch, until a message no step sent. `id` itself
+// when it came from outside; the highest message reached when retention
+// pruned the rest of the way (a tree from there is still the truth about
+// what it caused). kNotFound for an unknown `id`.
+Result<int64_t> causal_root(StoreReader& reader, int64_t id);
+
+// The first message of step `step`'s batch, to start causal_root from a
+// step. kNotFound when the step consumed no message (an admin edit or an
+// engine decision) or is unknown.
+Result<int64_t> first_message_of_step(StoreReader& reader, int64_t step);
+
 }  // namespace statefun

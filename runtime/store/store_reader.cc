@@ -7,6 +7,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <tuple>
 
 #include "runtime/store/sqlite.h"
 #include "runtime/store/sqlite_rows.h"
@@ -520,6 +521,63 @@ class SqliteStoreReader final : public StoreReader {
     if (!row) return std::unexpected(row.error());
     if (!*row) return std::optional<int64_t>();
     return std::optional<int64_t>(q->column_int(0));
+  }
+
+  Result<FlowSummary> flow(const FlowQuery& query) override {
+    std::lock_guard lock(m_mutex);
+    FlowSummary summary;
+    std::map<std::tuple<FlowEdge::Kind, std::string, std::string>, FlowEdge> edges;
+    auto count = [&](FlowEdge::Kind kind, std::string from, std::string to, int64_t id,
+                     int64_t at_ms) {
+      auto& edge = edges[{kind, from, to}];
+      if (edge.count++ == 0) {
+        edge.kind = kind;
+        edge.from = std::move(from);
+        edge.to = std::move(to);
+        edge.last_at_ms = at_ms;  // rows come newest first
+      }
+      if (static_cast<int64_t>(edge.recent.size()) < query.recent) edge.recent.push_back(id);
+      if (summary.since_ms == 0 || at_ms < summary.since_ms) summary.since_ms = at_ms;
+    };
+    {
+      // Newest first along the primary key: the window is an index range.
+      auto q = m_db.prepare(
+          "SELECT seq,caller_ns,caller_type,source,ns,type,accepted_at FROM inbox "
+          "ORDER BY seq DESC LIMIT ?");
+      if (!q) return std::unexpected(q.error());
+      q->integer(query.window);
+      auto done = q->for_each_row("reading the message flow", [&](const sqlite::Statement& row) {
+        const auto source = static_cast<MessageSource>(row.column_int(3));
+        std::string from = !row.column_is_null(1)
+                               ? row.column_text(1) + "/" + row.column_text(2)
+                               : (source == MessageSource::kAdmin ? "admin" : "ingress");
+        count(source == MessageSource::kTimer ? FlowEdge::Kind::kDelayed : FlowEdge::Kind::kMessage,
+              std::move(from), row.column_text(4) + "/" + row.column_text(5), row.column_int(0),
+              row.column_int(6));
+        ++summary.messages;
+      });
+      if (!done) return std::unexpected(done.error());
+    }
+    {
+      // The step that wrote a record says which function type wrote it; a
+      // record whose trace row retention pruned still counts, from "?".
+      auto q = m_db.prepare(
+          "SELECT e.seq,e.topic,e.at,t.ns,t.type FROM "
+          "(SELECT seq,topic,at,step FROM egress ORDER BY seq DESC LIMIT ?) e "
+          "LEFT JOIN trace t ON t.step=e.step ORDER BY e.seq DESC");
+      if (!q) return std::unexpected(q.error());
+      q->integer(query.window);
+      auto done = q->for_each_row("reading the egress flow", [&](const sqlite::Statement& row) {
+        std::string from = row.column_is_null(3) ? std::string("?")
+                                                 : row.column_text(3) + "/" + row.column_text(4);
+        count(FlowEdge::Kind::kEgress, std::move(from), row.column_text(1), row.column_int(0),
+              row.column_int(2));
+        ++summary.egress_records;
+      });
+      if (!done) return std::unexpected(done.error());
+    }
+    for (auto& [key, edge] : edges) summary.edges.push_back(std::move(edge));
+    return summary;
   }
 
  private:

@@ -112,6 +112,35 @@ struct StepLinks {
   std::vector<EgressRecord> egress;     // its egress records
 };
 
+// The message flow of the newest messages and egress records: who sends to
+// whom, for the console's flow graph. A node is a function type
+// ("ns/type"), where messages come from outside ("ingress", "admin") or an
+// egress topic.
+struct FlowEdge {
+  enum class Kind { kMessage, kDelayed, kEgress };
+  Kind kind = Kind::kMessage;
+  std::string from;  // function type, "ingress" or "admin"; "?" for a record
+                     // whose step retention pruned
+  std::string to;    // function type, or the topic of an egress record
+  int64_t count = 0;
+  int64_t last_at_ms = 0;
+  // The newest few (inbox ids of messages; offsets of egress records),
+  // newest first.
+  std::vector<int64_t> recent;
+};
+
+struct FlowQuery {
+  int64_t window = 10000;  // the newest this many messages, and egress records
+  int64_t recent = 5;      // ids kept per edge
+};
+
+struct FlowSummary {
+  std::vector<FlowEdge> edges;  // by kind, then from, then to
+  int64_t messages = 0;         // counted (at most the window)
+  int64_t egress_records = 0;   // counted (at most the window)
+  int64_t since_ms = 0;         // the oldest counted; 0 when nothing was
+};
+
 class StoreReader {
  public:
   virtual ~StoreReader() = default;
@@ -174,6 +203,8 @@ class StoreReader {
   virtual Result<std::optional<StoredMessage>> message(int64_t id) = 0;
   // What step `step` consumed and produced.
   virtual Result<StepLinks> step_links(int64_t step) = 0;
+  // Who sent to whom among the newest messages and egress records.
+  virtual Result<FlowSummary> flow(const FlowQuery& query) = 0;
   // The newest message sent through the admin API (`statefun send`);
   // nullopt when there is none.
   virtual Result<std::optional<int64_t>> last_admin_message() = 0;

@@ -59,6 +59,9 @@ def test_a_throwing_message_is_listed_dropped_replayed_and_deleted(stack):
     assert out.startswith("dropped 1 message")
     assert ok_json(cli(emulator, "inbox", "ls", "--json"))["messages"] == []
     ok(cli(emulator, "wait", "--timeout", "10s"))  # nothing is stuck any more
+    # ... and nothing is failing: the console's stuck badge reads this.
+    status = emulator.status()
+    assert status["failing"] == 0 and status["failing_addresses"] == [], status
     [letter] = ok_json(cli(emulator, "dead-letters", "ls", "--json"))["dead_letters"]
     assert letter["id"] == message["id"] and letter["target"] == BAD
     assert letter["cause"] == "dropped by an admin (statefun inbox drop)"

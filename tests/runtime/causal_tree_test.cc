@@ -3,6 +3,7 @@
 // and the offline CLI read it: through a read-only StoreReader.
 #include "runtime/engine/causal_tree.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -131,6 +132,21 @@ TEST_CASE(
   const CausalTree of_b = h.tree(b.message.message.seq);
   CHECK(of_b.nodes == 2);
   CHECK(of_b.root.message.message.target == kB);
+
+  // From any message or step of the tree, the way up leads to its root.
+  auto reader = StoreReader::open(h.db());
+  REQUIRE(reader);
+  for (const int64_t id : {root, b.message.message.seq, c.message.message.seq,
+                           later.root.children[1].message.message.seq}) {
+    auto found = causal_root(**reader, id);
+    REQUIRE(found);
+    CHECK(*found == root);
+  }
+  auto first = first_message_of_step(**reader, c.step->step);
+  REQUIRE(first);
+  CHECK(*first == c.message.message.seq);
+  CHECK(causal_root(**reader, root + 1000).error().code == ErrorCode::kNotFound);
+  CHECK(first_message_of_step(**reader, 1000).error().code == ErrorCode::kNotFound);
 }
 
 TEST_CASE("causal tree: a message no step consumed yet is pending, and the tree unsettled",
@@ -241,4 +257,45 @@ TEST_CASE("causal tree: an unknown message id is not found", "[runtime][causalit
   REQUIRE_FALSE(tree);
   CHECK(tree.error().code == ErrorCode::kNotFound);
   CHECK(tree.error().message.find("no message 999") != std::string::npos);
+}
+
+TEST_CASE("message flow: who sent to whom among the newest messages, with egress",
+          "[runtime][causality]") {
+  Rig h;
+  // One at a time: a batch of several is one step, which sends once.
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(h.send(kA, text("go")));
+    REQUIRE(h.run_until_idle());
+  }
+  h.clock.advance_ms(3600000);
+  h.group(TickEvent{});
+  REQUIRE(h.run_until_idle());
+
+  auto reader = StoreReader::open(h.db());
+  REQUIRE(reader);
+  auto flow = (*reader)->flow(FlowQuery{});
+  REQUIRE(flow);
+  // 3 to a, 3 a→b, 3 b→c, 3 delayed a→later; 3 egress records from c.
+  CHECK(flow->messages == 12);
+  CHECK(flow->egress_records == 3);
+  // As text, so a failure prints what differs.
+  std::vector<std::string> edges;
+  const char* kinds[] = {"message", "delayed", "egress"};
+  for (const auto& e : flow->edges) {
+    edges.push_back(
+        fmt::format("{} {} -> {}: {}", kinds[static_cast<int>(e.kind)], e.from, e.to, e.count));
+    CHECK(e.recent.size() == 3);
+    CHECK(std::is_sorted(e.recent.rbegin(), e.recent.rend()));  // newest first
+  }
+  CHECK(edges ==
+        std::vector<std::string>{"message ingress -> test/a: 3", "message test/a -> test/b: 3",
+                                 "message test/b -> test/c: 3", "delayed test/a -> test/later: 3",
+                                 "egress test/c -> out: 3"});
+
+  // The window counts only the newest messages and records.
+  auto newest = (*reader)->flow(FlowQuery{.window = 3, .recent = 1});
+  REQUIRE(newest);
+  CHECK(newest->messages == 3);
+  CHECK(newest->egress_records == 3);
+  for (const auto& e : newest->edges) CHECK(e.recent.size() == 1);
 }

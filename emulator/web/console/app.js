@@ -1,6 +1,7 @@
 // The console's shell: one event stream for every page, hash routes
 // (#/, #/stuck, #/entities, #/entity/ns/type/id, #/send, #/timers,
-// #/topics, #/snapshots), the stuck badge
+// #/topics, #/snapshots, #/flow, #/tree/message/{id}, #/tree/step/{step}),
+// the stuck badge
 // in the navigation and the token form. Each page module exports
 // render(main, params, bus) and may return a cleanup function.
 import { followEvents, get, setToken } from "./api.js";
@@ -13,6 +14,8 @@ import * as send from "./send.js";
 import * as timers from "./timers.js";
 import * as topics from "./topics.js";
 import * as snapshots from "./snapshots.js";
+import * as flow from "./flow.js";
+import * as tree from "./tree.js";
 
 const main = document.getElementById("main");
 const live = document.getElementById("live");
@@ -42,6 +45,9 @@ function routes(hash) {
   if (route === "/timers") return ["timers", timers, params];
   if (route === "/topics") return ["topics", topics, params];
   if (route === "/snapshots") return ["snapshots", snapshots, params];
+  if (route === "/flow") return ["flow", flow, params];
+  const treeRoute = route.match(/^\/tree\/(message|step)\/(\d+)$/);
+  if (treeRoute) return ["flow", tree, { ...params, kind: treeRoute[1], id: treeRoute[2] }];
   return [null, null, params];
 }
 
@@ -103,8 +109,12 @@ window.addEventListener("statefun-token-needed", () => {
 });
 
 window.addEventListener("hashchange", () => {
+  refreshStuckBadge();
   show();
   main.focus({ preventScroll: true });
 });
 show();
 refreshStuckBadge();
+// Not every change is an engine event the badge hears (a drop from the
+// Stuck page is an admin edit): a slow poll keeps it true.
+setInterval(refreshStuckBadge, 3000);

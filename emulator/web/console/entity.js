@@ -133,7 +133,7 @@ export function render(main, params, bus) {
       }
       fill(timeline, [...versions.values()].reverse().map((v) => h("li", { "data-version": v.version, value: v.version },
         h("div", { class: "version-head" },
-          h("strong", {}, `version ${v.version}`), " ", h("span", { class: "dim" }, `step #${v.step}`), " ", time(v.at), " ",
+          h("strong", {}, `version ${v.version}`), " ", h("a", { href: `#/tree/step/${v.step}`, "data-action": "tree", title: "The causal tree this step belongs to" }, `step #${v.step}`), " ", time(v.at), " ",
           h("code", {}, v.cause || "—"), v.caller ? h("span", { class: "dim" }, ` from ${v.caller}`) : null,
           v.version !== newest
             ? [h("button", { type: "button", class: "small", "data-action": "rewind", onclick: () => preview(v.version) },

@@ -108,7 +108,9 @@ export function render(main, params, bus) {
     }
     if (recent.querySelector(`[data-step="${step.step}"]`)) return;
     const item = h("li", { "data-step": step.step },
-      h("span", { class: "num dim" }, `#${step.step}`), " ", time(step.at), " ",
+      step.invocations > 0
+        ? h("a", { class: "num", href: `#/tree/step/${step.step}`, title: "What this step belongs to" }, `#${step.step}`)
+        : h("span", { class: "num dim" }, `#${step.step}`), " ", time(step.at), " ",
       addressLink(step.address), " ", h("code", {}, step.message_type),
       step.note ? h("span", { class: "dim" }, ` — ${step.note}`) : null,
       step.states_changed.length ? h("span", { class: "dim" }, ` (changed ${step.states_changed.join(", ")})`) : null);

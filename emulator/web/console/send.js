@@ -3,7 +3,8 @@
 // (/v1/messages/{id}/tree, waited on until it settles or gets stuck), with
 // every step's egress records.
 import { get, post, q } from "./api.js";
-import { addressLink, errorLine, fill, h, section, valueText } from "./dom.js";
+import { addressLink, errorLine, fill, h, section } from "./dom.js";
+import { treeNode } from "./tree.js";
 
 const KEY = "statefun-console-send";  // the last form, so a resend is one key press
 
@@ -49,7 +50,7 @@ export function render(main) {
         `Message ${sent.id}: ${tree.outcome} — ${tree.steps} step(s), ${tree.nodes} message(s).`,
         tree.outcome === "stuck" ? [" ", h("a", { href: "#/stuck" }, "See what is stuck")] : null),
       tree.stuck.map((s) => errorLine(new Error(s.error))),
-      section("What it caused", h("ul", { class: "tree", id: "send-tree" }, node(tree.root))));
+      section("What it caused", h("ul", { class: "tree", id: "send-tree" }, treeNode(tree.root))));
     } catch (err) {
       fill(result, errorLine(err));
     } finally {
@@ -66,17 +67,4 @@ export function render(main) {
       h("div", { class: "actions" }, button)),
     result);
   (address.value ? body : address).focus();
-}
-
-// One message of a causal tree, with its step, egress records and children.
-function node(n) {
-  const m = n.message;
-  const step = n.step;
-  return h("li", {},
-    h("div", {}, h("code", {}, m.typename), " → ", addressLink(m.target), " ",
-      h("span", { class: "dim" }, step ? `step #${step.step}` : "pending")),
-    h("pre", {}, valueText(m.value)),
-    n.egress.length ? h("ul", { class: "egress" }, n.egress.map((e) => h("li", { "data-topic": e.topic },
-      "egress ", h("strong", {}, e.topic), ": ", h("code", {}, e.payload ?? `(${e.payload_base64.length} base64 chars)`)))) : null,
-    n.children.length ? h("ul", {}, n.children.map(node)) : null);
 }

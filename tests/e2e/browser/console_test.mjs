@@ -3,7 +3,9 @@
 // (USER_DATA_DIR), and checks what a user sees: the overview with the
 // function process and live updates as messages flow, a stuck message with
 // its printed reason dropped from the page, a message sent from the form
-// reaching egress, an entity's timeline with each version, a rewind from
+// reaching egress, the message flow graph with live counts and an edge's
+// messages opening their causal trees, an entity's timeline with each
+// version and a version's causal tree, a rewind from
 // the page changing the state, a timer delivered from the page, an egress
 // topic read without consuming, a snapshot taken, diffed and restored, a
 // state edited in place and a replay from an old version.
@@ -76,6 +78,7 @@ try {
   await card.waitFor({ state: "detached" });
   await page.locator("#nothing-stuck").waitFor();
   await page.locator("#dead-letters tr[data-dead-letter]").first().waitFor();
+  await page.locator("#stuck-count").waitFor({ state: "hidden" });  // the badge follows
   const inbox = await api("GET", "/v1/inbox?address=dev/counter/t");
   check(inbox.messages.length === 0, "the dropped message left the inbox");
   console.log("stuck: reason and output shown, dropped from the page");
@@ -95,6 +98,28 @@ try {
   await page.screenshot({ path: `${shots}/web-console-send.png`, fullPage: true });
   console.log("send: the message reached egress");
 
+  // Flow: sources, types and topics as a graph with counts; an edge lists
+  // its newest messages, each opening its causal tree; counts follow live.
+  await page.click('nav a[data-page="flow"]');
+  const sentEdge = page.locator('#flow-table tr[data-edge="admin>fn:dev/counter>message"]');
+  await sentEdge.waitFor();
+  const sentBefore = Number(await sentEdge.locator(".num").textContent());
+  check(sentBefore >= 5, `the flow counts the 5 messages sent so far (${sentBefore})`);
+  await page.locator('#flow-graph g[data-edge="fn:dev/counter>egress:out>egress"]').waitFor();
+  await page.locator('#flow-graph g[data-node="fn:dev/counter"]').waitFor();
+  await send("f", "flowing");
+  await page.locator('#flow-table tr[data-edge="admin>fn:dev/counter>message"] .num',
+    { hasText: String(sentBefore + 1) }).waitFor();
+  await page.locator('#flow-graph g[data-edge="admin>fn:dev/counter>message"]').focus();
+  await page.keyboard.press("Enter");  // keyboard: an edge is a button
+  const newest = page.locator("#flow-recent a[data-message]").first();
+  await newest.waitFor();
+  await page.screenshot({ path: `${shots}/web-console-flow.png`, fullPage: true });
+  await newest.click();
+  await page.locator('#causal-tree li.focus', { hasText: "dev/counter/f" }).waitFor();
+  await page.locator('#causal-tree li[data-topic="out"]', { hasText: '"id":"f"' }).waitFor();
+  console.log("flow: edges with counts, updated live; an edge's message opens its tree");
+
   // Entities: search, then the timeline has every version; rewind with a dry run first.
   await page.click('nav a[data-page="entities"]');
   await page.fill("#entity-search", "dev/counter/");
@@ -104,6 +129,13 @@ try {
   }
   await page.locator('#state-table tr[data-state="count"] pre', { hasText: "3" }).waitFor();
   await page.screenshot({ path: `${shots}/web-console-entity.png`, fullPage: true });
+  // A version's step opens the causal tree it belongs to, from its root.
+  await page.locator('#timeline li[data-version="2"] a[data-action="tree"]').click();
+  await page.locator('#causal-tree li.focus', { hasText: "hello 1" }).waitFor();
+  await page.locator('#causal-tree li[data-topic="out"]', { hasText: '"count":2' }).waitFor();
+  await page.screenshot({ path: `${shots}/web-console-tree.png`, fullPage: true });
+  await page.goBack();
+  await page.locator('#timeline li[data-version="1"]').waitFor();
   await page.locator('#timeline li[data-version="1"] button[data-action="rewind"]').click();
   await page.locator("#rewind-diff").waitFor();
   await page.screenshot({ path: `${shots}/web-console-rewind.png`, fullPage: true });
