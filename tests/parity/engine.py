@@ -1,0 +1,183 @@
+"""The real Apache Flink StateFun 3.3.0 engine, for the parity tests.
+
+Contract:
+- `require_tools()` raises ToolMissing (one line: what is missing and why it
+  matters) when `java` or `mvn` is not on PATH. The parity suite fails on it,
+  never skips: Java and Maven are on every machine that runs CI.
+- `ensure_launcher()` builds tests/parity/launcher (our Java launcher) with
+  Maven once into ($XDG_CACHE_HOME or ~/.cache)/statefun/flink-statefun/3.3.0/
+  under a file lock: `classes/` (the launcher) and `libs/` (the engine's jars
+  from Maven Central, through the user's Maven repository). Later calls only
+  check; a changed launcher source (its hash) rebuilds the classes.
+  Returns the Java classpath.
+- `RealEngine(module_yaml, workdir)` runs the launcher on that module.yaml in
+  one JVM with bounded memory and the flags Java 17 needs, keeping its log
+  (`engine.log`) and Flink's temporary files (`flink-tmp/`, removed on stop)
+  under `workdir`. `start()` returns once the job runs (the launcher prints
+  PARITY-RUNNING) and records `start_seconds`; `job_ended()` is the launcher's
+  PARITY-JOB-ENDED line or None; `stop()` kills the JVM's process group.
+"""
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+LAUNCHER = HERE / "launcher"
+STATEFUN_VERSION = "3.3.0"  # keep in step with <statefun.version> in launcher/pom.xml
+START_TIMEOUT_S = 90        # measured 2.5-6 s; generous for a machine busy compiling
+BUILD_TIMEOUT_S = 900
+
+# The playground image's bounds, a little wider for the metaspace Flink's
+# classes need without a shaded distribution jar.
+JVM_MEMORY = ["-Xms64m", "-Xmx256m", "-XX:MaxDirectMemorySize=128m",
+              "-XX:MaxMetaspaceSize=160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
+# Flink on Java 17 reflects into these packages; without them the job fails
+# at start with InaccessibleObjectException.
+OPENS = ["java.base/java.lang", "java.base/java.util", "java.base/java.lang.reflect",
+         "java.base/java.io", "java.base/java.net", "java.base/java.nio",
+         "java.base/sun.nio.ch", "java.base/java.text", "java.base/java.time",
+         "java.base/java.util.concurrent", "java.base/java.util.concurrent.atomic",
+         "java.base/java.lang.invoke", "java.base/java.math", "java.base/java.security",
+         "java.base/java.util.regex", "java.sql/java.sql"]
+JVM_FLAGS = JVM_MEMORY + [f"--add-opens={p}=ALL-UNNAMED" for p in OPENS] + [
+    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    # The job's own transitions, so a failure's cause is in engine.log.
+    "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph=info"]
+
+RUNNING_LINE = "PARITY-RUNNING"
+ENDED_LINE = "PARITY-JOB-ENDED"
+
+
+class ToolMissing(RuntimeError):
+    pass
+
+
+def require_tools():
+    for tool, why in (("java", "the real StateFun engine is a JVM (Java 17)"),
+                      ("mvn", "Maven fetches the engine's jars from Maven Central")):
+        if shutil.which(tool) is None:
+            raise ToolMissing(f"parity suite: `{tool}` is not installed, and {why}; "
+                              "install it (scripts/setup.sh does)")
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "statefun" / "flink-statefun" / STATEFUN_VERSION
+
+
+def _source_hash():
+    digest = hashlib.sha256()
+    for path in sorted(p for p in LAUNCHER.rglob("*") if p.is_file() and "target" not in p.parts):
+        digest.update(str(path.relative_to(LAUNCHER)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_launcher():
+    """-> the classpath string; builds on the first call (see module doc)."""
+    require_tools()
+    root = cache_dir()
+    stamp = _source_hash()
+    built = root / "build" / stamp
+    if (built / ".complete").exists():
+        return _classpath(built)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # several test processes may build at once
+        if (built / ".complete").exists():
+            return _classpath(built)
+        tmp = Path(tempfile.mkdtemp(prefix="build.", dir=root))
+        began = time.monotonic()
+        proc = subprocess.run(
+            ["mvn", "-q", "-B", "-f", str(LAUNCHER / "pom.xml"), "compile",
+             "dependency:copy-dependencies", f"-Dlauncher.out={tmp}",
+             f"-DoutputDirectory={tmp / 'libs'}", "-DincludeScope=runtime"],
+            capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tail = (proc.stdout + proc.stderr).strip().splitlines()[-8:]
+            raise RuntimeError("mvn could not build the parity launcher: " + " | ".join(tail))
+        size = sum(p.stat().st_size for p in (tmp / "libs").iterdir())
+        (tmp / ".complete").write_text(
+            f"statefun {STATEFUN_VERSION}; built in {time.monotonic() - began:.1f} s; "
+            f"libs {size / 2**20:.0f} MiB\n")
+        shutil.rmtree(built, ignore_errors=True)
+        built.parent.mkdir(parents=True, exist_ok=True)
+        tmp.rename(built)
+        # Older launcher builds are of no use any more.
+        for old in built.parent.iterdir():
+            if old != built:
+                shutil.rmtree(old, ignore_errors=True)
+    return _classpath(built)
+
+
+def _classpath(built):
+    return f"{built / 'classes'}{os.pathsep}{built / 'libs'}/*"
+
+
+class RealEngine:
+    def __init__(self, module_yaml, workdir):
+        self.module_yaml = Path(module_yaml)
+        self.workdir = Path(workdir)
+        self.log_path = self.workdir / "engine.log"
+        self.tmp_dir = self.workdir / "flink-tmp"
+        self.proc = None
+        self.start_seconds = None
+
+    def start(self):
+        classpath = ensure_launcher()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        self.tmp_dir.mkdir()
+        began = time.monotonic()
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                ["java", *JVM_FLAGS, "-cp", classpath, "statefun.parity.Launcher",
+                 str(self.module_yaml), str(self.tmp_dir)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            text = self.log()
+            if RUNNING_LINE in text:
+                self.start_seconds = time.monotonic() - began
+                return self
+            if ENDED_LINE in text or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("the real engine did not start: " + self.log_tail())
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the real engine did not start within {START_TIMEOUT_S} s: "
+                           + self.log_tail())
+
+    def log(self):
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines=8):
+        return " | ".join(self.log().splitlines()[-lines:]) or "(empty log)"
+
+    def job_ended(self):
+        for line in self.log().splitlines():
+            if line.startswith(ENDED_LINE):
+                return line
+        return None
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=30)
+            self.proc = None
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
