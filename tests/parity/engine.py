@@ -5,11 +5,12 @@ Contract:
   matters) when `java` or `mvn` is not on PATH. The parity suite fails on it,
   never skips: Java and Maven are on every machine that runs CI.
 - `ensure_launcher()` builds tests/parity/launcher (our Java launcher) with
-  Maven once into ($XDG_CACHE_HOME or ~/.cache)/statefun/flink-statefun/3.3.0/
-  under a file lock: `classes/` (the launcher) and `libs/` (the engine's jars
-  from Maven Central, through the user's Maven repository). Later calls only
-  check; a changed launcher source (its hash) rebuilds the classes.
-  Returns the Java classpath.
+  Maven once, under a file lock, into
+  ($XDG_CACHE_HOME or ~/.cache)/statefun/flink-statefun/3.3.0/: `m2/` is the
+  Maven repository the engine's jars (and Maven's plugins) are downloaded to
+  from Maven Central, `build/<source hash>/` the compiled launcher and its
+  classpath into `m2/`. Later calls only check; a changed launcher source
+  rebuilds the classes without downloading again. Returns the classpath.
 - `RealEngine(module_yaml, workdir)` runs the launcher on that module.yaml in
   one JVM with bounded memory and the flags Java 17 needs, keeping its log
   (`engine.log`) and Flink's temporary files (`flink-tmp/`, removed on stop)
@@ -33,8 +34,8 @@ STATEFUN_VERSION = "3.3.0"  # keep in step with <statefun.version> in launcher/p
 START_TIMEOUT_S = 90        # measured 2.5-6 s; generous for a machine busy compiling
 BUILD_TIMEOUT_S = 900
 
-# The playground image's bounds, a little wider for the metaspace Flink's
-# classes need without a shaded distribution jar.
+# The playground image's bounds (-Xmx192m, 80m direct, 64m metaspace), a
+# little wider: the harness's MiniCluster loads more classes than the image.
 JVM_MEMORY = ["-Xms64m", "-Xmx256m", "-XX:MaxDirectMemorySize=128m",
               "-XX:MaxMetaspaceSize=160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
 # Flink on Java 17 reflects into these packages; without them the job fails
@@ -95,18 +96,20 @@ def ensure_launcher():
         tmp = Path(tempfile.mkdtemp(prefix="build.", dir=root))
         began = time.monotonic()
         proc = subprocess.run(
-            ["mvn", "-q", "-B", "-f", str(LAUNCHER / "pom.xml"), "compile",
-             "dependency:copy-dependencies", f"-Dlauncher.out={tmp}",
-             f"-DoutputDirectory={tmp / 'libs'}", "-DincludeScope=runtime"],
+            ["mvn", "-q", "-B", "-f", str(LAUNCHER / "pom.xml"),
+             f"-Dmaven.repo.local={root / 'm2'}", "compile", "dependency:build-classpath",
+             f"-Dlauncher.out={tmp}", f"-Dmdep.outputFile={tmp / 'classpath.txt'}",
+             "-DincludeScope=runtime"],
             capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             shutil.rmtree(tmp, ignore_errors=True)
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-8:]
             raise RuntimeError("mvn could not build the parity launcher: " + " | ".join(tail))
-        size = sum(p.stat().st_size for p in (tmp / "libs").iterdir())
+        jars = (tmp / "classpath.txt").read_text().strip().split(os.pathsep)
+        size = sum(Path(jar).stat().st_size for jar in jars)
         (tmp / ".complete").write_text(
             f"statefun {STATEFUN_VERSION}; built in {time.monotonic() - began:.1f} s; "
-            f"libs {size / 2**20:.0f} MiB\n")
+            f"{len(jars)} jars, {size / 2**20:.0f} MiB\n")
         shutil.rmtree(built, ignore_errors=True)
         built.parent.mkdir(parents=True, exist_ok=True)
         tmp.rename(built)
@@ -118,7 +121,7 @@ def ensure_launcher():
 
 
 def _classpath(built):
-    return f"{built / 'classes'}{os.pathsep}{built / 'libs'}/*"
+    return f"{built / 'classes'}{os.pathsep}" + (built / "classpath.txt").read_text().strip()
 
 
 class RealEngine:
@@ -181,3 +184,16 @@ class RealEngine:
                 self.proc.wait(timeout=30)
             self.proc = None
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    # `python tests/parity/engine.py fetch`: build the launcher (download the
+    # engine on the first run) and print how it went.
+    import sys
+    if sys.argv[1:] != ["fetch"]:
+        sys.exit("usage: engine.py fetch")
+    began = time.monotonic()
+    classpath = ensure_launcher()
+    built = Path(classpath.split(os.pathsep)[0]).parent
+    print(f"{built}: {(built / '.complete').read_text().strip()} "
+          f"(this call {time.monotonic() - began:.1f} s)")
