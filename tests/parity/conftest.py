@@ -61,3 +61,12 @@ def pytest_runtest_makereport(item, call):
     if report.failed and isinstance(pair, Pair):
         for title, text in pair.logs():
             report.sections.append((f"log: {title}", text or "(empty)"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The real engine's start-up figures, for the README and CI's log."""
+    if engine.START_SECONDS:
+        times = sorted(engine.START_SECONDS)
+        terminalreporter.write_line(
+            f"parity: real engine started {len(times)} times; java to running job "
+            f"min {times[0]:.1f} s, median {times[len(times) // 2]:.1f} s, max {times[-1]:.1f} s")

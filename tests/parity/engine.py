@@ -17,6 +17,7 @@ Contract:
   under `workdir`. `start()` returns once the job runs (the launcher prints
   PARITY-RUNNING) and records `start_seconds`; `job_ended()` is the launcher's
   PARITY-JOB-ENDED line or None; `stop()` kills the JVM's process group.
+  Every start's duration is appended to START_SECONDS.
 """
 import fcntl
 import hashlib
@@ -52,6 +53,9 @@ JVM_FLAGS = JVM_MEMORY + [f"--add-opens={p}=ALL-UNNAMED" for p in OPENS] + [
     "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph=info"]
 
 RUNNING_LINE = "PARITY-RUNNING"
+# Seconds from `java` to a running job, per start in this process (reported
+# at the end of the pytest run).
+START_SECONDS = []
 ENDED_LINE = "PARITY-JOB-ENDED"
 
 
@@ -150,6 +154,7 @@ class RealEngine:
             text = self.log()
             if RUNNING_LINE in text:
                 self.start_seconds = time.monotonic() - began
+                START_SECONDS.append(self.start_seconds)
                 return self
             if ENDED_LINE in text or self.proc.poll() is not None:
                 self.stop()
