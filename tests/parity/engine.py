@@ -14,14 +14,15 @@ Contract:
 - `RealEngine(module_yaml, workdir)` runs the launcher on that module.yaml in
   one JVM with bounded memory and the flags Java 17 needs, keeping its log
   (`engine.log`) and Flink's temporary files (`flink-tmp/`, removed on stop)
-  under `workdir`. `start()` returns once the job runs (the launcher prints
-  PARITY-RUNNING) and records `start_seconds`; `job_ended()` is the launcher's
+  under `workdir`. `start()` returns once the job's source task runs and records
+  `start_seconds`; `job_ended()` is the launcher's
   PARITY-JOB-ENDED line or None; `stop()` kills the JVM's process group.
   Every start's duration is appended to START_SECONDS.
 """
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -52,7 +53,9 @@ JVM_FLAGS = JVM_MEMORY + [f"--add-opens={p}=ALL-UNNAMED" for p in OPENS] + [
     # The job's own transitions, so a failure's cause is in engine.log.
     "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph=info"]
 
-RUNNING_LINE = "PARITY-RUNNING"
+# The job runs once its source task does: our playground source prints
+# PARITY-RUNNING, and Flink logs the transition for any source (Kafka too).
+RUNNING = re.compile(r"PARITY-RUNNING|Source: .* switched from INITIALIZING to RUNNING")
 # Seconds from `java` to a running job, per start in this process (reported
 # at the end of the pytest run).
 START_SECONDS = []
@@ -152,7 +155,7 @@ class RealEngine:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             text = self.log()
-            if RUNNING_LINE in text:
+            if RUNNING.search(text):
                 self.start_seconds = time.monotonic() - began
                 START_SECONDS.append(self.start_seconds)
                 return self

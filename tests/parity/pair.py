@@ -4,12 +4,16 @@ and its own copy of the same module.yaml, differing only in ports and in the
 function URL.
 
 Contract:
-- `retarget(text, function_url, ingress_port, egress_port)`: a module.yaml
-  text with every endpoint's `urlPathTemplate` pointed at `function_url` and
-  the playground ingress/egress `port:` values replaced; nothing else changes.
+- `retarget(text, function_url, ingress_port, egress_port, kafka=None)`: a
+  module.yaml text with every endpoint's `urlPathTemplate` pointed at
+  `function_url`, the playground ingress/egress `port:` values replaced (where
+  the module has them) and, given `kafka`, every Kafka `address:` set to it;
+  nothing else changes.
 - `Pair.start(root, module_text, function_factory)`: starts both sides under
   `root` (logs, data, module files); `function_factory(stack, side)` starts
-  one function process on a harness.Stack and returns it.
+  one function process on a harness.Stack and returns it. `Pair(root)` and
+  `start_side(name, ...)` start one side at a time, for tests that must not
+  run both engines at once.
 - `pair.both(scenario)` runs `scenario(playground)` on both sides at once (two
   threads: the waits overlap) and returns {"flink": result, "dev": result}.
 - `pair.close()` stops everything it started.
@@ -29,17 +33,18 @@ from playground import Playground  # noqa: E402
 SIDES = ("flink", "dev")
 
 
-def retarget(text, function_url, ingress_port, egress_port):
+def retarget(text, function_url, ingress_port, egress_port, kafka=None):
     text, urls = re.subn(r"(urlPathTemplate:\s*)\S+", rf"\g<1>{function_url}", text)
     assert urls >= 1, "module.yaml has no endpoint to retarget"
-
-    def port_of(kind, port, text):
-        pattern = rf"(kind:\s*io\.statefun\.playground\.v1/{kind}\s*\nspec:\s*\n(?:[ \t]+.*\n)*?[ \t]+port:\s*)\d+"
+    for kind, port in (("ingress", ingress_port), ("egress", egress_port)):
+        pattern = (rf"(kind:\s*io\.statefun\.playground\.v1/{kind}\s*\nspec:\s*\n"
+                   r"(?:[ \t]+.*\n)*?[ \t]+port:\s*)\d+")
         text, n = re.subn(pattern, rf"\g<1>{port}", text)
-        assert n == 1, f"module.yaml has no playground {kind} port"
-        return text
-
-    return port_of("egress", egress_port, port_of("ingress", ingress_port, text))
+        assert n <= 1, f"module.yaml has {n} playground {kind} ports"
+    if kafka is not None:
+        text, n = re.subn(r"(\n[ \t]+address:\s*)\S+", rf"\g<1>{kafka}", text)
+        assert n >= 1, "module.yaml has no Kafka address to retarget"
+    return text
 
 
 class Side:
@@ -62,19 +67,19 @@ class Pair:
         pair = cls(root)
         try:
             for name in SIDES:
-                pair._start_side(name, module_text, function_factory, dev_args)
+                pair.start_side(name, module_text, function_factory, dev_args)
         except BaseException:
             pair.close()
             raise
         return pair
 
-    def _start_side(self, name, module_text, function_factory, dev_args):
+    def start_side(self, name, module_text, function_factory, dev_args=(), kafka=None):
         functions = function_factory(self.stack, name)
         ingress, egress, admin = harness.free_ports(3)
         folder = self.root / name
         folder.mkdir(parents=True, exist_ok=True)
         module = folder / "module.yaml"
-        module.write_text(retarget(module_text, functions.url(), ingress, egress))
+        module.write_text(retarget(module_text, functions.url(), ingress, egress, kafka))
         if name == "flink":
             engine = RealEngine(module, folder)
             self.real = engine
