@@ -17,6 +17,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT))
 
 
+def pytest_sessionstart(session):
+    """No Java or Maven: stop at once with one line saying which. The suite
+    must not pass (nor skip) where it cannot run the real engine."""
+    try:
+        engine.require_tools()
+    except engine.ToolMissing as missing:
+        pytest.exit(str(missing), returncode=1)
+
+
 @pytest.fixture(scope="session")
 def launcher():
     """The real engine's classpath. Missing Java or Maven fails the suite,
