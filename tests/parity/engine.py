@@ -11,6 +11,9 @@ Contract:
   from Maven Central, `build/<source hash>/` the compiled launcher and its
   classpath into `m2/`. Later calls only check; a changed launcher source
   rebuilds the classes without downloading again. Returns the classpath.
+- `check_modules(paths)` -> {path: None if the real engine's module loader
+  and validator accept that module.yaml, else the engine's error}, all in one
+  short JVM that starts no job (the launcher's --check).
 - `RealEngine(module_yaml, workdir)` runs the launcher on that module.yaml in
   one JVM with bounded memory and the flags Java 17 needs, keeping its log
   (`engine.log`) and Flink's temporary files (`flink-tmp/`, removed on stop)
@@ -129,6 +132,26 @@ def ensure_launcher():
 
 def _classpath(built):
     return f"{built / 'classes'}{os.pathsep}" + (built / "classpath.txt").read_text().strip()
+
+
+def check_modules(paths):
+    classpath = ensure_launcher()
+    proc = subprocess.run(
+        ["java", *JVM_FLAGS, "-cp", classpath, "statefun.parity.Launcher", "--check",
+         *map(str, paths)],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    verdicts = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("PARITY-CHECK ok "):
+            verdicts[line[len("PARITY-CHECK ok "):]] = None
+        elif line.startswith("PARITY-CHECK rejected "):
+            path, _, why = line[len("PARITY-CHECK rejected "):].partition(": ")
+            verdicts[path] = why
+    missing = [str(p) for p in paths if str(Path(p).resolve()) not in verdicts]
+    if missing:
+        raise RuntimeError(f"launcher --check gave no verdict for {missing}: "
+                           + (proc.stdout + proc.stderr)[-2000:])
+    return {p: verdicts[str(Path(p).resolve())] for p in paths}
 
 
 class RealEngine:

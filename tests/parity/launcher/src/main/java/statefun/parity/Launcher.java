@@ -1,4 +1,6 @@
-// Runs one module.yaml on the real StateFun engine in this JVM, until killed.
+// Runs one module.yaml on the real StateFun engine in this JVM, until killed;
+// with --check, only loads module.yaml files (ModuleCheck) and exits 0 when
+// the engine accepts them all, 1 otherwise.
 //
 // Contract: `java ... statefun.parity.Launcher MODULE_YAML TMP_DIR` loads
 // MODULE_YAML (any file path) through StateFun's own module loader, with the
@@ -21,8 +23,11 @@ public final class Launcher {
   private Launcher() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 1 && args[0].equals("--check")) {
+      System.exit(ModuleCheck.checkAll(java.util.Arrays.copyOfRange(args, 1, args.length)) ? 0 : 1);
+    }
     if (args.length != 2) {
-      System.err.println("usage: Launcher MODULE_YAML TMP_DIR");
+      System.err.println("usage: Launcher MODULE_YAML TMP_DIR | Launcher --check MODULE_YAML...");
       System.exit(2);
     }
     File module = new File(args[0]).getAbsoluteFile();
@@ -55,7 +60,7 @@ public final class Launcher {
     // The HTTP servers are non-daemon threads: the process lives on until killed.
   }
 
-  private static String rootMessage(Throwable t) {
+  static String rootMessage(Throwable t) {
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -27,7 +27,9 @@ final class PlaygroundEgressBinder implements ComponentBinder {
     }
     List<String> topics = new ArrayList<>();
     topicsNode.forEach(t -> topics.add(t.asText()));
-    EgressServer.start(port == null ? 0 : port.asInt(), topics);
+    if (PlaygroundIo.serve) {
+      EgressServer.start(port == null ? 0 : port.asInt(), topics);
+    }
     binder.bindEgress(new SinkFunctionSpec<>(ID, new EgressSink()));
   }
 }

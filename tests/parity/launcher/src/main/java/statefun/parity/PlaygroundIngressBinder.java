@@ -23,7 +23,9 @@ final class PlaygroundIngressBinder implements ComponentBinder {
   @Override
   public void bind(ComponentJsonObject component, StatefulFunctionModule.Binder binder) {
     JsonNode port = component.specJsonNode().get("port");
-    IngressServer.start(port == null ? 0 : port.asInt());
+    if (PlaygroundIo.serve) {
+      IngressServer.start(port == null ? 0 : port.asInt());
+    }
     binder.bindIngress(new SourceFunctionSpec<>(ID, new IngressSource()));
     binder.bindIngressRouter(ID, new ToAddressRouter());
   }
