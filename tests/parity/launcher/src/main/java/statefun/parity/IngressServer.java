@@ -8,9 +8,10 @@
 // Otherwise the answer is always HTTP 200 with an empty body and the intended
 // code in a "Status:" header (200 accepted, 500 bad path), as the image does.
 //
-// One server per JVM, started by the module loader; accepted records wait in a
-// bounded queue that IngressSource drains. The server outlives the Flink job on
-// purpose: after a job failure, messages are still accepted and then lost.
+// One server per JVM, started when the module loader binds the kind (not by
+// Launcher --check); accepted records wait in a bounded queue that
+// IngressSource drains. The server outlives the Flink job on purpose: after a
+// job failure, messages are still accepted and then lost.
 package statefun.parity;
 
 import com.sun.net.httpserver.HttpExchange;
