@@ -16,7 +16,7 @@ Contract:
   run both engines at once.
 - `pair.both(scenario)` runs `scenario(playground)` on both sides at once (two
   threads: the waits overlap) and returns {"flink": result, "dev": result}.
-- `pair.close()` stops everything it started.
+- `pair.close()` stops everything it started; closing twice is harmless.
 """
 import re
 import sys

@@ -1,6 +1,8 @@
 """The repository's samples, each with its own module.yaml read unchanged
 (only ports and the function URL re-pointed), on the real engine and on
-`statefun dev`, with the official SDKs they are written with."""
+`statefun dev`, with the SDKs they are written with: the official JS and
+Python SDKs, and our C++ SDK."""
+import os
 import re
 import time
 
@@ -14,21 +16,36 @@ SAMPLES = harness.REPO / "samples"
 
 def sample_function(folder, cmd):
     def start(stack, side):
-        return stack._function(f"{folder.name}-{side}", cmd, cmd[-1])
+        return stack._function(f"{folder.name}-{side}", cmd, cmd[-1],
+                               remedy=f"build the {folder.name} target (scripts/build.sh)")
     return start
 
+
+# The C++ samples use our C++ SDK; ctest names the binaries, else they come
+# from the build that made STATEFUN_BIN.
+CPP_SHOPPING_CART = harness.Path(os.environ.get(
+    "STATEFUN_CPP_SHOPPING_CART",
+    harness.BUILD_DIR / "samples" / "shopping-cart-cpp" / "shopping-cart-cpp"))
 
 GREETERS = {
     "greeter-js": (SAMPLES / "greeter", ["node", SAMPLES / "greeter" / "functions.js"]),
     "greeter-python": (SAMPLES / "greeter-python",
                        [harness.PYTHON, SAMPLES / "greeter-python" / "functions.py"]),
+    "greeter-cpp": (SAMPLES / "greeter-cpp", [harness.CPP_GREETER]),
+}
+CARTS = {
+    "shopping-cart-js": (SAMPLES / "shopping-cart",
+                         ["node", SAMPLES / "shopping-cart" / "functions.js"]),
+    "shopping-cart-cpp": (SAMPLES / "shopping-cart-cpp", [CPP_SHOPPING_CART]),
 }
 
 
 @pytest.fixture(scope="module", params=sorted(GREETERS))
 def greeter_pair(request, start_pair):
     folder, cmd = GREETERS[request.param]
-    return start_pair((folder / "module.yaml").read_text(), sample_function(folder, cmd))
+    pair = start_pair((folder / "module.yaml").read_text(), sample_function(folder, cmd))
+    yield pair
+    pair.close()  # before the next parameter's JVM starts
 
 
 def test_greeter_counts_visits_per_name(greeter_pair):
@@ -51,11 +68,12 @@ def test_greeter_counts_visits_per_name(greeter_pair):
     })
 
 
-@pytest.fixture(scope="module")
-def cart_pair(start_pair):
-    folder = SAMPLES / "shopping-cart"
-    return start_pair((folder / "module.yaml").read_text(),
-                      sample_function(folder, ["node", folder / "functions.js"]))
+@pytest.fixture(scope="module", params=sorted(CARTS))
+def cart_pair(request, start_pair):
+    folder, cmd = CARTS[request.param]
+    pair = start_pair((folder / "module.yaml").read_text(), sample_function(folder, cmd))
+    yield pair
+    pair.close()  # before the next parameter's JVM starts
 
 
 def test_shopping_cart(cart_pair):
