@@ -52,7 +52,8 @@ final class EgressServer {
   private static void handle(HttpExchange exchange) throws IOException {
     try {
       exchange.getRequestBody().readAllBytes();
-      ArrayBlockingQueue<byte[]> queue = TOPICS.get(exchange.getRequestURI().getRawPath().substring(1));
+      String topic = exchange.getRequestURI().getRawPath().substring(1);
+      ArrayBlockingQueue<byte[]> queue = TOPICS.get(topic);
       byte[] record = queue == null ? null : queue.poll();
       int intended = queue == null ? 405 : record == null ? 404 : 200;
       exchange.getResponseHeaders().set("Status", Integer.toString(intended));

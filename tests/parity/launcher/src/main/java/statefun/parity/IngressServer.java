@@ -65,8 +65,9 @@ final class IngressServer {
           break;
         }
       }
-      List<String> parts =
-          new ArrayList<>(Arrays.asList(exchange.getRequestURI().getRawPath().substring(1).split("/")));
+      // split() drops trailing empty segments, as the image does: /a/b/c/ is fine.
+      String path = exchange.getRequestURI().getRawPath().substring(1);
+      List<String> parts = new ArrayList<>(Arrays.asList(path.split("/")));
       if (parts.size() != 3 || parts.contains("")) {
         answer(exchange, 500);
         return;

@@ -9,7 +9,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.streaming.api.functions.source.SourceFunction;
 
-final class IngressSource implements SourceFunction<IngressRecord>, ResultTypeQueryable<IngressRecord> {
+final class IngressSource
+    implements SourceFunction<IngressRecord>, ResultTypeQueryable<IngressRecord> {
   private static final long serialVersionUID = 1L;
   private volatile boolean running = true;
 
