@@ -23,6 +23,9 @@ debs=(build-essential cmake ninja-build pkg-config git curl ca-certificates
 # The web console's browser test (tests/e2e/test_web_console.py): Debian's
 # chromium, driven headless by playwright-core (tests/e2e/browser/).
 ((want_test_deps)) && debs+=(clang-16 chromium)
+# The parity suite (tests/parity) runs the real Flink StateFun engine: a JDK
+# for it and Maven to fetch its jars; it fails, not skips, without them.
+((want_test_deps)) && debs+=(openjdk-17-jdk-headless maven)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -37,7 +40,7 @@ fi
 
 # Official StateFun JS SDK (pinned by package-lock.json) for the samples and tests.
 # playwright-core (pinned the same way) drives chromium in the console's test.
-dirs=(samples/greeter samples/greeter-kafka tests/e2e/functions)
+dirs=(samples/greeter samples/greeter-kafka samples/shopping-cart tests/e2e/functions)
 ((want_test_deps)) && dirs+=(tests/e2e/browser)
 for dir in "${dirs[@]}"; do
   if [[ -f $dir/package-lock.json && ! -f $dir/node_modules/.package-lock.json ]]; then
