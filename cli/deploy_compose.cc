@@ -1,6 +1,6 @@
 // `statefun deploy compose`: a docker-compose project with the same parts as
 // the Kubernetes manifests (see cli/deploy_render.h), plus a one-node Kafka
-// broker when the module's replaced playground ingress/egress need one.
+// broker when the module uses Kafka (cli/deploy_plan.h decides which).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -45,7 +45,10 @@ std::string runtime_service(const DeployPlan& plan, std::string_view name, std::
   for (const auto& service : plan.functions) {
     depends += fmt::format("      {}:\n        condition: service_started\n", service.name);
   }
-  if (plan.runs_kafka_broker) depends += "      kafka:\n        condition: service_started\n";
+  if (!plan.kafka_broker_host.empty()) {
+    depends +=
+        fmt::format("      {}:\n        condition: service_started\n", plan.kafka_broker_host);
+  }
   return fmt::format(
       "  {}:\n"
       "    image: {}\n"
@@ -61,33 +64,35 @@ std::string runtime_service(const DeployPlan& plan, std::string_view name, std::
       name, yaml_quote(kStatefunImage), role, kMasterName, ports, module_mount_dir(plan), depends);
 }
 
-// apache/kafka in KRaft mode, one node: containers reach it as kafka:9092,
-// this machine as localhost:29092.
+// apache/kafka in KRaft mode, one node: containers reach it under its
+// service name, this machine on localhost:29092.
 std::string kafka_service(const DeployPlan& plan) {
   std::string topics;
   for (const auto& topic : plan.kafka_topics) topics += (topics.empty() ? "" : ", ") + topic;
+  const std::string& host = plan.kafka_broker_host;
   return fmt::format(
-      "  # One Kafka broker for the Kafka ingress and egress that replace the playground's\n"
-      "  # (topics: {}; created when first used). From this machine: localhost:29092.\n"
-      "  kafka:\n"
+      "  # One Kafka broker for the module's Kafka ingress and egress (topics: {};\n"
+      "  # created when first used). From this machine: localhost:29092.\n"
+      "  {}:\n"
       "    image: \"apache/kafka:3.7.0\"\n"
       "    ports:\n"
       "      - \"29092:29092\"\n"
       "    environment:\n"
       "      KAFKA_NODE_ID: \"1\"\n"
       "      KAFKA_PROCESS_ROLES: \"broker,controller\"\n"
-      "      KAFKA_LISTENERS: \"INTERNAL://:9092,EXTERNAL://:29092,CONTROLLER://:9093\"\n"
-      "      KAFKA_ADVERTISED_LISTENERS: \"INTERNAL://kafka:9092,EXTERNAL://localhost:29092\"\n"
+      "      KAFKA_LISTENERS: \"INTERNAL://:{},EXTERNAL://:29092,CONTROLLER://:9093\"\n"
+      "      KAFKA_ADVERTISED_LISTENERS: \"INTERNAL://{}:{},EXTERNAL://localhost:29092\"\n"
       "      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: "
       "\"INTERNAL:PLAINTEXT,EXTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT\"\n"
       "      KAFKA_INTER_BROKER_LISTENER_NAME: \"INTERNAL\"\n"
       "      KAFKA_CONTROLLER_LISTENER_NAMES: \"CONTROLLER\"\n"
-      "      KAFKA_CONTROLLER_QUORUM_VOTERS: \"1@kafka:9093\"\n"
+      "      KAFKA_CONTROLLER_QUORUM_VOTERS: \"1@{}:9093\"\n"
       "      KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: \"1\"\n"
       "      KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: \"1\"\n"
       "      KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: \"1\"\n"
       "      KAFKA_AUTO_CREATE_TOPICS_ENABLE: \"true\"\n",
-      topics.empty() ? "(none)" : topics);
+      topics.empty() ? "none named" : topics, host, plan.kafka_broker_port, host,
+      plan.kafka_broker_port, host);
 }
 
 std::string compose_file(const DeployPlan& plan, std::string_view project_dir) {
@@ -111,7 +116,7 @@ std::string compose_file(const DeployPlan& plan, std::string_view project_dir) {
                          "    ports:\n      - \"8081:8081\"\n    expose:\n      - \"6123\"\n"
                          "      - \"6124\"\n");
   out += runtime_service(plan, kWorkerName, "worker", "    expose:\n      - \"6122\"\n");
-  if (plan.runs_kafka_broker) out += kafka_service(plan);
+  if (!plan.kafka_broker_host.empty()) out += kafka_service(plan);
   out += "volumes:\n  checkpoints: {}\n";
   return out;
 }

@@ -241,10 +241,31 @@ Result<DeployPlan> plan_deployment(const ProjectInput& project, DeployTarget tar
     plan.functions.push_back(std::move(service));
   }
 
-  // Kafka in place of the playground's HTTP ingress and egress.
-  const bool own_broker = !k8s && !options.kafka_address;
-  edits.kafka_address =
-      options.kafka_address.value_or(k8s ? "CHANGE-ME-kafka-broker:9092" : "kafka:9092");
+  // Kafka in place of the playground's HTTP ingress and egress. A compose
+  // project runs its own broker: under the cluster host name the module's
+  // Kafka kinds already use (the Kafka sample's kafka-broker), else `kafka`.
+  const bool replaced = module.playground_ingress || module.playground_egress;
+  if (!k8s && !options.kafka_address) {
+    for (const auto* list : {&module.kafka_ingresses, &module.kafka_egresses}) {
+      for (const auto& io : *list) {
+        for (const auto& route : io.routes) plan.kafka_topics.push_back(route.source);
+        if (!io.kafka || io.kafka->address.empty() || !plan.kafka_broker_host.empty()) continue;
+        const auto [host, port] = split_target(io.kafka->address, 9092);
+        if (emulator::is_cluster_host_name(host) && !emulator::is_local_host(host)) {
+          plan.kafka_broker_host = host;
+          plan.kafka_broker_port = port;
+        }
+      }
+    }
+    if (plan.kafka_broker_host.empty() && replaced) plan.kafka_broker_host = "kafka";
+    if (plan.kafka_broker_host.empty()) plan.kafka_topics.clear();
+  }
+  const std::string own_broker =
+      plan.kafka_broker_host.empty()
+          ? ""
+          : fmt::format("{}:{}", plan.kafka_broker_host, plan.kafka_broker_port);
+  edits.kafka_address = options.kafka_address.value_or(
+      k8s ? "CHANGE-ME-kafka-broker:9092" : (own_broker.empty() ? "kafka:9092" : own_broker));
   edits.consumer_group = project.name;
   if (module.playground_ingress) {
     edits.ingress_routes = ingress_routes(project);
@@ -265,9 +286,7 @@ Result<DeployPlan> plan_deployment(const ProjectInput& project, DeployTarget tar
         "with the same id ({}) on {}; functions must send Kafka egress messages to it",
         kReplacedEgressId, edits.kafka_address));
   }
-  const bool replaced = module.playground_ingress || module.playground_egress;
   plan.uses_kafka = replaced || !module.kafka_ingresses.empty() || !module.kafka_egresses.empty();
-  plan.runs_kafka_broker = replaced && own_broker;
   for (const auto* list : {&module.kafka_ingresses, &module.kafka_egresses}) {
     for (const auto& io : *list) {
       if (!io.kafka || io.kafka->address.empty()) continue;

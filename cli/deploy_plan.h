@@ -78,11 +78,12 @@ struct DeployPlan {
   std::vector<FunctionService> functions;
   std::string checkpoint_dir;
   bool checkpoint_placeholder = false;  // k8s without --checkpoint-dir
-  // Kafka: whether the cluster's module uses it, and whether the compose
-  // file runs the broker the replaced playground ingress/egress point at
-  // (then kafka_topics are the topics it should have).
+  // Kafka: whether the cluster's module uses it, and the broker a compose
+  // file runs for it (empty host: none; k8s never runs one), with the
+  // topics the module reads and writes, as far as it names them.
   bool uses_kafka = false;
-  bool runs_kafka_broker = false;
+  std::string kafka_broker_host;
+  int kafka_broker_port = 9092;
   std::vector<std::string> kafka_topics;
   // What the user must know or fill in, one line each, for the output.
   std::vector<std::string> notes;

@@ -272,7 +272,7 @@ TEST_CASE("deploy: localhost URLs reach the process's service; Kafka kinds stay 
   REQUIRE(plan.functions.size() == 1);
   CHECK(plan.functions[0].name == "shop-api");
   CHECK_FALSE(plan.functions[0].has_dockerfile);
-  CHECK_FALSE(plan.runs_kafka_broker);
+  CHECK(plan.kafka_broker_host.empty());  // a real broker elsewhere: none in compose
   CHECK(plan.uses_kafka);
   const auto module = parse_module(plan.module_yaml);
   CHECK(module.endpoints.at(0).url_path_template == "http://shop-api:9000/fn/{function.name}");
@@ -349,4 +349,26 @@ TEST_CASE("deploy: the command writes, keeps and refuses", "[cli][deploy]") {
   CHECK(run({"deploy", "k8s", "--project", dir.string(), "--out", out, "--force"}).code == 0);
   CHECK(run({"deploy", "swarm", "--project", dir.string()}).code == 2);
   CHECK(run({"deploy", "compose", "--project", (tmp.path / "nothing").string()}).code == 3);
+}
+
+TEST_CASE("deploy compose: the Kafka sample gets a broker under the host name it uses",
+          "[cli][deploy]") {
+  const auto plan = plan_for(fs::path(STATEFUN_SOURCE_DIR) / "samples" / "greeter-kafka",
+                             cli::DeployTarget::kCompose);
+  CHECK(plan.kafka_broker_host == "kafka-broker");
+  CHECK(plan.kafka_broker_port == 9092);
+  const auto compose = YAML::Load(cli::render_compose(plan, "../..")[0].content);
+  REQUIRE(compose["services"]["kafka-broker"].IsMap());
+  CHECK(compose["services"]["kafka-broker"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+            .as<std::string>()
+            .starts_with("INTERNAL://kafka-broker:9092,"));
+  CHECK_FALSE(compose["services"]["kafka"]);
+  // Its Kafka kinds are kept as they are.
+  const auto module = parse_module(plan.module_yaml);
+  CHECK(module.kafka_ingresses.size() == 1);
+  CHECK(module.kafka_ingresses[0].kafka->address == "kafka-broker:9092");
+  // k8s runs no broker: the module's address is the cluster's to provide.
+  CHECK(plan_for(fs::path(STATEFUN_SOURCE_DIR) / "samples" / "greeter-kafka",
+                 cli::DeployTarget::kKubernetes)
+            .kafka_broker_host.empty());
 }
