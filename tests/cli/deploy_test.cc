@@ -1,9 +1,10 @@
 // `statefun deploy`: the plan, the cluster's module.yaml and the rendered
-// Kubernetes and compose files are checked structurally (no kubeconform
-// here): every document names itself, Services select their Deployments and
-// reach their ports, the module parses with our own module.yaml parser and
-// its endpoints name the function services; and the command's refusals.
-// tests/e2e/test_deploy.py runs the binary on every language's project.
+// Kubernetes and compose files are checked structurally: every document
+// names itself, Services select their Deployments and reach their ports, the
+// module parses with our own module.yaml parser and its endpoints name the
+// function services; and the command's refusals. tests/e2e/test_deploy.py
+// runs the binary on every language's project and checks the manifests
+// against the Kubernetes API schemas.
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 

@@ -1,17 +1,23 @@
 """`statefun deploy`: every language's `statefun init` project gets Kubernetes
-manifests and a docker-compose project that PyYAML reads, whose parts fit
-together (Services select Deployments, endpoints name the function service,
-the compose build context holds the project's Dockerfile), and the command
-refuses bad input with one line and a non-zero exit. Nothing is deployed:
-there is no Kubernetes or Docker here (docs/deploy.md says how it is checked).
+manifests that pass the Kubernetes API's own schemas (kubernetes-validate,
+strict: no unknown field) and a docker-compose project that PyYAML reads,
+whose parts fit together (Services select Deployments, endpoints name the
+function service, the compose build context holds the project's Dockerfile),
+and the command refuses bad input with one line and a non-zero exit. Nothing
+is deployed: there is no Kubernetes or Docker daemon here (docs/deploy.md
+says how it is checked).
 """
 import subprocess
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
 LANGUAGES = ["js", "python", "go", "java", "cpp"]
+# The oldest Kubernetes the manifests are checked against, and the newest
+# the pinned kubernetes-validate knows.
+KUBERNETES_VERSIONS = ["1.27", kubernetes_validate.latest_version()]
 PLAYGROUND_KINDS = {"io.statefun.playground.v1/ingress", "io.statefun.playground.v1/egress"}
 
 
@@ -50,6 +56,8 @@ def test_k8s_manifests_fit_together(statefun_bin, tmp_path, lang):
     docs = documents(project / "deploy" / "k8s")
     for doc in docs:
         assert doc["apiVersion"] and doc["kind"] and doc["metadata"]["name"], doc
+        for version in KUBERNETES_VERSIONS:
+            kubernetes_validate.validate(doc, version, strict=True)  # raises when invalid
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
     services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
     config_maps = [d for d in docs if d["kind"] == "ConfigMap"]
