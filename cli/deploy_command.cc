@@ -102,6 +102,14 @@ int run_deploy(const DeployArgs& args) {
           ? render_k8s(*plan)
           : render_compose(*plan, fs::relative(project->root, out, ec).generic_string());
   const std::string shown = out_arg.lexically_normal().generic_string();
+  // The compose target writes a module.yaml: in the project's own folder it
+  // would replace the one statefun dev runs.
+  if (fs::weakly_canonical(out, ec) == fs::weakly_canonical(project->root, ec)) {
+    return report(ErrorCode::kInvalidArgument,
+                  fmt::format("deploy: --out {} is the project's own folder: pick a folder "
+                              "inside it, such as deploy/{}",
+                              shown, target_dir));
+  }
 
   bool unchanged = false;
   if (fs::exists(out, ec)) {

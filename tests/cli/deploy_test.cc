@@ -349,6 +349,15 @@ TEST_CASE("deploy: the command writes, keeps and refuses", "[cli][deploy]") {
   CHECK(run({"deploy", "k8s", "--project", dir.string(), "--out", out}).code == 1);
   CHECK(run({"deploy", "k8s", "--project", dir.string(), "--out", out, "--force"}).code == 0);
   CHECK(run({"deploy", "swarm", "--project", dir.string()}).code == 2);
+  // Never into the project's own folder, whose module.yaml compose would replace.
+  const auto module_text = [&] {
+    std::ifstream in(dir / "module.yaml", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const auto before = module_text();
+  CHECK(run({"deploy", "compose", "--project", dir.string(), "--out", dir.string(), "--force"})
+            .code == 2);
+  CHECK(module_text() == before);
   CHECK(run({"deploy", "compose", "--project", (tmp.path / "nothing").string()}).code == 3);
 }
 
