@@ -10,6 +10,7 @@
 #include "cli/complete_command.h"
 #include "cli/completion_command.h"
 #include "cli/dead_letters_command.h"
+#include "cli/deploy_command.h"
 #include "cli/dev_command.h"
 #include "cli/egress_command.h"
 #include "cli/inbox_command.h"
@@ -58,6 +59,7 @@ int run(int argc, char** argv) {
   setup_trace_command(app, exit_code);
   setup_wait_command(app, exit_code);
   setup_status_command(app, exit_code);
+  setup_deploy_command(app, exit_code);
   setup_completion_command(app, exit_code);
 
   // The completion scripts' helper reads any words, flags included, so

@@ -167,10 +167,11 @@ Result<std::vector<ProjectFile>> render_project(const ProjectChoices& choices) {
     for (const auto& file : embedded_files()) {
       if (!file.path.starts_with(layer)) continue;
       std::string path = render_text(file.path.substr(layer.size()), values);
-      // Stored as `gitignore`: a real .gitignore would apply to templates/ itself.
+      // Stored as `gitignore` and `dockerignore`: a real .gitignore would
+      // apply to templates/ itself, and dot files are easy to miss here.
       fs::path relative(path);
-      if (relative.filename() == "gitignore") {
-        path = (relative.parent_path() / ".gitignore").generic_string();
+      if (relative.filename() == "gitignore" || relative.filename() == "dockerignore") {
+        path = (relative.parent_path() / ("." + relative.filename().string())).generic_string();
       }
       files[path] = ProjectFile{path, render_text(file.content, values), file.executable};
     }
