@@ -5,11 +5,13 @@ on `statefun dev`; and for broken modules, `statefun dev` must refuse what the
 real engine refuses, or, where it accepts on purpose, warn that the real
 runtime would not start."""
 import os
+import shutil
 import signal
 import subprocess
 import time
 
 import pytest
+import yaml
 
 import engine
 from pair import harness, retarget
@@ -135,3 +137,46 @@ def test_dev_refuses_what_the_real_engine_refuses(tmp_path, launcher, statefun_b
         assert "error:" in output, output
     accepted, output = dev_verdict(paths["no ingress"], paths["no ingress"].parent)
     assert accepted and NO_INGRESS_WARNING in output, output
+
+
+def deployed_modules(root):
+    """{name: module.yaml path}: what `statefun deploy k8s` puts in the
+    ConfigMap and `statefun deploy compose` beside docker-compose.yml, for
+    every `statefun init` language x template and the Kafka greeter sample."""
+    projects = {}
+    for lang in LANGS:
+        for template in TEMPLATES:
+            project = root / f"init-{lang}-{template}"
+            done = harness.run_statefun(["init", project, "--lang", lang, "--template", template,
+                                         "--yes"])
+            assert done.returncode == 0, f"statefun init {lang} {template}: {done.stderr}"
+            projects[f"{lang} {template}"] = project
+    kafka = root / "greeter-kafka"
+    shutil.copytree(harness.REPO / "samples" / "greeter-kafka", kafka,
+                    ignore=shutil.ignore_patterns("node_modules", ".statefun"))
+    projects["samples/greeter-kafka"] = kafka
+    paths = {}
+    for name, project in projects.items():
+        for target in ("k8s", "compose"):
+            out = root / "deployed" / name.replace("/", "-").replace(" ", "-") / target
+            done = harness.run_statefun(["deploy", target, "--project", project, "--out", out])
+            assert done.returncode == 0, f"statefun deploy {target} for {name}: {done.stderr}"
+            if target == "compose":
+                paths[f"{name} ({target})"] = out / "module.yaml"
+                continue
+            [config] = [doc for doc in yaml.safe_load_all((out / "01-config.yaml").read_text())
+                        if doc and doc["kind"] == "ConfigMap"]
+            module = out / "module.yaml"
+            module.write_text(config["data"]["module.yaml"])
+            paths[f"{name} ({target})"] = module
+    return paths
+
+
+def test_what_statefun_deploy_writes_loads_on_the_real_engine(tmp_path, launcher, statefun_bin):
+    # The cluster's module.yaml (Kafka in place of the playground, endpoints
+    # at the functions' Service) must pass the real module loader and
+    # validator, as the StateFun master will load it.
+    paths = deployed_modules(tmp_path)
+    real = engine.check_modules(list(paths.values()))
+    refused = {name: real[path] for name, path in paths.items() if real[path] is not None}
+    assert not refused, f"the real engine refuses what statefun deploy writes: {refused}"
