@@ -177,6 +177,11 @@ def test_what_statefun_deploy_writes_loads_on_the_real_engine(tmp_path, launcher
     # at the functions' Service) must pass the real module loader and
     # validator, as the StateFun master will load it.
     paths = deployed_modules(tmp_path)
+    # The launcher binds the playground kinds for the parity runs; the
+    # distribution on the cluster does not ship them, so none may be left.
+    for name, path in paths.items():
+        kinds = [doc["kind"] for doc in yaml.safe_load_all(path.read_text()) if doc]
+        assert not [k for k in kinds if k.startswith("io.statefun.playground.")], f"{name}: {kinds}"
     real = engine.check_modules(list(paths.values()))
     refused = {name: real[path] for name, path in paths.items() if real[path] is not None}
     assert not refused, f"the real engine refuses what statefun deploy writes: {refused}"
