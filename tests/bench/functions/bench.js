@@ -3,6 +3,9 @@
 // (scripts/setup.sh runs `npm ci` there).
 //
 //   bench/counter  state `count` (int): adds 1 per message. No output.
+//   bench/tally    the counter that also egresses the message's bytes to
+//                  `out`, so an engine without an idle status (the real one)
+//                  shows each message was applied (compare_flink.sh).
 //   bench/echo     no state: egresses the message's bytes (as text) to the
 //                  playground topic `out` — latency probes carry their id.
 //   bench/chain-a -> bench/chain-b -> bench/chain-c -> egress `out`:
@@ -43,6 +46,14 @@ statefun.bind({
   specs: [{ name: "count", type: StateFun.intType() }],
   fn(context) {
     context.storage.count = (context.storage.count || 0) + 1;
+  },
+});
+statefun.bind({
+  typename: "bench/tally",
+  specs: [{ name: "count", type: StateFun.intType() }],
+  fn(context, message) {
+    context.storage.count = (context.storage.count || 0) + 1;
+    egressText(context, message.rawValueBytes.toString("utf8"));
   },
 });
 statefun.bind({
