@@ -291,9 +291,9 @@ def measure(name, args, procs):
     folder = Path(args.workdir) / name
     function_port, ingress, egress = free_port(), free_port(), free_port()
     module = module_yaml(folder, function_port, ingress, egress)
-    procs.spawn(["node", str(ROOT / "tests/bench/functions/bench.js")], folder / "functions.log",
-                env={**os.environ, "PORT": str(function_port),
-                     "TALLY_TARGET": str(args.messages // KEYS)})
+    functions = procs.spawn(
+        ["node", str(ROOT / "tests/bench/functions/bench.js")], folder / "functions.log",
+        env={**os.environ, "PORT": str(function_port), "TALLY_TARGET": str(args.messages // KEYS)})
     wait_port(function_port)
 
     figures = {}
@@ -333,9 +333,10 @@ def measure(name, args, procs):
 
     time.sleep(SETTLE_S)
     figures["idle_rss_mib"] = proc_status_kib(pid, "VmRSS") / 1024
-    cpu_before = cpu_seconds(pid)
+    cpu_before, functions_cpu_before = cpu_seconds(pid), cpu_seconds(functions.pid)
     processed_s, load = run_load(args.load, ingress, egress, args.messages)
     figures["load_cpu_s"] = cpu_seconds(pid) - cpu_before
+    figures["functions_cpu_s"] = cpu_seconds(functions.pid) - functions_cpu_before
     figures["loaded_rss_mib"] = proc_status_kib(pid, "VmRSS") / 1024
     figures["peak_rss_mib"] = proc_status_kib(pid, "VmHWM") / 1024
     figures["processed_s"] = processed_s
@@ -358,6 +359,7 @@ def table(results, messages, probes):
         ("  = processed per second", "{processed_per_s:,.0f}"),
         ("  (all accepted by the ingress after (s))", "{accepted_s:.2f}"),
         ("engine CPU for the load (s)", "{load_cpu_s:.1f}"),
+        ("function process (node) CPU for it (s)", "{functions_cpu_s:.1f}"),
         (f"round trip, {probes} sequential, p50 (ms)", "{round_trip_ms[50]:.2f}"),
         ("round trip p99 (ms)", "{round_trip_ms[99]:.2f}"),
     ]
