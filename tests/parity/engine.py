@@ -53,6 +53,10 @@ OPENS = ["java.base/java.lang", "java.base/java.util", "java.base/java.lang.refl
          "java.base/java.util.regex", "java.sql/java.sql"]
 JVM_FLAGS = JVM_MEMORY + [f"--add-opens={p}=ALL-UNNAMED" for p in OPENS] + [
     "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    # TCP_NODELAY on our ingress/egress (the JDK's HttpServer): without it an
+    # egress record's body waits for the ACK of its headers (Nagle against the
+    # client's delayed ACK), ~40 ms per popped record.
+    "-Dsun.net.httpserver.nodelay=true",
     # The job's own transitions, so a failure's cause is in engine.log.
     "-Dorg.slf4j.simpleLogger.log.org.apache.flink.runtime.executiongraph=info"]
 

@@ -3,6 +3,10 @@
 // (scripts/setup.sh runs `npm ci` there).
 //
 //   bench/counter  state `count` (int): adds 1 per message. No output.
+//   bench/tally    the counter that egresses "<id> <count>" to `out` once
+//                  its count reaches $TALLY_TARGET: an engine without an idle
+//                  status (the real one) shows when all was applied
+//                  (compare_flink.sh).
 //   bench/echo     no state: egresses the message's bytes (as text) to the
 //                  playground topic `out` — latency probes carry their id.
 //   bench/chain-a -> bench/chain-b -> bench/chain-c -> egress `out`:
@@ -37,12 +41,23 @@ function forward(context, message, typename) {
   }));
 }
 
+const tallyTarget = Number(process.env.TALLY_TARGET || 0);
+
 const statefun = new StateFun();
 statefun.bind({
   typename: "bench/counter",
   specs: [{ name: "count", type: StateFun.intType() }],
   fn(context) {
     context.storage.count = (context.storage.count || 0) + 1;
+  },
+});
+statefun.bind({
+  typename: "bench/tally",
+  specs: [{ name: "count", type: StateFun.intType() }],
+  fn(context) {
+    const count = (context.storage.count || 0) + 1;
+    context.storage.count = count;
+    if (count === tallyTarget) egressText(context, `${context.self.id} ${count}`);
   },
 });
 statefun.bind({
