@@ -54,11 +54,15 @@ def test_kafka_greeter(broker, tmp_path, statefun_bin):
             pair.start_side(side, module, greeter, dev_args=("--kafka", "connect"),
                             kafka=broker.bootstrap)
             records = []
+            # Each read is a console consumer JVM that joins a new group: on a
+            # machine busy with sanitizer builds that alone took over 3 s, so
+            # a 3 s timeout read nothing, every time, for a minute. It returns
+            # as soon as it has them all, so a wide timeout costs nothing.
             harness.wait_until(
                 lambda: records.__setitem__(slice(None), broker.consume(
-                    "greetings", count * len(NAMES), timeout_ms=3000))
+                    "greetings", count * len(NAMES), timeout_ms=15000))
                 or len(records) >= count * len(NAMES),
-                60, lambda: f"{side}: {count * len(NAMES)} greetings, got {records}",
+                150, lambda: f"{side}: {count * len(NAMES)} greetings, got {records}",
                 interval=0.5)
             results[side] = per_key(records[(count - 1) * len(NAMES):])
             if side == "flink":
