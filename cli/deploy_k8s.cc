@@ -14,6 +14,57 @@ std::string labels(const DeployPlan& plan, std::string_view component, int inden
   return fmt::format("{}app: {}\n{}component: {}\n", pad, plan.project, pad, component);
 }
 
+// A Deployment of one replica up to its container's name: the pod labels
+// the Service selects on, and one container named after the component.
+std::string deployment_head(const DeployPlan& plan, std::string_view name,
+                            std::string_view component) {
+  return fmt::format(
+      "apiVersion: apps/v1\n"
+      "kind: Deployment\n"
+      "metadata:\n"
+      "  name: {}\n"
+      "  labels:\n{}"
+      "spec:\n"
+      "  replicas: 1\n"
+      "  selector:\n"
+      "    matchLabels:\n{}"
+      "  template:\n"
+      "    metadata:\n"
+      "      labels:\n{}"
+      "    spec:\n"
+      "      containers:\n"
+      "        - name: {}\n",
+      name, labels(plan, component, 4), labels(plan, component, 6), labels(plan, component, 8),
+      component);
+}
+
+struct Port {
+  std::string_view name;
+  int number;
+};
+
+// A ClusterIP Service selecting `component`'s pods, each port to the same
+// container port.
+std::string service_document(const DeployPlan& plan, std::string_view name,
+                             std::string_view component, const std::vector<Port>& ports) {
+  std::string port_lines;
+  for (const auto& port : ports) {
+    port_lines += fmt::format("    - name: {}\n      port: {}\n      targetPort: {}\n", port.name,
+                              port.number, port.number);
+  }
+  return fmt::format(
+      "apiVersion: v1\n"
+      "kind: Service\n"
+      "metadata:\n"
+      "  name: {}\n"
+      "  labels:\n{}"
+      "spec:\n"
+      "  type: ClusterIP\n"
+      "  selector:\n{}"
+      "  ports:\n{}",
+      name, labels(plan, component, 4), labels(plan, component, 4), port_lines);
+}
+
 std::string config_map(const DeployPlan& plan) {
   return fmt::format(
       "# The StateFun module and Flink's configuration, mounted by the master and\n"
@@ -42,59 +93,28 @@ std::string function_documents(const DeployPlan& plan, const FunctionService& se
           ? fmt::format("docker build -t {} {}", service.image, service.build_dir)
           : fmt::format("CHANGE-ME: {}/Dockerfile is missing", service.build_dir);
   return fmt::format(
-      "# The functions of statefun.yaml's process `{}`, built from its Dockerfile\n"
-      "# (from the project's folder):\n"
-      "#   {}\n"
-      "#   docker push {}\n"
-      "# CHANGE-ME: the image (statefun deploy --image-prefix sets the registry).\n"
-      "apiVersion: apps/v1\n"
-      "kind: Deployment\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "  labels:\n{}"
-      "spec:\n"
-      "  replicas: 1\n"
-      "  selector:\n"
-      "    matchLabels:\n{}"
-      "  template:\n"
-      "    metadata:\n"
-      "      labels:\n{}"
-      "    spec:\n"
-      "      containers:\n"
-      "        - name: {}\n"
-      "          image: {}\n"
-      "          env:\n{}"
-      "          ports:\n"
-      "            - name: http\n"
-      "              containerPort: {}\n"
-      "          readinessProbe:\n"
-      "            tcpSocket:\n"
-      "              port: {}\n"
-      "---\n"
-      "# module.yaml's endpoints reach the functions at http://{}:{}/...\n"
-      "apiVersion: v1\n"
-      "kind: Service\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "  labels:\n{}"
-      "spec:\n"
-      "  type: ClusterIP\n"
-      "  selector:\n{}"
-      "  ports:\n"
-      "    - name: http\n"
-      "      port: {}\n"
-      "      targetPort: {}\n",
-      service.process, build_note, service.image, service.name, labels(plan, service.name, 4),
-      labels(plan, service.name, 6), labels(plan, service.name, 8), service.name,
-      yaml_quote(service.image), env, service.port, service.port, service.name, service.port,
-      service.name, labels(plan, service.name, 4), labels(plan, service.name, 4), service.port,
-      service.port);
+             "# The functions of statefun.yaml's process `{}`, built from its Dockerfile\n"
+             "# (from the project's folder):\n"
+             "#   {}\n"
+             "#   docker push {}\n"
+             "# CHANGE-ME: the image (statefun deploy --image-prefix sets the registry).\n",
+             service.process, build_note, service.image) +
+         deployment_head(plan, service.name, service.name) +
+         fmt::format(
+             "          image: {}\n"
+             "          env:\n{}"
+             "          ports:\n"
+             "            - name: http\n"
+             "              containerPort: {}\n"
+             "          readinessProbe:\n"
+             "            tcpSocket:\n"
+             "              port: {}\n"
+             "---\n"
+             "# module.yaml's endpoints reach the functions at http://{}:{}/...\n",
+             yaml_quote(service.image), env, service.port, service.port, service.name,
+             service.port) +
+         service_document(plan, service.name, service.name, {{"http", service.port}});
 }
-
-struct Port {
-  std::string_view name;
-  int number;
-};
 
 std::string runtime_deployment(const DeployPlan& plan, std::string_view name, std::string_view role,
                                const std::vector<Port>& ports, int probe_port) {
@@ -103,80 +123,45 @@ std::string runtime_deployment(const DeployPlan& plan, std::string_view name, st
     port_lines += fmt::format("            - name: {}\n              containerPort: {}\n",
                               port.name, port.number);
   }
-  return fmt::format(
-      "apiVersion: apps/v1\n"
-      "kind: Deployment\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "  labels:\n{}"
-      "spec:\n"
-      "  replicas: 1\n"
-      "  selector:\n"
-      "    matchLabels:\n{}"
-      "  template:\n"
-      "    metadata:\n"
-      "      labels:\n{}"
-      "    spec:\n"
-      "      containers:\n"
-      "        - name: {}\n"
-      "          image: {}\n"
-      "          env:\n"
-      "            - name: ROLE\n"
-      "              value: {}\n"
-      "            - name: MASTER_HOST\n"
-      "              value: {}\n"
-      "          resources:\n"
-      "            requests:\n"
-      "              memory: 1Gi\n"
-      "          ports:\n{}"
-      "          livenessProbe:\n"
-      "            tcpSocket:\n"
-      "              port: {}\n"
-      "            initialDelaySeconds: 30\n"
-      "            periodSeconds: 60\n"
-      "          volumeMounts:\n"
-      "            - name: flink-config\n"
-      "              mountPath: /opt/flink/conf\n"
-      "            - name: module\n"
-      "              mountPath: {}\n"
-      "      volumes:\n"
-      "        - name: flink-config\n"
-      "          configMap:\n"
-      "            name: {}\n"
-      "            items:\n"
-      "              - key: flink-conf.yaml\n"
-      "                path: flink-conf.yaml\n"
-      "              - key: log4j-console.properties\n"
-      "                path: log4j-console.properties\n"
-      "        - name: module\n"
-      "          configMap:\n"
-      "            name: {}\n"
-      "            items:\n"
-      "              - key: module.yaml\n"
-      "                path: module.yaml\n",
-      name, labels(plan, role, 4), labels(plan, role, 6), labels(plan, role, 8), role,
-      yaml_quote(kStatefunImage), role, kMasterName, port_lines, probe_port, module_mount_dir(plan),
-      config_map_name(plan), config_map_name(plan));
-}
-
-std::string runtime_service(const DeployPlan& plan, std::string_view name, std::string_view role,
-                            const std::vector<Port>& ports) {
-  std::string port_lines;
-  for (const auto& port : ports) {
-    port_lines += fmt::format("    - name: {}\n      port: {}\n      targetPort: {}\n", port.name,
-                              port.number, port.number);
-  }
-  return fmt::format(
-      "apiVersion: v1\n"
-      "kind: Service\n"
-      "metadata:\n"
-      "  name: {}\n"
-      "  labels:\n{}"
-      "spec:\n"
-      "  type: ClusterIP\n"
-      "  selector:\n{}"
-      "  ports:\n{}",
-      name, labels(plan, role, 4), labels(plan, role, 4), port_lines);
+  return deployment_head(plan, name, role) + fmt::format(
+                                                 "          image: {}\n"
+                                                 "          env:\n"
+                                                 "            - name: ROLE\n"
+                                                 "              value: {}\n"
+                                                 "            - name: MASTER_HOST\n"
+                                                 "              value: {}\n"
+                                                 "          resources:\n"
+                                                 "            requests:\n"
+                                                 "              memory: 1Gi\n"
+                                                 "          ports:\n{}"
+                                                 "          livenessProbe:\n"
+                                                 "            tcpSocket:\n"
+                                                 "              port: {}\n"
+                                                 "            initialDelaySeconds: 30\n"
+                                                 "            periodSeconds: 60\n"
+                                                 "          volumeMounts:\n"
+                                                 "            - name: flink-config\n"
+                                                 "              mountPath: /opt/flink/conf\n"
+                                                 "            - name: module\n"
+                                                 "              mountPath: {}\n"
+                                                 "      volumes:\n"
+                                                 "        - name: flink-config\n"
+                                                 "          configMap:\n"
+                                                 "            name: {}\n"
+                                                 "            items:\n"
+                                                 "              - key: flink-conf.yaml\n"
+                                                 "                path: flink-conf.yaml\n"
+                                                 "              - key: log4j-console.properties\n"
+                                                 "                path: log4j-console.properties\n"
+                                                 "        - name: module\n"
+                                                 "          configMap:\n"
+                                                 "            name: {}\n"
+                                                 "            items:\n"
+                                                 "              - key: module.yaml\n"
+                                                 "                path: module.yaml\n",
+                                                 yaml_quote(kStatefunImage), role, kMasterName,
+                                                 port_lines, probe_port, module_mount_dir(plan),
+                                                 config_map_name(plan), config_map_name(plan));
 }
 
 std::string statefun_documents(const DeployPlan& plan) {
@@ -186,9 +171,9 @@ std::string statefun_documents(const DeployPlan& plan) {
          "# web UI on 8081: kubectl port-forward service/statefun-master 8081) and the\n"
          "# workers (TaskManagers; scale with replicas and parallelism.default).\n" +
          runtime_deployment(plan, kMasterName, "master", master_ports, 6123) + "---\n" +
-         runtime_service(plan, kMasterName, "master", master_ports) + "---\n" +
+         service_document(plan, kMasterName, "master", master_ports) + "---\n" +
          runtime_deployment(plan, kWorkerName, "worker", worker_ports, 6122) + "---\n" +
-         runtime_service(plan, kWorkerName, "worker", worker_ports);
+         service_document(plan, kWorkerName, "worker", worker_ports);
 }
 
 }  // namespace
