@@ -50,14 +50,18 @@ void add_offline_flags(CLI::App* app, CommonOptions& options) {
                 "Read the state database directly even if an emulator runs");
 }
 
-void add_proto_flags(CLI::App* app, CommonOptions& options) {
+void add_proto_flags(CLI::App* app, std::vector<std::string>& protos,
+                     std::vector<std::string>& proto_paths, const std::string& proto_help) {
   // One value per occurrence, so a positional after --proto FILE stays one.
-  app->add_option("--proto", options.protos,
-                  "A .proto file describing protobuf-typed values (repeatable)")
-      ->allow_extra_args(false);
-  app->add_option("--proto-path", options.proto_paths,
+  app->add_option("--proto", protos, proto_help)->allow_extra_args(false);
+  app->add_option("--proto-path", proto_paths,
                   "A directory to resolve .proto imports in (repeatable)")
       ->allow_extra_args(false);
+}
+
+void add_proto_flags(CLI::App* app, CommonOptions& options) {
+  add_proto_flags(app, options.protos, options.proto_paths,
+                  "A .proto file describing protobuf-typed values (repeatable)");
 }
 
 std::unique_ptr<AdminClient> make_client(const CommonOptions& options,

@@ -39,6 +39,10 @@ void add_output_flags(CLI::App* app, CommonOptions& options, bool with_json_flag
 void add_admin_flags(CLI::App* app, CommonOptions& options);
 void add_offline_flags(CLI::App* app, CommonOptions& options);
 void add_proto_flags(CLI::App* app, CommonOptions& options);
+// --proto FILE and --proto-path DIR into these lists; `proto_help` says
+// what the .proto files are for.
+void add_proto_flags(CLI::App* app, std::vector<std::string>& protos,
+                     std::vector<std::string>& proto_paths, const std::string& proto_help);
 
 // The admin client for the options (token from $STATEFUN_ADMIN_TOKEN).
 std::unique_ptr<AdminClient> make_client(

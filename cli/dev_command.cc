@@ -366,13 +366,9 @@ void setup_dev_command(CLI::App& app, int& exit_code) {
                   "With --clock virtual: the time it starts at, e.g. 2027-01-01T00:00:00Z "
                   "(default: where it stopped last in this data directory, else now)")
       ->type_name("TIME");
-  dev->add_option("--proto", args->protos,
+  add_proto_flags(dev, args->protos, args->proto_paths,
                   "A .proto file describing protobuf-typed values, shown decoded by the admin "
-                  "API and the web console (repeatable; adds to statefun.yaml's protos:)")
-      ->allow_extra_args(false);
-  dev->add_option("--proto-path", args->proto_paths,
-                  "A directory to resolve .proto imports in (repeatable)")
-      ->allow_extra_args(false);
+                  "API and the web console (repeatable; adds to statefun.yaml's protos:)");
   dev->add_flag("-q,--quiet", args->quiet, "Do not print one line per step");
   dev->add_option("--color", args->color,
                   "Colour: auto (on a terminal, unless NO_COLOR is set), always or never")
