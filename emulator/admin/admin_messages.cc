@@ -92,7 +92,7 @@ Result<TreeStart> tree_start(Context& c, const httplib::Request& req, bool by_st
 void get_tree(Context& c, const httplib::Request& req, httplib::Response& res, bool by_step) {
   auto start = tree_start(c, req, by_step);
   if (!start) return reply_error(res, start.error());
-  const int64_t* id = &start->id;
+  const int64_t id = start->id;
   auto max_nodes = int_param(req, "max_nodes", 1000);
   auto wait_ms = int_param(req, "wait_ms", 0);
   auto stuck_after_ms = int_param(req, "stuck_after_ms", 5000);
@@ -113,7 +113,7 @@ void get_tree(Context& c, const httplib::Request& req, httplib::Response& res, b
   if (*wait_ms > 0 && !long_request.emplace().admitted()) return reply_too_many(res);
   for (;;) {
     const uint64_t seen = c.hub.commits();
-    auto tree = build_causal_tree(*c.reader, *id, *max_nodes);
+    auto tree = build_causal_tree(*c.reader, id, *max_nodes);
     if (!tree) return reply_error(res, tree.error());
     const int64_t now = now_ms(c);
     Json body = causal_tree_json(*tree, now);

@@ -24,6 +24,10 @@ function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
+function nodeLabel(flow, id) {
+  return flow.nodes.find((n) => n.id === id)?.label ?? id;
+}
+
 // Columns: sources first, then function types by their distance from a
 // source (a cycle keeps the first distance found), egress topics last.
 export function layout(flow) {
@@ -75,7 +79,7 @@ export function render(main, params, bus) {
     for (const el of main.querySelectorAll("[data-edge]")) {
       el.classList.toggle("selected", el.dataset.edge === selected);
     }
-    const label = (id) => flow.nodes.find((n) => n.id === id)?.label ?? id;
+    const label = (id) => nodeLabel(flow, id);
     const items = e.recent.map((id) => e.kind === "egress"
       ? h("li", {}, `record at offset ${id} on `, h("a", { href: "#/topics" }, label(e.to)))
       : h("li", {}, h("a", { href: `#/tree/message/${id}`, "data-message": id }, `message ${id}`), " — its causal tree"));
@@ -92,7 +96,7 @@ export function render(main, params, bus) {
     const { place, columns, rows } = layout(flow);
     const width = 20 + (columns - 1) * COLUMN + NODE_W;
     const height = 20 + rows * ROW;
-    const label = (id) => flow.nodes.find((n) => n.id === id)?.label ?? id;
+    const label = (id) => nodeLabel(flow, id);
     const edgeEls = flow.edges.map((e) => {
       const a = place.get(e.from);
       const b = place.get(e.to);
